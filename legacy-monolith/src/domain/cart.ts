@@ -1,0 +1,97 @@
+import type { ShopDb } from '../db/open';
+import type { Catalog, LineFacts } from './catalog';
+import { badRequest, notFound, outOfStock } from './errors';
+import { priceLines, type PriceResult, type PricedLineInput } from './pricing';
+import { localPrice, type Region } from './regions';
+
+export interface CartLine { facts: LineFacts; quantity: number }
+export interface PricedCart extends PriceResult { weightGrams: number; itemCount: number }
+
+export const MAX_LINE_QUANTITY = 99;
+
+/** The cart of a session (cookie `sid`): lines of variant SKUs and at most one coupon code. */
+export class Carts {
+  private readonly linesOf;
+  private readonly upsert;
+  private readonly setQuantity;
+  private readonly removeLine;
+  private readonly couponOf;
+  private readonly setCouponStmt;
+  private readonly clearCouponStmt;
+  private readonly clearLines;
+
+  constructor(db: ShopDb, private readonly catalog: Catalog) {
+    this.linesOf = db.prepare('SELECT sku, quantity FROM cart_items WHERE sid = ? ORDER BY added_at, sku');
+    this.upsert = db.prepare(`INSERT INTO cart_items (sid, sku, quantity, added_at) VALUES (?, ?, ?, ?)
+      ON CONFLICT (sid, sku) DO UPDATE SET quantity = excluded.quantity`);
+    this.setQuantity = db.prepare('UPDATE cart_items SET quantity = ? WHERE sid = ? AND sku = ?');
+    this.removeLine = db.prepare('DELETE FROM cart_items WHERE sid = ? AND sku = ?');
+    this.couponOf = db.prepare('SELECT code FROM cart_coupons WHERE sid = ?');
+    this.setCouponStmt = db.prepare('INSERT INTO cart_coupons (sid, code) VALUES (?, ?) ON CONFLICT (sid) DO UPDATE SET code = excluded.code');
+    this.clearCouponStmt = db.prepare('DELETE FROM cart_coupons WHERE sid = ?');
+    this.clearLines = db.prepare('DELETE FROM cart_items WHERE sid = ?');
+  }
+
+  lines(sid: string | null): CartLine[] {
+    if (!sid) return [];
+    const rows = this.linesOf.all(sid) as Array<{ sku: string; quantity: number }>;
+    const lines: CartLine[] = [];
+    for (const row of rows) {
+      const facts = this.catalog.facts(row.sku);
+      if (facts) lines.push({ facts, quantity: row.quantity });
+    }
+    return lines;
+  }
+
+  coupon(sid: string | null): string | null {
+    if (!sid) return null;
+    const row = this.couponOf.get(sid) as { code: string } | undefined;
+    return row ? row.code : null;
+  }
+
+  /** Adds `quantity` of a SKU (on top of what the cart holds). 404 unknown SKU, 409 not enough stock. */
+  add(sid: string, sku: string, quantity: number, now: Date): void {
+    const facts = this.catalog.facts(sku);
+    if (!facts) throw notFound(`SKU ${sku}`);
+    const current = this.lines(sid).find((l) => l.facts.sku === sku)?.quantity ?? 0;
+    const wanted = current + quantity;
+    if (wanted > MAX_LINE_QUANTITY) throw badRequest([{ path: 'quantity', message: `at most ${MAX_LINE_QUANTITY} per line` }]);
+    if (wanted > facts.stock) throw outOfStock(sku, facts.stock);
+    this.upsert.run(sid, sku, wanted, now.toISOString());
+  }
+
+  /** Sets a line's quantity; 0 removes it. */
+  update(sid: string, sku: string, quantity: number): void {
+    const line = this.lines(sid).find((l) => l.facts.sku === sku);
+    if (!line) throw notFound(`Cart line ${sku}`);
+    if (quantity === 0) { this.removeLine.run(sid, sku); return; }
+    if (quantity > line.facts.stock) throw outOfStock(sku, line.facts.stock);
+    this.setQuantity.run(quantity, sid, sku);
+  }
+
+  remove(sid: string, sku: string): void {
+    if (this.removeLine.run(sid, sku).changes === 0) throw notFound(`Cart line ${sku}`);
+  }
+
+  setCoupon(sid: string, code: string): void { this.setCouponStmt.run(sid, code.trim().toUpperCase()); }
+  clearCoupon(sid: string): void { this.clearCouponStmt.run(sid); }
+  empty(sid: string): void { this.clearLines.run(sid); this.clearCouponStmt.run(sid); }
+
+  /** The cart priced in a region with the promotions active at `now`. */
+  price(region: Region, sid: string | null, now: Date): PricedCart {
+    return priceCartLines(region, this.lines(sid), this.coupon(sid), this.catalog, now);
+  }
+}
+
+export function priceCartLines(region: Region, lines: readonly CartLine[], coupon: string | null, catalog: Catalog, now: Date): PricedCart {
+  const inputs: PricedLineInput[] = lines.map((l) => ({
+    sku: l.facts.sku, productId: l.facts.productId, categorySlug: l.facts.categorySlug, name: l.facts.name,
+    unitPrice: localPrice(region, l.facts.basePriceCents), quantity: l.quantity,
+  }));
+  const priced = priceLines(region, inputs, catalog.promotions(), coupon, now);
+  return {
+    ...priced,
+    weightGrams: lines.reduce((sum, l) => sum + l.facts.weightGrams * l.quantity, 0),
+    itemCount: lines.reduce((sum, l) => sum + l.quantity, 0),
+  };
+}

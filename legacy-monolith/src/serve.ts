@@ -1,0 +1,35 @@
+import http from 'node:http';
+import type { Express } from 'express';
+import pino from 'pino';
+
+export function serviceLogger(name: string): pino.Logger {
+  return pino({ name, level: process.env.LOG_LEVEL ?? 'info' });
+}
+
+/**
+ * Listens, logs the URL, and stops cleanly on SIGTERM/SIGINT: stop accepting, let requests in
+ * flight finish (closing idle keep-alive sockets), then run `onClose`.
+ */
+export function listen(name: string, app: Express, port: number, onClose: () => void): Promise<() => Promise<void>> {
+  const log = serviceLogger(name);
+  const server = http.createServer(app);
+  // Idle keep-alive sockets live 5 s; the proxy's pool closes its idle sockets sooner (4 s).
+  server.keepAliveTimeout = 5000;
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, process.env.SHOP_HOST ?? '127.0.0.1', () => {
+      const address = server.address();
+      const actual = typeof address === 'object' && address ? address.port : port;
+      log.info({ url: `http://127.0.0.1:${actual}` }, `${name} listening`);
+      const stop = (): Promise<void> => new Promise((done) => {
+        server.close(() => { onClose(); done(); });
+        server.closeIdleConnections();
+        setTimeout(() => server.closeAllConnections(), 5000).unref();
+      });
+      for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+        process.once(signal, () => { stop().then(() => process.exit(0)); });
+      }
+      resolve(stop);
+    });
+  });
+}
