@@ -1,0 +1,48 @@
+import http from 'node:http';
+import { errorBody, STRANGLER_ERRORS, type StranglerErrorCode } from '../errors';
+
+export interface AdminRoutes {
+  status(): Record<string, unknown>;
+  metrics(): Promise<{ contentType: string; body: string }>;
+  ready(): boolean;
+  reload(): Promise<{ status: number; body: Record<string, unknown> }>;
+}
+
+/**
+ * The admin server (127.0.0.1 only by default). It answers only requests addressed to its own
+ * host and port (no DNS rebinding), and POST /reload needs `x-strangler-admin: 1`, a header a
+ * cross-site form cannot send.
+ */
+export function createAdminServer(routes: AdminRoutes, allowedHosts: () => ReadonlySet<string>): http.Server {
+  return http.createServer({ headersTimeout: 5000, requestTimeout: 10000 }, (req, res) => {
+    const send = (status: number, body: string, type = 'application/json; charset=utf-8'): void => {
+      res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
+      res.end(body);
+    };
+    const refuse = (code: StranglerErrorCode): void => send(STRANGLER_ERRORS[code].status, errorBody(code, ''));
+    if (!allowedHosts().has((req.headers.host ?? '').toLowerCase())) { refuse('STRANGLER_ERR_ADMIN_HOST'); return; }
+    const path = (req.url ?? '/').split('?')[0];
+    const route = `${req.method} ${path}`;
+    Promise.resolve().then(async () => {
+      switch (route) {
+        case 'GET /status': return send(200, JSON.stringify(routes.status(), null, 2));
+        case 'GET /metrics': { const m = await routes.metrics(); return send(200, m.body, m.contentType); }
+        case 'GET /healthz': return send(200, '{"ok":true}');
+        case 'GET /readyz': return routes.ready() ? send(200, '{"ready":true}') : send(503, '{"ready":false}');
+        case 'POST /reload': {
+          if (req.headers['x-strangler-admin'] !== '1') return refuse('STRANGLER_ERR_ADMIN_HEADER');
+          const result = await routes.reload();
+          return send(result.status, JSON.stringify(result.body, null, 2));
+        }
+        default: return refuse('STRANGLER_ERR_ADMIN_NOT_FOUND');
+      }
+    }).catch((error: Error) => send(500, JSON.stringify({ error: { code: 'STRANGLER_ERR_ADMIN_FAILED', message: error.message } })));
+    req.resume();
+  });
+}
+
+/** Host header values that address this admin server. */
+export function adminHosts(host: string, port: number): ReadonlySet<string> {
+  const names = new Set([host, '127.0.0.1', 'localhost', '[::1]']);
+  return new Set([...names].map((name) => `${name}:${port}`.toLowerCase()));
+}

@@ -1,0 +1,38 @@
+import path from 'node:path';
+
+/** Every knob of the proxy process, read from the environment once at start-up. */
+export interface ProxyConfig {
+  proxyHost: string;
+  proxyPort: number;
+  adminHost: string;
+  adminPort: number;
+  rulesFile: string;
+  overrideToken: string | undefined;
+  retryBodyLimit: number;
+  maxSocketsPerUpstream: number;
+  logLevel: string;
+}
+
+function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+export function proxyConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ProxyConfig {
+  return {
+    proxyHost: env.PROXY_HOST || '0.0.0.0',
+    proxyPort: intFrom(env, 'PROXY_PORT', 8080, 0, 65535),
+    adminHost: env.ADMIN_HOST || '127.0.0.1',
+    adminPort: intFrom(env, 'ADMIN_PORT', 9901, 0, 65535),
+    rulesFile: path.resolve(env.STRANGLER_RULES || 'routing-rules.yaml'),
+    overrideToken: env.STRANGLER_OVERRIDE_TOKEN || undefined,
+    retryBodyLimit: intFrom(env, 'STRANGLER_RETRY_BODY_LIMIT', 64 * 1024, 0, 16 * 1024 * 1024),
+    maxSocketsPerUpstream: intFrom(env, 'STRANGLER_MAX_SOCKETS', 256, 1, 65535),
+    logLevel: env.LOG_LEVEL || 'info',
+  };
+}

@@ -1,0 +1,28 @@
+/**
+ * The proxy's catalogue of error codes. Logs, metrics and JSON error bodies carry the code;
+ * nothing matches on messages. The test `errors.test.ts` pins this table.
+ */
+export const STRANGLER_ERRORS = Object.freeze({
+  STRANGLER_ERR_BAD_PATH: { status: 400, message: 'The request path is not allowed (dot-segments, encoded slashes or backslashes, empty segments, bad percent-encoding or a non-origin-form target)' },
+  STRANGLER_ERR_BAD_REQUEST: { status: 400, message: 'The request is malformed' },
+  STRANGLER_ERR_UPGRADE_UNSUPPORTED: { status: 501, message: 'Protocol upgrades (WebSocket, h2c) are not supported by this proxy' },
+  STRANGLER_ERR_UPSTREAM_REFUSED: { status: 502, message: 'The upstream refused the connection' },
+  STRANGLER_ERR_UPSTREAM_RESET: { status: 502, message: 'The upstream closed the connection before answering' },
+  STRANGLER_ERR_UPSTREAM_MALFORMED: { status: 502, message: 'The upstream sent a malformed response' },
+  STRANGLER_ERR_UPSTREAM_FAILED: { status: 502, message: 'The upstream request failed' },
+  STRANGLER_ERR_UPSTREAM_STATUS: { status: 502, message: 'The extracted service answered with a failure status and the request cannot be retried' },
+  STRANGLER_ERR_UPSTREAM_TIMEOUT: { status: 504, message: 'The upstream did not answer in time' },
+  STRANGLER_ERR_RESPONSE_ABORTED: { status: 502, message: 'The upstream response was cut off mid-body; the client connection was aborted' },
+  STRANGLER_ERR_CLIENT_GONE: { status: 499, message: 'The client closed the connection' },
+  STRANGLER_ERR_ADMIN_HOST: { status: 403, message: 'The admin port only answers requests addressed to its own host' },
+  STRANGLER_ERR_ADMIN_HEADER: { status: 403, message: 'POST /reload requires the header x-strangler-admin: 1' },
+  STRANGLER_ERR_ADMIN_NOT_FOUND: { status: 404, message: 'No such admin endpoint' },
+  STRANGLER_ERR_RULES_INVALID: { status: 422, message: 'The rules file is invalid; the last good rules stay active' },
+} as const);
+
+export type StranglerErrorCode = keyof typeof STRANGLER_ERRORS;
+
+/** The JSON body of every error the proxy itself answers. */
+export function errorBody(code: StranglerErrorCode, requestId: string, extra: Record<string, unknown> = {}): string {
+  return JSON.stringify({ error: { code, message: STRANGLER_ERRORS[code].message, requestId, ...extra } });
+}

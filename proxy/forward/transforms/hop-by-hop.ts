@@ -1,0 +1,22 @@
+/**
+ * Hop-by-hop headers (RFC 9110 §7.6.1) plus the ones no upstream should act on: they describe
+ * this connection, not the message, so a proxy must not forward them in either direction.
+ * Transfer-Encoding and Content-Length are message framing: Node re-frames the body it forwards,
+ * so they are kept and handled by Node.
+ */
+export const HOP_BY_HOP: ReadonlySet<string> = new Set([
+  'connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization',
+  'te', 'trailer', 'upgrade', 'http2-settings', 'expect',
+]);
+
+/** Header names listed in `Connection`, lower-cased (RFC 9110 §7.6.1: also hop-by-hop). */
+export function connectionNamed(connection: string | string[] | undefined): ReadonlySet<string> | null {
+  if (connection === undefined) return null;
+  const value = Array.isArray(connection) ? connection.join(',') : connection;
+  const names = new Set<string>();
+  for (const part of value.split(',')) {
+    const name = part.trim().toLowerCase();
+    if (name !== '') names.add(name);
+  }
+  return names;
+}

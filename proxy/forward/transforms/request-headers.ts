@@ -1,0 +1,51 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { connectionNamed, HOP_BY_HOP } from './hop-by-hop';
+
+export interface RequestHeaderFacts {
+  readonly remoteAddress: string;
+  readonly requestId: string;
+  readonly traceparent: string;
+}
+
+/** A transform reads the client's headers and writes into the outgoing object it is given. */
+type RequestHeaderPass = (incoming: IncomingHttpHeaders, outgoing: Record<string, string | string[]>, facts: RequestHeaderFacts) => void;
+
+/**
+ * Copies the client's end-to-end headers: drops hop-by-hop ones, those named in `Connection`
+ * (before we add ours, so `Connection: x-request-id` cannot remove what the proxy sets), and every
+ * `x-strangler-*` header: internal headers are the proxy's alone, like Envoy's `x-envoy-*`.
+ */
+const copyEndToEnd: RequestHeaderPass = (incoming, outgoing) => {
+  const named = connectionNamed(incoming.connection);
+  for (const name in incoming) {
+    if (HOP_BY_HOP.has(name) || (named !== null && named.has(name)) || name.startsWith('x-strangler-')) continue;
+    const value = incoming[name];
+    if (value !== undefined) outgoing[name] = value;
+  }
+};
+
+/** The forwarded headers are set, never appended: a client's own X-Forwarded-* is not trusted. */
+const setForwarded: RequestHeaderPass = (incoming, outgoing, facts) => {
+  outgoing['x-forwarded-for'] = facts.remoteAddress;
+  outgoing['x-forwarded-proto'] = 'http';
+  outgoing['x-forwarded-host'] = incoming.host ?? '';
+};
+
+/** RFC 9110 §7.6.3: each proxy appends itself to Via. */
+const appendVia: RequestHeaderPass = (incoming, outgoing) => {
+  const via = incoming.via;
+  outgoing.via = via ? `${Array.isArray(via) ? via.join(', ') : via}, 1.1 strangler` : '1.1 strangler';
+};
+
+const setTracing: RequestHeaderPass = (_incoming, outgoing, facts) => {
+  outgoing['x-request-id'] = facts.requestId;
+  outgoing.traceparent = facts.traceparent;
+};
+
+export const REQUEST_HEADER_PASSES: readonly RequestHeaderPass[] = Object.freeze([copyEndToEnd, setForwarded, appendVia, setTracing]);
+
+export function outgoingRequestHeaders(incoming: IncomingHttpHeaders, facts: RequestHeaderFacts): Record<string, string | string[]> {
+  const outgoing: Record<string, string | string[]> = {};
+  for (const pass of REQUEST_HEADER_PASSES) pass(incoming, outgoing, facts);
+  return outgoing;
+}

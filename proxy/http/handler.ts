@@ -1,0 +1,156 @@
+import type http from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { decide, type Decision, type DecideInputs } from '../decide/decide';
+import type { StranglerErrorCode } from '../errors';
+import type { FlagSource } from '../flags/flag-state';
+import type { Forwarder } from '../forward/forwarder';
+import type { ForwardOutcome } from '../forward/outcome';
+import { errorCodeFor } from '../forward/status-map';
+import { outgoingRequestHeaders } from '../forward/transforms/request-headers';
+import { outgoingResponseHeaders, type Backend } from '../forward/transforms/response-headers';
+import type { Logger } from '../observability/logger';
+import { UNMATCHED_ROUTE, type ProxyMetrics } from '../observability/metrics';
+import type { ActiveRules } from '../rules/store';
+import type { CompiledRoute, Upstream } from '../rules/types';
+import { anonCookie } from './anon-id';
+import { unsafePath } from './path-safety';
+import { relayResponse } from './relay';
+import { requestIdOf, traceparentOf } from './request-ids';
+import { sendError } from './respond';
+import { bodyPlan, EMPTY_BODY, isRetryable, readBody } from './retry-policy';
+
+export interface HandlerDeps {
+  readonly rules: { current(): ActiveRules };
+  readonly flags: FlagSource;
+  readonly forwarder: Forwarder;
+  readonly metrics: ProxyMetrics;
+  readonly log: Logger;
+  readonly decideInputs: DecideInputs;
+  /** Largest request body buffered so that a retryable request can be sent twice. */
+  readonly retryBodyLimit: number;
+}
+
+/** Everything one request carries through its life; made once at the top of the handler. */
+interface Exchange {
+  readonly req: http.IncomingMessage;
+  readonly res: http.ServerResponse;
+  readonly started: number;
+  readonly requestId: string;
+  readonly rules: ActiveRules;
+  readonly decision: Decision;
+  readonly setCookie: string | null;
+}
+
+/**
+ * The shopper-facing request handler, as a short list of steps:
+ * refuse what cannot be routed safely → decide → forward → fall back if allowed → relay → record.
+ */
+export function createHandler(deps: HandlerDeps): (req: http.IncomingMessage, res: http.ServerResponse) => void {
+  return function handle(req, res) {
+    const started = performance.now();
+    const requestId = requestIdOf(req.headers);
+    const rules = deps.rules.current(); // one snapshot for the whole request, even across a reload
+    const refusal = refusalOf(req);
+    if (refusal !== null) {
+      deps.metrics.rejected.labels(refusal).inc();
+      const status = sendError(res, refusal, { requestId, route: null, backend: null, setCookie: null, close: true });
+      deps.log.info({ reqId: requestId, method: req.method, status, code: refusal, ms: Math.round(performance.now() - started) }, 'refused');
+      return;
+    }
+    const query = req.url!.indexOf('?');
+    const path = query === -1 ? req.url! : req.url!.slice(0, query);
+    const decision = decide(rules.table, { method: req.method!, path, headers: req.headers }, deps.flags.current(), deps.decideInputs);
+    if (decision.newIdentity) deps.metrics.anonymousIds.inc();
+    const exchange: Exchange = {
+      req, res, started, requestId, rules, decision,
+      setCookie: decision.newIdentity && decision.identity !== null ? anonCookie(decision.identity) : null,
+    };
+    req.headers = outgoingRequestHeaders(req.headers, { remoteAddress: req.socket.remoteAddress ?? '', requestId, traceparent: traceparentOf(req.headers) });
+    void serve(deps, exchange);
+  };
+}
+
+function refusalOf(req: http.IncomingMessage): StranglerErrorCode | null {
+  if (req.headers.upgrade !== undefined) return 'STRANGLER_ERR_UPGRADE_UNSUPPORTED';
+  if (unsafePath(req.url ?? '') !== null) return 'STRANGLER_ERR_BAD_PATH';
+  return null;
+}
+
+async function serve(deps: HandlerDeps, ex: Exchange): Promise<void> {
+  const { decision, req } = ex;
+  const route = decision.route;
+  const first: Upstream = decision.side === 'extracted' && route !== null ? route.extracted : ex.rules.table.legacy;
+  const timeoutMs = route !== null ? route.timeoutMs : ex.rules.table.defaults.timeoutMs;
+  const retryable = isRetryable(req);
+  const plan = bodyPlan(req, retryable, deps.retryBodyLimit);
+  let body: Buffer | null = null;
+  if (plan.kind === 'buffer') {
+    body = await readBody(req);
+    if (body === null) { record(deps, ex, 'legacy', 499, 'STRANGLER_ERR_CLIENT_GONE'); return; }
+  }
+  const canRetry = retryable && plan.kind !== 'stream';
+  const retryBody = body ?? EMPTY_BODY;
+
+  let backend: Backend = decision.side;
+  let outcome = await deps.forwarder.forward(req, ex.res, { upstream: first, timeoutMs, body });
+  // Keep-alive race: the upstream closed an idle pooled socket as we reused it. Safe to resend once.
+  if (!outcome.ok && outcome.failure === 'reset' && outcome.reusedSocket && canRetry) {
+    outcome = await deps.forwarder.forward(req, ex.res, { upstream: first, timeoutMs, body: retryBody });
+  }
+
+  const failedReason = extractedFailure(outcome, backend, route);
+  if (failedReason !== null && route !== null) {
+    deps.metrics.upstreamFailures.labels(route.name, first.name, failedReason).inc();
+    if (canRetry && route.fallback !== null) {
+      if (outcome.ok) outcome.response.resume(); // drain the failed answer so its socket returns to the pool
+      deps.metrics.fallbacks.labels(route.name, failedReason).inc();
+      backend = 'legacy-fallback';
+      outcome = await deps.forwarder.forward(req, ex.res, { upstream: route.fallback, timeoutMs, body: retryBody });
+    } else if (outcome.ok) {
+      // A failure status on a request that must not be replayed: a clear error, never a second send.
+      outcome.response.resume();
+      const status = sendError(ex.res, 'STRANGLER_ERR_UPSTREAM_STATUS', errorContext(ex, backend), { upstreamStatus: outcome.response.statusCode });
+      record(deps, ex, backend, status, 'STRANGLER_ERR_UPSTREAM_STATUS');
+      return;
+    }
+  }
+
+  if (!outcome.ok) {
+    if (outcome.failure !== 'client-gone' && route !== null && failedReason === null) {
+      deps.metrics.upstreamFailures.labels(route.name, backend === 'extracted' ? route.extracted.name : ex.rules.table.legacy.name, outcome.failure).inc();
+    }
+    const code = errorCodeFor(outcome.failure);
+    const status = outcome.failure === 'client-gone' ? 499 : sendError(ex.res, code, errorContext(ex, backend));
+    record(deps, ex, backend, status, code);
+    return;
+  }
+
+  const response = outcome.response;
+  const status = response.statusCode ?? 502;
+  const headers = outgoingResponseHeaders(response.headers, { route: route ? route.name : UNMATCHED_ROUTE, backend, setCookie: ex.setCookie });
+  relayResponse(response, ex.res, status, headers, (completed) => {
+    record(deps, ex, backend, completed ? status : 499, completed ? null : 'STRANGLER_ERR_RESPONSE_ABORTED');
+  });
+}
+
+/** Why an extracted answer counts as failed (DESIGN: refused, reset, timeout, or a `fallback_on` status). */
+function extractedFailure(outcome: ForwardOutcome, backend: Backend, route: CompiledRoute | null): string | null {
+  if (backend !== 'extracted' || route === null) return null;
+  if (outcome.ok) return route.fallbackOn.has(outcome.response.statusCode ?? 0) ? `status_${outcome.response.statusCode}` : null;
+  return outcome.failure === 'client-gone' ? null : outcome.failure;
+}
+
+function errorContext(ex: Exchange, backend: Backend): { requestId: string; route: string; backend: Backend; setCookie: string | null } {
+  return { requestId: ex.requestId, route: ex.decision.route ? ex.decision.route.name : UNMATCHED_ROUTE, backend, setCookie: ex.setCookie };
+}
+
+/** The access line and the metrics, once per request. */
+function record(deps: HandlerDeps, ex: Exchange, backend: Backend, status: number, code: string | null): void {
+  const seconds = (performance.now() - ex.started) / 1000;
+  const routeName = ex.decision.route ? ex.decision.route.name : UNMATCHED_ROUTE;
+  deps.metrics.route(routeName).observe(backend, status, seconds);
+  deps.log.info({
+    reqId: ex.requestId, method: ex.req.method, route: routeName, side: ex.decision.side, backend, bucket: ex.decision.bucket,
+    reason: ex.decision.reason, status, ms: Math.round(seconds * 10000) / 10, epoch: ex.rules.epoch, ...(code ? { code } : {}),
+  }, 'request');
+}

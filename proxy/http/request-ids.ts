@@ -1,0 +1,20 @@
+import crypto from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+// W3C Trace Context §3.2: version 00, 32-hex trace id and 16-hex parent id, neither all zeros.
+const TRACEPARENT = /^00-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$/;
+
+/** The client's x-request-id when it is a sane token, else a new one. */
+export function requestIdOf(headers: IncomingHttpHeaders): string {
+  const given = headers['x-request-id'];
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : crypto.randomUUID();
+}
+
+/** The client's traceparent when valid, else a new sampled trace. */
+export function traceparentOf(headers: IncomingHttpHeaders): string {
+  const given = headers.traceparent;
+  if (typeof given === 'string' && TRACEPARENT.test(given)) return given;
+  const bytes = crypto.randomBytes(24).toString('hex');
+  return `00-${bytes.slice(0, 32)}-${bytes.slice(32, 48)}-01`;
+}

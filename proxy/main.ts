@@ -1,0 +1,125 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { adminHosts, createAdminServer } from './admin/server';
+import { statusReport } from './admin/status';
+import { proxyConfigFromEnv, type ProxyConfig } from './config';
+import { effectivePercent } from './decide/decide';
+import { overrideTokenDigest } from './decide/override';
+import { staticFlags, type FlagSource } from './flags/flag-state';
+import { AgentRegistry } from './forward/agents';
+import { Forwarder } from './forward/forwarder';
+import { newAnonymousId } from './http/anon-id';
+import { createHandler } from './http/handler';
+import { createShopperServer } from './http/server';
+import { createLogger, type Logger } from './observability/logger';
+import { ProxyMetrics } from './observability/metrics';
+import { formatIssue } from './rules/load';
+import { RulesStore } from './rules/store';
+import { watchRulesFile } from './rules/watch';
+
+export interface RunningProxy {
+  readonly proxyPort: number;
+  readonly adminPort: number;
+  readonly store: RulesStore;
+  stop(): Promise<void>;
+}
+
+function listen(server: http.Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
+  });
+}
+
+/** Starts the shopper and admin servers; rejects (with every rules error) when the rules are invalid. */
+export async function startProxy(config: ProxyConfig = proxyConfigFromEnv(), log: Logger = createLogger(config.logLevel), flags: FlagSource = staticFlags()): Promise<RunningProxy> {
+  const metrics = new ProxyMetrics();
+  const store = await RulesStore.open(config.rulesFile, {
+    onReload(report, active) {
+      metrics.reloads.labels(report.result === 'failure' ? 'failure' : 'success').inc();
+      metrics.rulesEpoch.set(active.epoch);
+      metrics.rulesValid.set(report.result === 'failure' ? 0 : 1);
+      if (report.result === 'failure') {
+        log.error({ trigger: report.trigger, epoch: active.epoch, errors: report.errors.map(formatIssue) }, 'rules reload failed; still serving the last good rules');
+      } else {
+        log.info({ trigger: report.trigger, epoch: active.epoch, hash: active.table.hash, routes: active.table.routes.length, warnings: report.warnings.map(formatIssue) }, 'rules active');
+      }
+    },
+  });
+  const agents = new AgentRegistry({ maxSockets: config.maxSocketsPerUpstream, idleTimeoutMs: 4000 });
+  const handler = createHandler({
+    rules: store, flags, forwarder: new Forwarder(agents), metrics, log, retryBodyLimit: config.retryBodyLimit,
+    decideInputs: { overrideDigest: overrideTokenDigest(config.overrideToken), newAnonymousId },
+  });
+  const shopper = createShopperServer(handler);
+  let ready = false;
+  let allowed: ReadonlySet<string> = new Set();
+  const admin = createAdminServer({
+    status: () => statusReport(store, flags, metrics, agents, () => ({ configured: false })),
+    metrics: async () => {
+      metrics.routePercent.reset();
+      for (const route of store.current().table.routes) metrics.routePercent.labels(route.name).set(effectivePercent(route, flags.current()).percent);
+      return { contentType: metrics.registry.contentType, body: await metrics.registry.metrics() };
+    },
+    ready: () => ready,
+    reload: async () => {
+      const report = await store.reload('admin');
+      const body = { result: report.result, epoch: report.epoch, errors: report.errors.map(formatIssue), warnings: report.warnings.map(formatIssue) };
+      return { status: report.result === 'failure' ? 422 : 200, body };
+    },
+  }, () => allowed);
+
+  const proxyPort = await listen(shopper, config.proxyPort, config.proxyHost);
+  const adminPort = await listen(admin, config.adminPort, config.adminHost);
+  allowed = adminHosts(config.adminHost, adminPort);
+  const unwatch = watchRulesFile(config.rulesFile, () => { void store.reload('watch'); });
+  const onHup = (): void => { void store.reload('sighup'); };
+  process.on('SIGHUP', onHup);
+  ready = true;
+  log.info({ proxy: `http://${config.proxyHost}:${proxyPort}`, admin: `http://${config.adminHost}:${adminPort}`, rules: config.rulesFile }, 'strangler proxy listening');
+
+  let stopping: Promise<void> | null = null;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      ready = false;
+      unwatch();
+      process.off('SIGHUP', onHup);
+      const closed = Promise.all([shopper, admin].map((s) => new Promise<void>((done) => s.close(() => done()))));
+      shopper.closeIdleConnections();
+      admin.closeIdleConnections();
+      // Requests in flight get 10 s to finish; then their connections are cut.
+      const force = setTimeout(() => { shopper.closeAllConnections(); admin.closeAllConnections(); }, 10_000);
+      await closed;
+      clearTimeout(force);
+      await flags.stop();
+      agents.destroy();
+      log.flush();
+    })();
+    return stopping;
+  };
+  return { proxyPort, adminPort, store, stop };
+}
+
+/** `strangler proxy`: start, stop cleanly on SIGTERM/SIGINT, exit 1 with the errors on an invalid rules file. */
+export async function runProxyProcess(): Promise<void> {
+  let config: ProxyConfig;
+  try {
+    config = proxyConfigFromEnv();
+  } catch (error) {
+    process.stderr.write(`strangler proxy: ${(error as Error).message}\n`);
+    process.exit(2);
+  }
+  const log = createLogger(config.logLevel);
+  try {
+    const running = await startProxy(config, log);
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      process.once(signal, () => { log.info({ signal }, 'stopping'); void running.stop().then(() => process.exit(0)); });
+    }
+  } catch (error) {
+    process.stderr.write(`strangler proxy: cannot start: ${(error as Error).message}\n`);
+    log.flush();
+    process.exit(1);
+  }
+}
+
+if (require.main === module) void runProxyProcess();

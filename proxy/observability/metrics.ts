@@ -1,0 +1,69 @@
+import client from 'prom-client';
+import type { Backend } from '../forward/transforms/response-headers';
+
+/** Requests that matched no route are labelled with this, never with their raw path. */
+export const UNMATCHED_ROUTE = '(unmatched)';
+
+const BACKENDS: readonly Backend[] = ['legacy', 'extracted', 'legacy-fallback'];
+
+/** Per route: the metric children bound once, plus the observed split kept as plain counters. */
+export class RouteStats {
+  readonly served: Record<Backend, number> = { legacy: 0, extracted: 0, 'legacy-fallback': 0 };
+  private readonly durations: Record<Backend, client.Histogram.Internal<string>>;
+  private readonly counters = new Map<string, client.Counter.Internal>();
+
+  constructor(private readonly metrics: ProxyMetrics, readonly route: string) {
+    this.durations = Object.fromEntries(BACKENDS.map((b) => [b, metrics.duration.labels(route, b)])) as Record<Backend, client.Histogram.Internal<string>>;
+  }
+
+  observe(backend: Backend, status: number, seconds: number): void {
+    this.served[backend]++;
+    this.durations[backend].observe(seconds);
+    const key = `${backend}:${status}`;
+    let counter = this.counters.get(key);
+    if (counter === undefined) {
+      counter = this.metrics.requests.labels(this.route, backend, String(status));
+      this.counters.set(key, counter);
+    }
+    counter.inc();
+  }
+}
+
+/** Every metric the proxy exposes, on its own registry, named in Prometheus style. */
+export class ProxyMetrics {
+  readonly registry = new client.Registry();
+  readonly requests = new client.Counter({ name: 'strangler_requests_total', help: 'Requests answered, by route, backend and status code', labelNames: ['route', 'backend', 'code'], registers: [this.registry] });
+  readonly duration = new client.Histogram({
+    name: 'strangler_request_duration_seconds', help: 'Time from request to the end of the response, by route and backend',
+    labelNames: ['route', 'backend'], buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [this.registry],
+  });
+  readonly fallbacks = new client.Counter({ name: 'strangler_fallbacks_total', help: 'Requests retried on the fallback upstream, by route and reason', labelNames: ['route', 'reason'], registers: [this.registry] });
+  readonly upstreamFailures = new client.Counter({ name: 'strangler_upstream_failures_total', help: 'Upstream exchanges that failed before a response, by route, upstream and reason', labelNames: ['route', 'upstream', 'reason'], registers: [this.registry] });
+  readonly rejected = new client.Counter({ name: 'strangler_rejected_requests_total', help: 'Requests the proxy refused itself, by error code', labelNames: ['code'], registers: [this.registry] });
+  readonly routePercent = new client.Gauge({ name: 'strangler_route_percent', help: 'Configured percent of shoppers sent to extracted, per route (after kill switch and flags)', labelNames: ['route'], registers: [this.registry] });
+  readonly reloads = new client.Counter({ name: 'strangler_config_reloads_total', help: 'Rules reloads by result', labelNames: ['result'], registers: [this.registry] });
+  readonly rulesEpoch = new client.Gauge({ name: 'strangler_rules_epoch', help: 'Epoch of the active rules (increments on each successful reload)', registers: [this.registry] });
+  readonly rulesValid = new client.Gauge({ name: 'strangler_rules_last_reload_success', help: '1 when the last reload attempt succeeded, 0 when the proxy is serving older rules because the file is invalid', registers: [this.registry] });
+  readonly anonymousIds = new client.Counter({ name: 'strangler_anonymous_ids_issued_total', help: 'Anonymous strangler_id cookies issued', registers: [this.registry] });
+
+  private readonly routes = new Map<string, RouteStats>();
+
+  constructor(collectDefaults = true) {
+    if (collectDefaults) client.collectDefaultMetrics({ register: this.registry });
+    this.reloads.labels('success').inc(0);
+    this.reloads.labels('failure').inc(0);
+  }
+
+  route(name: string): RouteStats {
+    let stats = this.routes.get(name);
+    if (stats === undefined) {
+      stats = new RouteStats(this, name);
+      this.routes.set(name, stats);
+    }
+    return stats;
+  }
+
+  routeStats(name: string): RouteStats | undefined {
+    return this.routes.get(name);
+  }
+}

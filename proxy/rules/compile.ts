@@ -1,0 +1,63 @@
+import { compilePathPattern } from './path-pattern';
+import { buildRouteMatcher } from './route-index';
+import type { CompiledRoute, CompiledRules, RawRules, StickySource, Upstream } from './types';
+
+export const DEFAULT_STICKY_BY = ['cookie:strangler_id', 'header:x-user-id'];
+export const DEFAULT_TIMEOUT_MS = 5000;
+export const DEFAULT_FALLBACK_ON: readonly number[] = [502, 503, 504];
+
+function stickySources(list: readonly string[]): StickySource[] {
+  return list.map((entry) => {
+    const colon = entry.indexOf(':');
+    const kind = entry.slice(0, colon) as 'cookie' | 'header';
+    const name = entry.slice(colon + 1);
+    return Object.freeze({ kind, name: kind === 'header' ? name.toLowerCase() : name, label: entry });
+  });
+}
+
+function upstreamOf(name: string, url: string): Upstream {
+  const parsed = new URL(url);
+  const port = parsed.port ? Number(parsed.port) : 80;
+  return Object.freeze({
+    name,
+    url: `http://${parsed.host}`,
+    target: Object.freeze({ protocol: 'http:' as const, host: parsed.hostname, hostname: parsed.hostname, port }),
+  });
+}
+
+/** Turns a validated file into the frozen route table. Only called on input that passed validation. */
+export function compileRules(raw: RawRules, file: string, hash: string): CompiledRules {
+  const upstreams = new Map<string, Upstream>();
+  for (const [name, url] of Object.entries(raw.upstreams)) upstreams.set(name, upstreamOf(name, url));
+  const legacy = upstreams.get('legacy') as Upstream;
+  const defaults = Object.freeze({
+    stickyBy: Object.freeze(stickySources(raw.defaults?.sticky_by ?? DEFAULT_STICKY_BY)),
+    timeoutMs: raw.defaults?.timeout_ms ?? DEFAULT_TIMEOUT_MS,
+  });
+  const routes: CompiledRoute[] = raw.routes.map((r, index) => Object.freeze({
+    index,
+    name: r.name,
+    methods: r.match.methods ? new Set(r.match.methods) : null,
+    path: r.match.path,
+    pattern: compilePathPattern(r.match.path),
+    extracted: upstreams.get(r.extracted) as Upstream,
+    percent: r.percent ?? 0,
+    percentSource: r.percent === undefined ? 'default' as const : 'yaml' as const,
+    group: r.group ?? r.name,
+    fallback: r.fallback === 'none' ? null : (upstreams.get(r.fallback ?? 'legacy') as Upstream),
+    fallbackOn: new Set(r.fallback_on ?? DEFAULT_FALLBACK_ON),
+    killed: r.killed ?? false,
+    flag: r.flag ?? null,
+    stickyBy: r.sticky_by ? Object.freeze(stickySources(r.sticky_by)) : defaults.stickyBy,
+    timeoutMs: r.timeout_ms ?? defaults.timeoutMs,
+    shadow: r.shadow && (r.shadow.percent ?? 0) > 0 ? Object.freeze({
+      percent: r.shadow.percent ?? 0,
+      ignore: Object.freeze([...(r.shadow.ignore ?? [])]),
+      budget: r.shadow.budget ?? 0.01,
+      arrayKeys: Object.freeze({ ...(r.shadow.array_keys ?? {}) }),
+      normalisers: Object.freeze([...(r.shadow.normalisers ?? [])]),
+    }) : null,
+  }));
+  Object.freeze(routes);
+  return Object.freeze({ file, hash, upstreams, legacy, routes, defaults, match: buildRouteMatcher(routes) });
+}

@@ -1,0 +1,127 @@
+import Ajv, { type ErrorObject } from 'ajv';
+import schema from '../routing-rules.schema.json';
+import type { PathSegment, PositionedDocument } from './positions';
+import { closest } from './suggest';
+import type { RuleIssue } from './types';
+
+/** Compiled once per process: validating a rules file runs no schema compilation. */
+const validateSchema = new Ajv({ allErrors: true, strict: true }).compile(schema);
+
+function pathOf(instancePath: string): PathSegment[] {
+  return instancePath.split('/').slice(1).map((p) => {
+    const unescaped = p.replace(/~1/g, '/').replace(/~0/g, '~');
+    return /^\d+$/.test(unescaped) ? Number(unescaped) : unescaped;
+  });
+}
+
+function dotted(path: readonly PathSegment[]): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('') || 'the file';
+}
+
+/** The allowed keys at a path, read from the schema, for "did you mean" hints. */
+function allowedKeys(path: readonly PathSegment[]): string[] {
+  const defs = (schema as { definitions: Record<string, { properties?: Record<string, unknown> }> }).definitions;
+  const names = path.filter((p): p is string => typeof p === 'string');
+  const last = names[names.length - 1];
+  if (path.length === 0) return Object.keys(schema.properties);
+  if (last === 'defaults') return ['sticky_by', 'timeout_ms'];
+  if (last === 'match') return ['methods', 'path'];
+  if (last === 'shadow') return Object.keys((defs.route.properties as Record<string, { properties: object }>).shadow.properties);
+  if (path[0] === 'routes' && typeof path[path.length - 1] === 'number') return Object.keys(defs.route.properties ?? {});
+  return [];
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return `"${value}"`;
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a map';
+  return String(value);
+}
+
+function valueAt(data: unknown, path: readonly PathSegment[]): unknown {
+  let value = data;
+  for (const p of path) value = value === null || typeof value !== 'object' ? undefined : (value as Record<PathSegment, unknown>)[p];
+  return value;
+}
+
+function routeName(data: unknown, path: readonly PathSegment[]): string | undefined {
+  if (path[0] !== 'routes' || typeof path[1] !== 'number') return undefined;
+  const name = valueAt(data, ['routes', path[1], 'name']);
+  return typeof name === 'string' ? name : undefined;
+}
+
+/** Maps ajv's findings to issues with line, column, the route's name, what was expected and a hint. */
+export function schemaIssues(data: unknown, doc: PositionedDocument, file: string): RuleIssue[] {
+  if (validateSchema(data)) return [];
+  const issues: RuleIssue[] = [];
+  for (const error of validateSchema.errors ?? []) {
+    const issue = toIssue(error, data, doc, file);
+    if (issue && !issues.some((i) => i.line === issue.line && i.column === issue.column && i.message === issue.message)) issues.push(issue);
+  }
+  return issues;
+}
+
+function toIssue(error: ErrorObject, data: unknown, doc: PositionedDocument, file: string): RuleIssue | null {
+  const path = pathOf(error.instancePath);
+  const route = routeName(data, path);
+  const where = route ? ` in route "${route}"` : '';
+  const value = valueAt(data, path);
+  const field = dotted(path);
+  const base = { level: 'error' as const, file, route };
+  switch (error.keyword) {
+    case 'additionalProperties': {
+      const key = (error.params as { additionalProperty: string }).additionalProperty;
+      const allowed = allowedKeys(path);
+      const guess = closest(key, allowed);
+      const pos = doc.keyAt(path, key);
+      return { ...base, code: 'RULES_UNKNOWN_KEY', ...pos, message: `unknown key "${key}"${where}${path.length ? ` under ${field}` : ''}; expected one of: ${allowed.join(', ')}`, hint: guess ? `did you mean "${guess}"?` : undefined };
+    }
+    case 'required': {
+      const key = (error.params as { missingProperty: string }).missingProperty;
+      return { ...base, code: 'RULES_MISSING_KEY', ...doc.valueAt(path), message: `missing required key "${key}"${where}${path.length ? ` in ${field}` : ''}` };
+    }
+    case 'minimum':
+    case 'maximum': {
+      const last = path[path.length - 1];
+      if (last === 'percent') {
+        return { ...base, code: 'RULES_PERCENT_RANGE', ...doc.valueAt(path), message: `${field} must be between 0 and 100${where}, got ${describe(value)}`, hint: 'percent is the share of shoppers (0..100)' };
+      }
+      const bound = (error.params as { limit: number }).limit;
+      return { ...base, code: 'RULES_OUT_OF_RANGE', ...doc.valueAt(path), message: `${field} must be ${error.keyword === 'minimum' ? '>=' : '<='} ${bound}${where}, got ${describe(value)}` };
+    }
+    case 'type':
+      return { ...base, code: 'RULES_WRONG_TYPE', ...doc.valueAt(path), message: `${field} must be ${(error.params as { type: string }).type}${where}, got ${describe(value)}` };
+    case 'enum': {
+      const allowed = (error.params as { allowedValues: unknown[] }).allowedValues.map(String);
+      const guess = typeof value === 'string' ? closest(value, allowed) : null;
+      return { ...base, code: 'RULES_NOT_ALLOWED', ...doc.valueAt(path), message: `${field} must be one of ${allowed.join(', ')}${where}, got ${describe(value)}`, hint: guess ? `did you mean "${guess}"?` : undefined };
+    }
+    case 'const':
+      return { ...base, code: 'RULES_BAD_VERSION', ...doc.valueAt(path), message: `${field} must be 1, got ${describe(value)}` };
+    case 'pattern':
+      return { ...base, code: 'RULES_BAD_FORMAT', ...doc.valueAt(path), message: patternMessage(path, value, where) };
+    case 'propertyNames':
+      return null; // reported by the `pattern` error on the name itself
+    case 'uniqueItems':
+      return { ...base, code: 'RULES_DUPLICATE_ITEM', ...doc.valueAt(path), message: `${field} lists the same value twice${where}` };
+    case 'minItems':
+    case 'minProperties':
+      return { ...base, code: 'RULES_EMPTY_LIST', ...doc.valueAt(path), message: `${field} must not be empty${where}` };
+    default:
+      return { ...base, code: 'RULES_INVALID', ...doc.valueAt(path), message: `${field} ${error.message ?? 'is invalid'}${where}` };
+  }
+}
+
+function patternMessage(path: readonly PathSegment[], value: unknown, where: string): string {
+  const field = dotted(path);
+  if (path[0] === 'upstreams' && path.length === 2) return `upstream "${path[1]}" must be a base URL like http://127.0.0.1:3001, got ${describe(value)}`;
+  if (path[0] === 'upstreams' && path.length === 1) return `upstream name ${describe(value)} must be letters, digits, _ or -`;
+  const last = path[path.length - 1];
+  if (path.includes('sticky_by')) {
+    return `${field} must be cookie:NAME or header:NAME${where}, got ${describe(value)}`;
+  }
+  if (last === 'path') return `${field} must start with "/"${where}, got ${describe(value)}`;
+  if (last === 'name') return `${field} must be letters, digits, ".", "_" or "-" (at most 64)${where}, got ${describe(value)}`;
+  return `${field} has an invalid format${where}, got ${describe(value)}`;
+}

@@ -1,0 +1,105 @@
+import type { PositionedDocument } from './positions';
+import { compilePathPattern, samplePath } from './path-pattern';
+import { closest } from './suggest';
+import type { RawRoute, RuleIssue } from './types';
+
+const WRITE_METHODS = ['POST', 'PUT', 'PATCH', 'DELETE'];
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/**
+ * The checks a schema cannot express: names that refer to upstreams, unique route names, paths
+ * that compile, and warnings for rules that are legal but probably not what was meant. Runs on
+ * whatever parts of the file are well-formed, so one pass reports every problem.
+ */
+export function semanticIssues(data: unknown, doc: PositionedDocument, file: string): RuleIssue[] {
+  const issues: RuleIssue[] = [];
+  if (!isRecord(data)) return issues;
+  const upstreams = isRecord(data.upstreams) ? Object.keys(data.upstreams) : [];
+  const routes = Array.isArray(data.routes) ? data.routes : [];
+  const error = (code: string, path: (string | number)[], message: string, route?: string, hint?: string, key = false): void => {
+    const pos = key ? doc.keyAt(path.slice(0, -1), String(path[path.length - 1])) : doc.valueAt(path);
+    issues.push({ level: 'error', code, file, ...pos, message, route, hint });
+  };
+  const warn = (code: string, path: (string | number)[], message: string, route?: string, hint?: string): void => {
+    issues.push({ level: 'warning', code, file, ...doc.valueAt(path), message, route, hint });
+  };
+
+  if (isRecord(data.upstreams) && !upstreams.includes('legacy')) {
+    error('RULES_NO_LEGACY', ['upstreams'], 'upstreams must include "legacy": unmatched requests and fallbacks go there');
+  }
+  const used = new Set<string>(['legacy']);
+  const seen = new Map<string, number>();
+  const compiled: Array<{ route: RawRoute; pattern: RegExp | null; index: number }> = [];
+
+  routes.forEach((raw: unknown, index: number) => {
+    if (!isRecord(raw)) return;
+    const route = raw as unknown as RawRoute;
+    const name = typeof route.name === 'string' ? route.name : undefined;
+    const where = name ? ` in route "${name}"` : '';
+    if (name !== undefined) {
+      const first = seen.get(name);
+      if (first !== undefined) error('RULES_DUPLICATE_ROUTE', ['routes', index, 'name'], `duplicate route name "${name}" (first used by route #${first + 1})`, name, 'route names must be unique');
+      else seen.set(name, index);
+    }
+    for (const key of ['extracted', 'fallback'] as const) {
+      const target = route[key];
+      if (typeof target !== 'string') continue;
+      if (key === 'fallback' && target === 'none') continue;
+      used.add(target);
+      if (isRecord(data.upstreams) && !upstreams.includes(target)) {
+        const guess = closest(target, upstreams);
+        error('RULES_UNKNOWN_UPSTREAM', ['routes', index, key], `${key} names unknown upstream "${target}"${where}; known: ${upstreams.join(', ')}`, name, guess ? `did you mean "${guess}"?` : undefined);
+      }
+    }
+    let pattern: RegExp | null = null;
+    if (isRecord(route.match) && typeof route.match.path === 'string' && route.match.path.startsWith('/')) {
+      try {
+        pattern = compilePathPattern(route.match.path);
+      } catch (e) {
+        error('RULES_BAD_PATH', ['routes', index, 'match', 'path'], `path "${route.match.path}" does not parse${where}: ${(e as Error).message.split('\n')[0]}`, name, 'use Express 5 syntax: /api/products/:id or /api/cart/*rest');
+      }
+    }
+    if (typeof route.flag === 'string' && typeof route.percent === 'number' && route.percent > 0) {
+      warn('RULES_FLAG_AND_PERCENT', ['routes', index, 'percent'], `route "${name}" has both flag "${route.flag}" and percent ${route.percent}; the flag wins when Unleash is configured`, name, 'set percent to 0 or remove the flag');
+    }
+    const methods = isRecord(route.match) && Array.isArray(route.match.methods) ? route.match.methods : null;
+    if (isRecord(route.shadow) && typeof route.shadow.percent === 'number' && route.shadow.percent > 0 && (methods === null || methods.some((m) => WRITE_METHODS.includes(m)))) {
+      warn('RULES_SHADOW_WRITES_TO_LEGACY', ['routes', index, 'shadow'], `route "${name}" shadows writes: they are mirrored only to extracted (dry run), never to legacy`, name, 'restrict match.methods to reads or accept one-sided write shadowing');
+    }
+    compiled.push({ route, pattern, index });
+  });
+
+  for (const later of compiled) {
+    const laterMatch = later.route.match;
+    if (!later.pattern || !isRecord(laterMatch)) continue;
+    for (const earlier of compiled) {
+      if (earlier.index >= later.index) break;
+      if (!earlier.pattern || !isRecord(earlier.route.match)) continue;
+      if (fullyShadows(earlier.route, earlier.pattern, later.route)) {
+        warn('RULES_SHADOWED_ROUTE', ['routes', later.index, 'match'], `route "${later.route.name}" is never reached: route "${earlier.route.name}" (earlier) matches every request it would`, later.route.name, 'move it above the broader route or narrow the earlier one');
+        break;
+      }
+    }
+  }
+
+  if (isRecord(data.upstreams)) {
+    for (const name of upstreams) {
+      if (!used.has(name)) warn('RULES_UNUSED_UPSTREAM', ['upstreams', name], `upstream "${name}" is not used by any route`, undefined, 'remove it or point a route at it');
+    }
+  }
+  return issues;
+}
+
+/**
+ * An earlier route fully shadows a later one when it takes all of the later one's methods and
+ * matches the later path with its parameters filled by two unrelated values.
+ */
+function fullyShadows(earlier: RawRoute, earlierPattern: RegExp, later: RawRoute): boolean {
+  const earlierMethods = earlier.match.methods ?? null;
+  const laterMethods = later.match.methods ?? null;
+  if (earlierMethods !== null && (laterMethods === null || !laterMethods.every((m) => earlierMethods.includes(m)))) return false;
+  return ['x7Q', 'zz-91_k'].every((fill) => earlierPattern.test(samplePath(later.match.path, fill)));
+}

@@ -1,0 +1,87 @@
+/** One problem found in a rules file, with where it is and what would fix it. */
+export interface RuleIssue {
+  readonly level: 'error' | 'warning';
+  readonly code: string;
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+  readonly message: string;
+  readonly route?: string;
+  readonly hint?: string;
+}
+
+export interface Upstream {
+  readonly name: string;
+  readonly url: string;
+  /** What http-proxy needs as `target`, parsed once. */
+  readonly target: { readonly protocol: 'http:'; readonly host: string; readonly hostname: string; readonly port: number };
+}
+
+export type StickySource = { readonly kind: 'cookie' | 'header'; readonly name: string; readonly label: string };
+
+export interface ShadowConfig {
+  readonly percent: number;
+  readonly ignore: readonly string[];
+  readonly budget: number;
+  readonly arrayKeys: Readonly<Record<string, string>>;
+  readonly normalisers: readonly string[];
+}
+
+export interface CompiledRoute {
+  readonly index: number;
+  readonly name: string;
+  /** Upper-case methods, or null for every method. */
+  readonly methods: ReadonlySet<string> | null;
+  readonly path: string;
+  readonly pattern: RegExp;
+  readonly extracted: Upstream;
+  readonly percent: number;
+  readonly percentSource: 'yaml' | 'default';
+  readonly group: string;
+  readonly fallback: Upstream | null;
+  readonly fallbackOn: ReadonlySet<number>;
+  readonly killed: boolean;
+  readonly flag: string | null;
+  readonly stickyBy: readonly StickySource[];
+  readonly timeoutMs: number;
+  readonly shadow: ShadowConfig | null;
+}
+
+/** The immutable route table: built whole or not at all, swapped whole on reload. */
+export interface CompiledRules {
+  readonly file: string;
+  readonly hash: string;
+  readonly upstreams: ReadonlyMap<string, Upstream>;
+  readonly legacy: Upstream;
+  readonly routes: readonly CompiledRoute[];
+  readonly defaults: { readonly stickyBy: readonly StickySource[]; readonly timeoutMs: number };
+  /** First route (in file order) matching method and raw path, or null. */
+  readonly match: (method: string, path: string) => CompiledRoute | null;
+}
+
+export type LoadResult =
+  | { readonly ok: true; readonly rules: CompiledRules; readonly warnings: readonly RuleIssue[] }
+  | { readonly ok: false; readonly errors: readonly RuleIssue[]; readonly warnings: readonly RuleIssue[] };
+
+/** The rules file as written (after schema validation). */
+export interface RawRules {
+  version: 1;
+  upstreams: Record<string, string>;
+  defaults?: { sticky_by?: string[]; timeout_ms?: number };
+  routes: RawRoute[];
+}
+
+export interface RawRoute {
+  name: string;
+  match: { methods?: string[]; path: string };
+  extracted: string;
+  percent?: number;
+  group?: string;
+  fallback?: string;
+  fallback_on?: number[];
+  killed?: boolean;
+  flag?: string;
+  sticky_by?: string[];
+  timeout_ms?: number;
+  shadow?: { percent?: number; ignore?: string[]; budget?: number; array_keys?: Record<string, string>; normalisers?: string[] };
+}
