@@ -1,0 +1,120 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
+import readline from 'node:readline';
+import { isSeeded, openShopDb } from '../legacy-monolith/src/db/open';
+import { seedShop } from '../legacy-monolith/src/db/seed';
+
+interface ChildSpec { name: string; args: string[]; health: string }
+
+const MAX_RESTARTS = 3;
+const RESTART_WINDOW_MS = 60_000;
+
+function port(name: string, fallback: number): number {
+  return Number(process.env[name] ?? fallback);
+}
+
+function specs(): ChildSpec[] {
+  const adminPort = port('ADMIN_PORT', 9901);
+  return [
+    { name: 'legacy', args: ['legacy'], health: `http://127.0.0.1:${port('LEGACY_PORT', 3001)}/healthz` },
+    { name: 'catalog', args: ['service', 'catalog'], health: `http://127.0.0.1:${port('CATALOG_PORT', 3101)}/healthz` },
+    { name: 'pricing', args: ['service', 'pricing'], health: `http://127.0.0.1:${port('PRICING_PORT', 3102)}/healthz` },
+    { name: 'checkout', args: ['service', 'checkout'], health: `http://127.0.0.1:${port('CHECKOUT_PORT', 3103)}/healthz` },
+    { name: 'proxy', args: ['proxy'], health: `http://127.0.0.1:${adminPort}/readyz` },
+  ];
+}
+
+function healthy(url: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = http.get(url, { timeout: 1000 }, (res) => { res.resume(); resolve(res.statusCode === 200); });
+    req.on('error', () => resolve(false));
+    req.on('timeout', () => { req.destroy(); resolve(false); });
+  });
+}
+
+async function waitHealthy(url: string, deadlineMs: number, alive: () => boolean): Promise<boolean> {
+  const until = Date.now() + deadlineMs;
+  while (Date.now() < until && alive()) {
+    if (await healthy(url)) return true;
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  return false;
+}
+
+/**
+ * `npm start` / `strangler start`: seeds on first run, starts every process with its log lines
+ * prefixed by its name, prints the URLs, restarts a child that dies (at most 3 times a minute),
+ * and stops everything on Ctrl-C / SIGTERM. Exits non-zero when it cannot recover.
+ */
+export async function runLauncher(cliPath: string): Promise<void> {
+  const db = openShopDb();
+  if (!isSeeded(db)) {
+    const summary = seedShop(db);
+    console.log(`[launcher] seeded the shop database: ${summary.products} products, ${summary.variants} variants, ${summary.promotions} promotions`);
+  }
+  db.close();
+
+  const children = new Map<string, ChildProcess>();
+  const restarts = new Map<string, number[]>();
+  let stopping = false;
+  const width = Math.max(...specs().map((s) => s.name.length));
+
+  const stopAll = async (code: number): Promise<never> => {
+    stopping = true;
+    const exits = [...children.values()].filter((c) => c.exitCode === null && c.signalCode === null).map((child) => new Promise<void>((resolve) => {
+      const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      child.once('exit', () => { clearTimeout(kill); resolve(); });
+      child.kill('SIGTERM');
+    }));
+    await Promise.all(exits);
+    console.log('[launcher] all processes stopped');
+    process.exit(code);
+  };
+
+  const start = (spec: ChildSpec): ChildProcess => {
+    const child = spawn(process.execPath, [cliPath, ...spec.args], { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+    const prefix = `[${spec.name.padEnd(width)}]`;
+    for (const stream of [child.stdout, child.stderr]) {
+      readline.createInterface({ input: stream! }).on('line', (line) => console.log(`${prefix} ${line}`));
+    }
+    child.once('exit', (code, signal) => {
+      if (stopping) return;
+      console.error(`[launcher] ${spec.name} exited (${signal ?? `code ${code}`})`);
+      const now = Date.now();
+      const recent = (restarts.get(spec.name) ?? []).filter((t) => now - t < RESTART_WINDOW_MS);
+      if (recent.length >= MAX_RESTARTS) {
+        console.error(`[launcher] ${spec.name} died ${MAX_RESTARTS + 1} times within a minute; stopping everything`);
+        void stopAll(1);
+        return;
+      }
+      recent.push(now);
+      restarts.set(spec.name, recent);
+      console.error(`[launcher] restarting ${spec.name}`);
+      children.set(spec.name, start(spec));
+    });
+    return child;
+  };
+
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => { console.log(`[launcher] ${signal}: stopping`); void stopAll(0); });
+
+  for (const spec of specs()) {
+    const child = start(spec);
+    children.set(spec.name, child);
+    const ok = await waitHealthy(spec.health, 20_000, () => !stopping);
+    if (!ok && !stopping) {
+      console.error(`[launcher] ${spec.name} did not become healthy at ${spec.health}`);
+      await stopAll(1);
+    }
+  }
+  const proxyPort = port('PROXY_PORT', 8080);
+  console.log([
+    '',
+    'Strangler is running:',
+    `  shop (through the proxy)  http://127.0.0.1:${proxyPort}/`,
+    `  proxy admin               http://127.0.0.1:${port('ADMIN_PORT', 9901)}/status  (/metrics, /healthz, /readyz)`,
+    `  legacy monolith           http://127.0.0.1:${port('LEGACY_PORT', 3001)}/`,
+    `  extracted services        catalog :${port('CATALOG_PORT', 3101)}  pricing :${port('PRICING_PORT', 3102)}  checkout :${port('CHECKOUT_PORT', 3103)}`,
+    'Press Ctrl-C to stop.',
+    '',
+  ].join('\n'));
+}
