@@ -1,4 +1,4 @@
-import type { Express, Request, Response } from 'express';
+import type { Express, NextFunction, Request, Response } from 'express';
 import type { Shop } from '../domain/shop';
 import { cartApi } from './api/cart-api';
 import { catalogApi } from './api/catalog-api';
@@ -20,7 +20,8 @@ export function createLegacyApp(shop: Shop, onUnexpectedError: (error: unknown) 
     app.use(usersApi(shop));
     app.use(cmsApi(shop));
     app.use(storefront(shop));
-    app.use((_req: Request, res: Response) => {
+    app.use((req: Request, res: Response, next: NextFunction) => {
+      if (req.path.startsWith('/api/')) { next(); return; } // the JSON 404 of createShopApp answers those
       sendPage(res, 404, layout('Not found', { region: res.locals.ctx.region, cartCount: 0, userName: null }, html`<h1>Not found</h1><p><a href="/">Back to the shop</a></p>`));
     });
   });

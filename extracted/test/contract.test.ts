@@ -1,0 +1,148 @@
+import Database from 'better-sqlite3';
+import { CHECKOUT_BODY } from '../../legacy-monolith/test/shop-fixture';
+import { jsonBody, request, type SimpleResponse } from '../../scripts/testing/http-client';
+import { startShopProcesses, type ShopProcesses } from '../../scripts/testing/shop-processes';
+
+/**
+ * The contract suite: the same requests to the monolith and to the extracted service that replaces
+ * those routes give the same answers, apart from the noise every legacy answer carries.
+ */
+let shop: ShopProcesses;
+/** Real SKUs with plenty of stock, read from the seeded database: [apparel, books, home]. */
+let SKUS: string[] = [];
+beforeAll(async () => {
+  shop = await startShopProcesses(['legacy', 'catalog', 'pricing', 'checkout']);
+  const db = new Database(shop.dbFile, { readonly: true });
+  SKUS = ['apparel', 'books', 'home'].map((category) => (db.prepare(`SELECT v.sku FROM variants v JOIN products p ON p.id = v.product_id
+    JOIN categories c ON c.id = p.category_id WHERE c.slug = ? AND v.stock >= 20 ORDER BY v.sku LIMIT 1`).get(category) as { sku: string }).sku);
+  db.close();
+}, 30000);
+afterAll(async () => { await shop.stop(); });
+
+const NOISE = new Set(['generatedAt', 'requestId']);
+function withoutNoise(value: unknown, extra: ReadonlySet<string> = new Set()): unknown {
+  if (Array.isArray(value)) return value.map((v) => withoutNoise(v, extra));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).filter(([k]) => !NOISE.has(k) && !extra.has(k)).map(([k, v]) => [k, withoutNoise(v, extra)]));
+  }
+  return value;
+}
+
+function expectSameAnswer(legacy: SimpleResponse, extracted: SimpleResponse, extra: ReadonlySet<string> = new Set()): void {
+  expect(extracted.status).toBe(legacy.status);
+  expect(extracted.headers['content-type']).toBe(legacy.headers['content-type']);
+  expect(withoutNoise(extracted.json(), extra)).toEqual(withoutNoise(legacy.json(), extra));
+}
+
+type Case = { path: string; method?: string; body?: unknown; headers?: Record<string, string> };
+const CASES: Record<'catalog' | 'pricing', Case[]> = {
+  catalog: [
+    { path: '/api/categories' },
+    { path: '/api/products' },
+    { path: '/api/products?category=footwear&sort=price_desc&page=2&pageSize=7' },
+    { path: '/api/products?q=mug&inStock=true', headers: { 'x-region': 'eu' } },
+    { path: '/api/products?minPrice=1000&maxPrice=5000&colour=black', headers: { cookie: 'region=apac' } },
+    { path: '/api/products/17' },
+    { path: '/api/products/400', headers: { 'x-region': 'apac' } },
+    { path: '/api/products/999999' },
+    { path: '/api/products/x1' },
+    { path: '/api/products?page=-1&sort=nope' },
+    { path: '/api/products?category=nope' },
+  ],
+  pricing: [
+    { path: '/api/promotions' },
+    { path: '/api/pricing/products/1' },
+    { path: '/api/pricing/products/130', headers: { 'x-region': 'eu' } },
+    { path: '/api/pricing/products/999999' },
+    { path: '/api/pricing/quote', method: 'POST', body: { lines: [{ sku: '$0', quantity: 3 }, { sku: '$1', quantity: 3 }], coupon: 'WELCOME10' } },
+    { path: '/api/pricing/quote', method: 'POST', body: { lines: [{ sku: '$2', quantity: 1 }], coupon: 'SAVE15' }, headers: { 'x-region': 'apac' } },
+    { path: '/api/pricing/quote', method: 'POST', body: { lines: [{ sku: 'NOPE', quantity: 1 }, { sku: '$0', quantity: 0 }] } },
+    { path: '/api/pricing/quote', method: 'POST', body: { lines: [] } },
+  ],
+};
+
+/** Case bodies name SKUs as $0..$2, filled in once the database is seeded. */
+function withSkus(body: unknown): unknown {
+  return JSON.parse(JSON.stringify(body).replace(/"\$(\d)"/g, (_m, i: string) => JSON.stringify(SKUS[Number(i)])));
+}
+
+async function send(port: number, c: Case): Promise<SimpleResponse> {
+  const payload = c.body === undefined ? {} : jsonBody(withSkus(c.body));
+  return request({ port, path: c.path, method: c.method ?? 'GET', body: payload.body, headers: { ...payload.headers, ...c.headers } });
+}
+
+describe.each(['catalog', 'pricing'] as const)('extracted/%s answers as the monolith does', (service) => {
+  test.each(CASES[service].map((c) => [`${c.method ?? 'GET'} ${c.path}`, c] as const))('%s', async (_name, c) => {
+    expectSameAnswer(await send(shop.ports.legacy, c), await send(shop.ports[service], c));
+  });
+});
+
+/** A session with the same cart on legacy (cart is legacy's), returning its cookie. */
+async function sessionWithCart(lines: Array<{ sku: string; quantity: number }>, coupon?: string): Promise<string> {
+  let cookie = '';
+  for (const line of lines) {
+    const res = await request({ port: shop.ports.legacy, path: '/api/cart/items', method: 'POST', ...jsonBody(line), headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) } });
+    expect(res.status).toBe(201);
+    if (!cookie) cookie = String(res.headers['set-cookie']![0]).split(';')[0];
+  }
+  if (coupon) await request({ port: shop.ports.legacy, path: '/api/cart/coupon', method: 'POST', ...jsonBody({ code: coupon }), headers: { 'content-type': 'application/json', cookie } });
+  return cookie;
+}
+
+describe('extracted/checkout answers as the monolith does', () => {
+  const cart = (): Array<{ sku: string; quantity: number }> => [{ sku: SKUS[0], quantity: 2 }, { sku: SKUS[1], quantity: 1 }];
+  const post = (port: number, path: string, cookie: string, body: unknown, headers: Record<string, string> = {}): Promise<SimpleResponse> =>
+    request({ port, path, method: 'POST', ...jsonBody(body), headers: { 'content-type': 'application/json', cookie, ...headers } });
+
+  test('quote: tax, shipping and totals agree in every region', async () => {
+    const cookie = await sessionWithCart(cart(), 'WELCOME10');
+    for (const region of ['us', 'eu', 'apac']) {
+      const headers = { 'x-region': region };
+      expectSameAnswer(await post(shop.ports.legacy, '/api/checkout/quote', cookie, {}, headers), await post(shop.ports.checkout, '/api/checkout/quote', cookie, {}, headers));
+    }
+  });
+  test('orders placed on either side look the same, apart from their own ids', async () => {
+    const onLegacy = await post(shop.ports.legacy, '/api/checkout', await sessionWithCart(cart()), CHECKOUT_BODY);
+    const onExtracted = await post(shop.ports.checkout, '/api/checkout', await sessionWithCart(cart()), CHECKOUT_BODY);
+    expect(onLegacy.status).toBe(201);
+    expectSameAnswer(onLegacy, onExtracted, new Set(['id', 'createdAt', 'authCode']));
+  });
+  test('errors agree: empty cart, declined card, bad fields, unknown order', async () => {
+    const empty = 'sid=none';
+    expectSameAnswer(await post(shop.ports.legacy, '/api/checkout', empty, CHECKOUT_BODY), await post(shop.ports.checkout, '/api/checkout', empty, CHECKOUT_BODY));
+    const declined = { ...CHECKOUT_BODY, card: { ...CHECKOUT_BODY.card, number: '4000 0000 0000 0002' } };
+    expectSameAnswer(await post(shop.ports.legacy, '/api/checkout', await sessionWithCart(cart()), declined), await post(shop.ports.checkout, '/api/checkout', await sessionWithCart(cart()), declined));
+    const bad = { email: 'x', shipTo: {}, card: { number: '1' } };
+    expectSameAnswer(await post(shop.ports.legacy, '/api/checkout', empty, bad), await post(shop.ports.checkout, '/api/checkout', empty, bad));
+    expectSameAnswer(await request({ port: shop.ports.legacy, path: '/api/orders/99999' }), await request({ port: shop.ports.checkout, path: '/api/orders/99999' }));
+  });
+  test('a keyed order placed on extracted is returned, not repeated, by a retry on legacy', async () => {
+    const cookie = await sessionWithCart(cart());
+    const first = await post(shop.ports.checkout, '/api/checkout', cookie, CHECKOUT_BODY, { 'idempotency-key': 'cross-side-1' });
+    const retry = await post(shop.ports.legacy, '/api/checkout', cookie, CHECKOUT_BODY, { 'idempotency-key': 'cross-side-1' });
+    expect(first.status).toBe(201);
+    expect(retry.status).toBe(201);
+    expect(retry.json<{ order: { id: number } }>().order.id).toBe(first.json<{ order: { id: number } }>().order.id);
+  });
+});
+
+describe('x-strangler-shadow: 1 is a dry run on extracted services', () => {
+  test('checkout answers what it would have answered and writes nothing', async () => {
+    const cookie = await sessionWithCart([{ sku: SKUS[2], quantity: 1 }]);
+    const db = new Database(shop.dbFile, { readonly: true });
+    const count = (): Record<string, unknown> => db.prepare(`SELECT (SELECT COUNT(*) FROM orders) AS orders, (SELECT COUNT(*) FROM payment_authorisations) AS auths,
+      (SELECT COUNT(*) FROM idempotency_keys) AS keys, (SELECT SUM(stock) FROM variants) AS stock,
+      (SELECT COUNT(*) FROM cart_items) AS cartLines`).get() as Record<string, unknown>;
+    const before = count();
+    const dry = await request({ port: shop.ports.checkout, path: '/api/checkout', method: 'POST', ...jsonBody(CHECKOUT_BODY), headers: { 'content-type': 'application/json', cookie, 'x-strangler-shadow': '1', 'idempotency-key': 'dry-1' } });
+    expect(dry.status).toBe(201);
+    expect(dry.json<{ order: { lines: unknown[]; payment: { last4: string } } }>().order.lines).toHaveLength(1);
+    expect(count()).toEqual(before);
+    const declined = await request({ port: shop.ports.checkout, path: '/api/checkout', method: 'POST', ...jsonBody({ ...CHECKOUT_BODY, card: { ...CHECKOUT_BODY.card, number: '4000000000000002' } }), headers: { 'content-type': 'application/json', cookie, 'x-strangler-shadow': '1' } });
+    expect(declined.status).toBe(402);
+    const real = await request({ port: shop.ports.checkout, path: '/api/checkout', method: 'POST', ...jsonBody(CHECKOUT_BODY), headers: { 'content-type': 'application/json', cookie, 'idempotency-key': 'dry-1' } });
+    expect(real.status).toBe(201);
+    expect(count()).not.toEqual(before);
+    db.close();
+  });
+});

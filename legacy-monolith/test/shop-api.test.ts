@@ -1,0 +1,170 @@
+import request from 'supertest';
+import { TEST_CARDS } from '../src/domain/payments';
+import { CHECKOUT_BODY, cookieOf, seededShop, skuInStock } from './shop-fixture';
+
+const fixture = seededShop();
+const { app, db } = fixture;
+afterAll(() => fixture.close());
+
+describe('catalog', () => {
+  test('at least 500 products in at least 8 categories, with variants and image URLs', async () => {
+    const categories = (await request(app).get('/api/categories').expect(200)).body.categories;
+    expect(categories.length).toBeGreaterThanOrEqual(8);
+    const all = (await request(app).get('/api/products?pageSize=1').expect(200)).body;
+    expect(all.total).toBeGreaterThanOrEqual(500);
+    const product = (await request(app).get('/api/products/1').expect(200)).body.product;
+    expect(product.variants.length).toBeGreaterThan(0);
+    expect(product.images[0]).toMatch(/^https:\/\//);
+  });
+  test('search, filters, sorting and pagination', async () => {
+    const page1 = (await request(app).get('/api/products?category=apparel&sort=price_asc&pageSize=10&page=1').expect(200)).body;
+    const page2 = (await request(app).get('/api/products?category=apparel&sort=price_asc&pageSize=10&page=2').expect(200)).body;
+    expect(page1.items).toHaveLength(10);
+    expect(page1.totalPages).toBe(Math.ceil(page1.total / 10));
+    const prices = [...page1.items, ...page2.items].map((p: { price: { amount: number } }) => p.price.amount);
+    expect(prices).toEqual([...prices].sort((a, b) => a - b));
+    expect(page1.items.every((p: { category: { slug: string } }) => p.category.slug === 'apparel')).toBe(true);
+    const bounded = (await request(app).get('/api/products?minPrice=2000&maxPrice=3000&pageSize=100').expect(200)).body;
+    expect(bounded.items.every((p: { price: { amount: number } }) => p.price.amount >= 2000 && p.price.amount <= 3000)).toBe(true);
+    const search = (await request(app).get('/api/products?q=hoodie').expect(200)).body;
+    expect(search.items.length).toBeGreaterThan(0);
+    expect(search.items.every((p: { name: string }) => /hoodie/i.test(p.name))).toBe(true);
+  });
+  test('region by header or cookie changes currency and price', async () => {
+    const us = (await request(app).get('/api/products/1').expect(200)).body.product.price;
+    const eu = (await request(app).get('/api/products/1').set('x-region', 'eu').expect(200)).body.product.price;
+    const apac = (await request(app).get('/api/products/1').set('cookie', 'region=apac').expect(200)).body.product.price;
+    expect([us.currency, eu.currency, apac.currency]).toEqual(['USD', 'EUR', 'JPY']);
+    expect(apac.exponent).toBe(0);
+    expect(eu.taxIncluded).toBe(true);
+  });
+  test('bad input: 400 with the offending field paths; unknown ids 404', async () => {
+    const bad = (await request(app).get('/api/products?page=0&pageSize=500&sort=cheap&colour=1').expect(400)).body;
+    expect(bad.error.fields.map((f: { path: string }) => f.path).sort()).toEqual(['query.colour', 'query.page', 'query.pageSize', 'query.sort']);
+    expect((await request(app).get('/api/products/abc').expect(400)).body.error.fields[0].path).toBe('params.id');
+    await request(app).get('/api/products/999999').expect(404);
+    expect((await request(app).get('/api/products/1').set('x-region', 'mars').expect(400)).body.error.fields[0].path).toBe('headers.x-region');
+  });
+  test('JSON bodies carry generatedAt and a request id (propagated when sent)', async () => {
+    const body = (await request(app).get('/api/categories').set('x-request-id', 'abc-123').expect(200)).body;
+    expect(body.requestId).toBe('abc-123');
+    expect(Date.parse(body.generatedAt)).not.toBeNaN();
+  });
+});
+
+describe('cart and checkout', () => {
+  test('a shopper adds to cart, applies a coupon, gets a quote and places an order', async () => {
+    const agent = request.agent(app);
+    const sku = skuInStock(db, 'home');
+    const added = await agent.post('/api/cart/items').send({ sku, quantity: 2 }).expect(201);
+    expect(cookieOf(added.headers['set-cookie'], 'sid')).toMatch(/^sid=/);
+    expect(added.headers['set-cookie'][0]).toMatch(/HttpOnly/);
+    const withCoupon = (await agent.post('/api/cart/coupon').send({ code: 'welcome10' }).expect(200)).body.cart;
+    expect(withCoupon.coupon).toEqual({ code: 'WELCOME10', status: 'applied' });
+    const quote = (await agent.post('/api/checkout/quote').expect(200)).body.quote;
+    expect(quote.total).toBe(quote.subtotal - quote.discount + quote.shipping + quote.tax);
+    const before = (db.prepare('SELECT stock FROM variants WHERE sku = ?').get(sku) as { stock: number }).stock;
+    const placed = await agent.post('/api/checkout').set('idempotency-key', 'order-1').send(CHECKOUT_BODY).expect(201);
+    expect(placed.body.order.total).toBe(quote.total);
+    expect(placed.body.order.payment.last4).toBe('4242');
+    expect((db.prepare('SELECT stock FROM variants WHERE sku = ?').get(sku) as { stock: number }).stock).toBe(before - 2);
+    expect((await agent.get('/api/cart').expect(200)).body.cart.lines).toHaveLength(0);
+    await agent.get(`/api/orders/${placed.body.order.id}`).expect(200);
+    await request(app).get(`/api/orders/${placed.body.order.id}`).expect(404); // another shopper sees nothing
+  });
+  test('Idempotency-Key: same key and body returns the same order; other body gets 422', async () => {
+    const agent = request.agent(app);
+    await agent.post('/api/cart/items').send({ sku: skuInStock(db, 'books'), quantity: 1 }).expect(201);
+    const first = await agent.post('/api/checkout').set('idempotency-key', 'key-A').send(CHECKOUT_BODY).expect(201);
+    const again = await agent.post('/api/checkout').set('idempotency-key', 'key-A').send(CHECKOUT_BODY).expect(201);
+    expect(again.body.order.id).toBe(first.body.order.id);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    const other = await agent.post('/api/checkout').set('idempotency-key', 'key-A').send({ ...CHECKOUT_BODY, email: 'other@example.com' }).expect(422);
+    expect(other.body.error.code).toBe('idempotency_key_reused');
+    expect((db.prepare('SELECT COUNT(*) AS n FROM orders WHERE id = ?').get(first.body.order.id) as { n: number }).n).toBe(1);
+  });
+  test('declined cards get 402, bad cards 400 with field paths, and only the last four digits are stored', async () => {
+    const agent = request.agent(app);
+    await agent.post('/api/cart/items').send({ sku: skuInStock(db, 'toys'), quantity: 1 }).expect(201);
+    const declined = await agent.post('/api/checkout').send({ ...CHECKOUT_BODY, card: { ...CHECKOUT_BODY.card, number: TEST_CARDS.declined } }).expect(402);
+    expect(declined.body.error.reason).toBe('card_declined');
+    const invalid = await agent.post('/api/checkout').send({ ...CHECKOUT_BODY, card: { ...CHECKOUT_BODY.card, number: '4242424242424241', expYear: 2001 } }).expect(400);
+    expect(invalid.body.error.fields.map((f: { path: string }) => f.path).sort()).toEqual(['card.expYear', 'card.number']);
+    const missing = await agent.post('/api/checkout').send({ email: 'nope' }).expect(400);
+    expect(missing.body.error.fields.map((f: { path: string }) => f.path).sort()).toEqual(['card', 'email', 'shipTo']);
+    await agent.post('/api/checkout').send(CHECKOUT_BODY).expect(201);
+    const dump = JSON.stringify(db.prepare('SELECT * FROM orders').all()) + JSON.stringify(db.prepare('SELECT * FROM payment_authorisations').all());
+    expect(dump).not.toContain('4242424242424242');
+    expect(dump).not.toContain('4242 4242 4242 4242');
+  });
+  test('adding more than is in stock is 409; an empty cart cannot check out', async () => {
+    const agent = request.agent(app);
+    const row = db.prepare('SELECT sku, stock FROM variants WHERE stock BETWEEN 1 AND 5 LIMIT 1').get() as { sku: string; stock: number };
+    const conflict = await agent.post('/api/cart/items').send({ sku: row.sku, quantity: row.stock + 1 }).expect(409);
+    expect(conflict.body.error).toMatchObject({ code: 'out_of_stock', sku: row.sku, available: row.stock });
+    const empty = await request(app).post('/api/checkout').send(CHECKOUT_BODY).expect(400);
+    expect(empty.body.error.fields[0].path).toBe('cart');
+  });
+  test('legacy ignores x-strangler-shadow: it cannot dry-run, so the order is real', async () => {
+    const agent = request.agent(app);
+    await agent.post('/api/cart/items').send({ sku: skuInStock(db, 'beauty'), quantity: 1 }).expect(201);
+    const placed = await agent.post('/api/checkout').set('x-strangler-shadow', '1').send(CHECKOUT_BODY).expect(201);
+    expect(db.prepare('SELECT id FROM orders WHERE id = ?').get(placed.body.order.id)).toBeDefined();
+  });
+});
+
+describe('users and CMS', () => {
+  test('register, log out, log in (session id rotates, cart kept), wrong password 401', async () => {
+    const agent = request.agent(app);
+    await agent.post('/api/cart/items').send({ sku: skuInStock(db, 'sports'), quantity: 1 }).expect(201);
+    const registered = await agent.post('/api/users').send({ email: 'Grace@Example.com', name: 'Grace', password: 'correct horse' }).expect(201);
+    expect(registered.body.user.email).toBe('grace@example.com');
+    expect((await agent.get('/api/me').expect(200)).body.user.name).toBe('Grace');
+    expect((await agent.get('/api/cart').expect(200)).body.cart.lines).toHaveLength(1);
+    await agent.delete('/api/session').expect(200);
+    expect((await agent.get('/api/me').expect(200)).body.user).toBeNull();
+    await agent.post('/api/session').send({ email: 'grace@example.com', password: 'wrong password' }).expect(401);
+    const login = await agent.post('/api/session').send({ email: 'grace@example.com', password: 'correct horse' }).expect(200);
+    expect(cookieOf(login.headers['set-cookie'], 'sid')).toMatch(/^sid=/);
+    await request(app).post('/api/users').send({ email: 'grace@example.com', name: 'G', password: 'another one' }).expect(409);
+    const stored = db.prepare('SELECT password_hash FROM users WHERE email = ?').get('grace@example.com') as { password_hash: string };
+    expect(stored.password_hash).toMatch(/^scrypt\$16384\$8\$1\$/);
+  });
+  test('CMS pages and banners by region', async () => {
+    expect((await request(app).get('/api/cms/pages/about').expect(200)).body.page.title).toBe('About us');
+    await request(app).get('/api/cms/pages/nope').expect(404);
+    const banners = (await request(app).get('/api/cms/banners').set('x-region', 'apac').expect(200)).body.banners;
+    expect(banners[0].title).toMatch(/Books/);
+  });
+});
+
+describe('storefront pages work without JavaScript', () => {
+  test('browse, add to cart by form, check out by form, see the confirmation', async () => {
+    const agent = request.agent(app);
+    const home = await agent.get('/').expect(200);
+    expect(home.text).toContain('class="banner"');
+    expect(home.text).not.toContain('<script');
+    const category = await agent.get('/category/home').expect(200);
+    const productId = /href="\/product\/(\d+)"/.exec(category.text)![1];
+    const product = await agent.get(`/product/${productId}`).expect(200);
+    const sku = /<select name="sku"><option value="([^"]+)">/.exec(product.text)?.[1] ?? /<option value="(P\d+-[^"]+)">/.exec(product.text)![1];
+    await agent.post('/cart/add').type('form').send({ sku, quantity: '1' }).expect(303).expect('location', '/cart');
+    const cart = await agent.get('/cart').expect(200);
+    expect(cart.text).toContain(sku);
+    const checkout = await agent.get('/checkout').expect(200);
+    const key = /name="idempotencyKey" value="([^"]+)"/.exec(checkout.text)![1];
+    const form = { idempotencyKey: key, email: 'shopper@example.com', name: 'Sam', line1: '2 Main St', city: 'Town', postalCode: '99999', country: 'us', cardNumber: '4242 4242 4242 4242', expMonth: '12', expYear: String(new Date().getUTCFullYear() + 1), cvc: '123' };
+    const placed = await agent.post('/checkout').type('form').send(form).expect(303);
+    const confirmation = await agent.get(placed.headers.location).expect(200);
+    expect(confirmation.text).toMatch(/Order #\d+ is confirmed/);
+    expect(confirmation.text).toContain('ending 4242');
+    // A double-submitted form (same hidden key) is the same order, not a second one.
+    const again = await agent.post('/checkout').type('form').send(form).expect(303);
+    expect(again.headers.location).toBe(placed.headers.location);
+  });
+  test('log-in page and an unknown page give HTML', async () => {
+    expect((await request(app).get('/login').expect(200)).text).toContain('<form method="post" action="/login">');
+    expect((await request(app).get('/nowhere').expect(404)).headers['content-type']).toMatch(/html/);
+    expect((await request(app).get('/api/nowhere').expect(404)).body.error.code).toBe('not_found');
+  });
+});
