@@ -18,8 +18,8 @@ export function loadRules(text: string, file: string): LoadResult {
   const doc = PositionedDocument.parse(text);
   if (doc.doc.errors.length > 0) {
     const errors = doc.doc.errors.map((e) => {
-      const pos = e.linePos?.[0] ?? { line: 1, col: 1 };
-      return at(`YAML syntax: ${e.message.split('\n')[0]}`, 'RULES_YAML_SYNTAX', pos.line, pos.col);
+      const pos = doc.at(e.pos[0]);
+      return at(`YAML syntax: ${e.message.split('\n')[0]}`, 'RULES_YAML_SYNTAX', pos.line, pos.column);
     });
     return { ok: false, errors, warnings: [] };
   }

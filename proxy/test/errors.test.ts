@@ -1,0 +1,22 @@
+import { STRANGLER_ERRORS } from '../errors';
+
+/** The error catalogue is a contract: codes and statuses change only on purpose. */
+test('error codes and their HTTP statuses are pinned', () => {
+  expect(Object.fromEntries(Object.entries(STRANGLER_ERRORS).map(([code, e]) => [code, e.status]))).toEqual({
+    STRANGLER_ERR_BAD_PATH: 400,
+    STRANGLER_ERR_BAD_REQUEST: 400,
+    STRANGLER_ERR_UPGRADE_UNSUPPORTED: 501,
+    STRANGLER_ERR_UPSTREAM_REFUSED: 502,
+    STRANGLER_ERR_UPSTREAM_RESET: 502,
+    STRANGLER_ERR_UPSTREAM_MALFORMED: 502,
+    STRANGLER_ERR_UPSTREAM_FAILED: 502,
+    STRANGLER_ERR_UPSTREAM_STATUS: 502,
+    STRANGLER_ERR_UPSTREAM_TIMEOUT: 504,
+    STRANGLER_ERR_RESPONSE_ABORTED: 502,
+    STRANGLER_ERR_CLIENT_GONE: 499,
+    STRANGLER_ERR_ADMIN_HOST: 403,
+    STRANGLER_ERR_ADMIN_HEADER: 403,
+    STRANGLER_ERR_ADMIN_NOT_FOUND: 404,
+    STRANGLER_ERR_RULES_INVALID: 422,
+  });
+});

@@ -1,0 +1,127 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { loadRules } from '../rules/load';
+import type { RuleIssue } from '../rules/types';
+
+interface ErrorCase { name: string; routes?: string; file?: string; expect: Partial<RuleIssue> & { message?: string } }
+const table = parse(fs.readFileSync(path.join(__dirname, 'cases', 'rule-errors.yaml'), 'utf8')) as { base: string; cases: ErrorCase[] };
+
+describe('every error is reported with file, line, column and what was expected', () => {
+  test.each(table.cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
+    const text = c.file ?? table.base + c.routes!.split('\n').map((l) => (l ? `  ${l}` : l)).join('\n');
+    const result = loadRules(text, 'rules.yaml');
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    const issue = result.errors.find((e) => e.code === c.expect.code);
+    expect(issue).toBeDefined();
+    const { message, ...exact } = c.expect;
+    expect(issue).toMatchObject({ file: 'rules.yaml', level: 'error', ...exact });
+    if (message) expect(issue!.message).toContain(message);
+  });
+});
+
+test('five different errors in one file are all reported, each at its own line and column', () => {
+  const text = `version: 1
+upstreams:
+  legacy: http://127.0.0.1:3001
+  catalog: http://127.0.0.1:3101
+routes:
+  - name: one
+    match: { methods: [GET], path: /api/a }
+    extracted: catalogue
+  - name: one
+    match: { path: /api/b }
+    extracted: catalog
+    percent: 250
+  - name: three
+    match: { path: "/api/(" }
+    extracted: catalog
+    colour: blue
+`;
+  const result = loadRules(text, 'five.yaml');
+  expect(result.ok).toBe(false);
+  if (result.ok) return;
+  expect(result.errors.map((e) => [e.code, e.line, e.column])).toEqual([
+    ['RULES_UNKNOWN_UPSTREAM', 8, 16],
+    ['RULES_DUPLICATE_ROUTE', 9, 11],
+    ['RULES_PERCENT_RANGE', 12, 14],
+    ['RULES_BAD_PATH', 14, 20],
+    ['RULES_UNKNOWN_KEY', 16, 5],
+  ]);
+});
+
+describe('warnings', () => {
+  const file = (routes: string): string => `version: 1\nupstreams:\n  legacy: http://127.0.0.1:3001\n  catalog: http://127.0.0.1:3101\n  spare: http://127.0.0.1:3999\nroutes:\n${routes}`;
+  const warnings = (text: string): string[] => {
+    const result = loadRules(text, 'w.yaml');
+    if (!result.ok) throw new Error(JSON.stringify(result.errors));
+    return result.warnings.map((w) => w.code);
+  };
+  test('a route fully shadowed by an earlier one, an unused upstream, flag with percent, shadowed writes', () => {
+    expect(warnings(file(`  - name: all-products
+    match: { path: /api/products/:id }
+    extracted: catalog
+  - name: one-product
+    match: { methods: [GET], path: /api/products/:pid }
+    extracted: catalog
+    flag: f
+    percent: 5
+  - name: writes
+    match: { path: /api/cart }
+    extracted: catalog
+    shadow: { percent: 10 }
+`)).sort()).toEqual(['RULES_FLAG_AND_PERCENT', 'RULES_SHADOWED_ROUTE', 'RULES_SHADOW_WRITES_TO_LEGACY', 'RULES_UNUSED_UPSTREAM']);
+  });
+  test('a narrower earlier route does not shadow a broader later one', () => {
+    expect(warnings(file(`  - name: new-product
+    match: { path: /api/products/new }
+    extracted: spare
+  - name: any-product
+    match: { path: /api/products/:id }
+    extracted: catalog
+`))).toEqual([]);
+  });
+});
+
+describe('the shipped routing-rules.yaml', () => {
+  test('is valid, without warnings, and compiles into a frozen table', () => {
+    const file = path.join(__dirname, '..', '..', 'routing-rules.yaml');
+    const result = loadRules(fs.readFileSync(file, 'utf8'), file);
+    if (!result.ok) throw new Error(JSON.stringify(result.errors, null, 2));
+    expect(result.warnings).toEqual([]);
+    expect(Object.isFrozen(result.rules)).toBe(true);
+    expect(Object.isFrozen(result.rules.routes[0])).toBe(true);
+    expect(result.rules.match('GET', '/api/products/42')?.name).toBe('product-detail');
+    expect(result.rules.match('POST', '/api/checkout')?.name).toBe('checkout');
+  });
+});
+
+describe('matching is decided as Express decides it', () => {
+  const rules = loadRules(`version: 1
+upstreams: { legacy: "http://127.0.0.1:3001", catalog: "http://127.0.0.1:3101" }
+routes:
+  - { name: detail, match: { methods: [GET], path: /api/products/:id }, extracted: catalog }
+  - { name: list, match: { path: /api/products }, extracted: catalog }
+  - { name: files, match: { path: "/static/*rest" }, extracted: catalog }
+  - { name: root, match: { path: / }, extracted: catalog }
+`, 'm.yaml');
+  if (!rules.ok) throw new Error('rules invalid');
+  test.each([
+    ['GET', '/api/products/1', 'detail'],
+    ['GET', '/API/Products/1', 'detail'],
+    ['GET', '/api/products/1/', 'detail'],
+    ['POST', '/api/products/1', null],
+    ['GET', '/api/products/1/reviews', null],
+    ['GET', '/api/products', 'list'],
+    ['DELETE', '/api/products/', 'list'],
+    ['GET', '/api/productsX', null],
+    ['GET', '/api/products;x=1', null],
+    ['GET', '/static/a/b.css', 'files'],
+    ['GET', '/static', null],
+    ['GET', '/', 'root'],
+    ['GET', '/anything', null],
+  ])('%s %s -> %s', (method, p, expected) => {
+    expect(rules.rules.match(method, p)?.name ?? null).toBe(expected);
+  });
+});
