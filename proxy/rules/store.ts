@@ -14,7 +14,7 @@ export interface ActiveRules {
 export interface ReloadReport {
   readonly at: string;
   readonly trigger: ReloadTrigger;
-  readonly result: 'success' | 'failure' | 'unchanged';
+  readonly result: 'success' | 'failure';
   readonly epoch: number;
   readonly errors: readonly RuleIssue[];
   readonly warnings: readonly RuleIssue[];
@@ -75,9 +75,11 @@ export class RulesStore {
     if (!text.ok) return this.record({ at, trigger, result: 'failure', epoch: this.active.epoch, errors: [text.issue], warnings: [] });
     const result = loadRules(text.text, this.file);
     if (!result.ok) return this.record({ at, trigger, result: 'failure', epoch: this.active.epoch, errors: result.errors, warnings: result.warnings });
-    // Editors fire several events per save; a watch event with identical content changes nothing.
-    if (trigger === 'watch' && result.rules.hash === this.active.table.hash && this.last.result !== 'failure') {
-      return this.last;
+    // The epoch counts distinct tables: identical content is a successful reload that swaps nothing.
+    // Editors fire several events per save, so a watch event that changes nothing is not even recorded.
+    if (result.rules.hash === this.active.table.hash) {
+      if (trigger === 'watch' && this.last.result !== 'failure') return this.last;
+      return this.record({ at, trigger, result: 'success', epoch: this.active.epoch, errors: [], warnings: result.warnings });
     }
     this.active = Object.freeze({ table: result.rules, epoch: this.active.epoch + 1, loadedAt: at });
     return this.record({ at, trigger, result: 'success', epoch: this.active.epoch, errors: [], warnings: result.warnings });
