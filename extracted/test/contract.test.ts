@@ -67,7 +67,7 @@ function withSkus(body: unknown): unknown {
 }
 
 async function send(port: number, c: Case): Promise<SimpleResponse> {
-  const payload = c.body === undefined ? {} : jsonBody(withSkus(c.body));
+  const payload: { body?: string; headers?: Record<string, string> } = c.body === undefined ? {} : jsonBody(withSkus(c.body));
   return request({ port, path: c.path, method: c.method ?? 'GET', body: payload.body, headers: { ...payload.headers, ...c.headers } });
 }
 
