@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { runCheck, type CheckFormat } from './check-command';
+import { CommandError, rulesFilePath } from './rules-file';
 
 const USAGE = `usage: strangler <command> [options]
 
@@ -13,6 +14,14 @@ commands:
   seed [--reset]            create and seed the shop database
   check [FILE] [--json | --format github]
                             validate a rules file (exit 0 ok, 1 errors)
+  plan [OLD] NEW [--json] [--admin URL]
+                            what changes between two rules files; OLD defaults to the
+                            rules active in the running proxy
+  ramp ROUTE PERCENT [--file F] [--force] [--max-error-rate R] [--json] [--admin URL]
+                            set a route's percent in place (comments kept), check it, write
+                            it atomically; refuses to raise a failing route unless --force
+  kill ROUTE | unkill ROUTE [--file F] [--json]
+                            set or clear the route's kill switch the same way
 `;
 
 /** A usage error: one line saying what was wrong, then the usage, exit 2. */
@@ -86,6 +95,35 @@ async function main(argv: string[]): Promise<void> {
       process.exitCode = runCheck(positionals[0], format as CheckFormat, (line) => console.log(line));
       return;
     }
+    case 'plan': {
+      const { values, positionals } = parse(rest, { json: { type: 'boolean' }, admin: { type: 'string' } });
+      if (positionals.length < 1 || positionals.length > 2) usageError(`plan needs NEW, or OLD and NEW, got ${positionals.length} file(s)`);
+      const { runPlan } = await import('./plan-command');
+      process.exitCode = await runPlan(positionals, { json: Boolean(values.json), admin: values.admin }, (line) => console.log(line));
+      return;
+    }
+    case 'ramp':
+    case 'kill':
+    case 'unkill': {
+      const { values, positionals } = parse(rest, {
+        file: { type: 'string' }, force: { type: 'boolean' }, json: { type: 'boolean' }, admin: { type: 'string' }, 'max-error-rate': { type: 'string' },
+      });
+      const wanted = command === 'ramp' ? 2 : 1;
+      if (positionals.length !== wanted) usageError(command === 'ramp' ? 'ramp needs ROUTE and PERCENT' : `${command} needs ROUTE`);
+      let value = command === 'kill' ? 'true' : 'false';
+      if (command === 'ramp') {
+        value = positionals[1].replace(/%$/, '');
+        if (!/^\d{1,3}$/.test(value) || Number(value) > 100) usageError(`PERCENT must be a whole number from 0 to 100, got "${positionals[1]}"`);
+        value = String(Number(value));
+      }
+      const maxErrorRate = values['max-error-rate'] === undefined ? 0.05 : Number(values['max-error-rate']);
+      if (!(maxErrorRate >= 0 && maxErrorRate <= 1)) usageError(`--max-error-rate must be a number from 0 to 1, got "${values['max-error-rate']}"`);
+      const { runEdit } = await import('./ramp-command');
+      process.exitCode = await runEdit(positionals[0], command === 'ramp' ? 'percent' : 'killed', value, {
+        file: rulesFilePath(values.file), force: Boolean(values.force), admin: values.admin, maxErrorRate, json: Boolean(values.json),
+      }, (line) => console.log(line));
+      return;
+    }
     case undefined:
       return usageError('no command given');
     case '-h':
@@ -99,6 +137,7 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((error: Error) => {
-  process.stderr.write(`strangler: ${error.message}\n`);
+  // A CommandError is an expected refusal (bad file, unknown route, over budget): one line, exit 1.
+  process.stderr.write(`strangler: ${error instanceof CommandError ? error.message : `unexpected error: ${error.message}`}\n`);
   process.exit(1);
 });

@@ -1,0 +1,47 @@
+import { CommandError } from './rules-file';
+
+/** Reads a running proxy's admin port (DESIGN: 127.0.0.1:9901 unless ADMIN_HOST / ADMIN_PORT say otherwise). */
+export function adminUrl(explicit: string | undefined): string {
+  if (explicit) return explicit.replace(/\/+$/, '');
+  const host = process.env.ADMIN_HOST || '127.0.0.1';
+  return `http://${host}:${process.env.ADMIN_PORT || '9901'}`;
+}
+
+/** The proxy's admin port did not answer; a one-line refusal for the user, never a stack trace. */
+export class AdminUnreachable extends CommandError {}
+
+async function get(url: string): Promise<string> {
+  let response: Response;
+  try {
+    response = await fetch(url, { signal: AbortSignal.timeout(3000) });
+  } catch (error) {
+    throw new AdminUnreachable(`cannot reach the proxy admin at ${url} (${(error as Error).cause ? String((error as { cause: Error }).cause.message ?? (error as Error).cause) : (error as Error).message}); is the proxy running?`);
+  }
+  if (!response.ok) throw new AdminUnreachable(`the proxy admin at ${url} answered ${response.status}`);
+  return response.text();
+}
+
+export interface StatusRoute {
+  name: string; group: string; percent: number; killed: boolean; extracted: string; shadow: { percent: number; budget: number } | null;
+}
+
+export async function fetchStatus(base: string): Promise<{ file: string; epoch: number; routes: StatusRoute[] }> {
+  return JSON.parse(await get(`${base}/status`)) as { file: string; epoch: number; routes: StatusRoute[] };
+}
+
+export async function fetchMetrics(base: string): Promise<string> {
+  return get(`${base}/metrics`);
+}
+
+/** Sums the samples of one metric whose labels satisfy `keep`. */
+export function sumMetric(text: string, name: string, keep: (labels: Record<string, string>) => boolean): number {
+  let total = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`)) continue;
+    const close = line.lastIndexOf('}');
+    const labels: Record<string, string> = {};
+    for (const m of line.slice(name.length + 1, close).matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[m[1]] = m[2];
+    if (keep(labels)) total += Number(line.slice(close + 1).trim());
+  }
+  return total;
+}

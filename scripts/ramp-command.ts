@@ -1,0 +1,69 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { formatPlan, planChange, planRoutesOf } from '../proxy/rules/plan';
+import { routeNames, setRouteKey } from '../proxy/rules/edit';
+import { closest } from '../proxy/rules/suggest';
+import { AdminUnreachable, adminUrl, fetchMetrics, sumMetric } from './admin-client';
+import { CommandError, compileOrThrow, readRulesText, writeAtomically } from './rules-file';
+
+export interface EditOptions { file: string; force: boolean; admin?: string; maxErrorRate: number; json: boolean }
+
+/** Fewer extracted requests than this say nothing about an error rate. */
+const MIN_SAMPLE = 20;
+
+/**
+ * Before a percent goes up: the running proxy's error rate for the route's extracted side (5xx
+ * answers plus fallbacks, over what extracted was asked) and the diff store's mismatch rate.
+ * Returns why the ramp must stop, or null. An unreachable proxy is reported, not fatal: the file
+ * may be edited while the proxy is down.
+ */
+async function gate(route: string, options: EditOptions, say: (line: string) => void): Promise<string | null> {
+  try {
+    const metrics = await fetchMetrics(adminUrl(options.admin));
+    const ofRoute = (l: Record<string, string>): boolean => l.route === route;
+    const served = sumMetric(metrics, 'strangler_requests_total', (l) => ofRoute(l) && l.backend === 'extracted');
+    const failed = sumMetric(metrics, 'strangler_requests_total', (l) => ofRoute(l) && l.backend === 'extracted' && Number(l.code) >= 500);
+    const fallbacks = sumMetric(metrics, 'strangler_fallbacks_total', ofRoute);
+    const asked = served + fallbacks;
+    if (asked < MIN_SAMPLE) {
+      say(`error rate: ${asked} extracted requests so far, too few to judge (need ${MIN_SAMPLE})`);
+    } else {
+      const rate = (failed + fallbacks) / asked;
+      say(`error rate: ${((rate) * 100).toFixed(2)}% of ${asked} extracted requests (budget ${(options.maxErrorRate * 100).toFixed(2)}%)`);
+      if (rate > options.maxErrorRate) return `the extracted side of "${route}" is failing: ${(rate * 100).toFixed(2)}% errors is over the ${(options.maxErrorRate * 100).toFixed(2)}% budget`;
+    }
+  } catch (error) {
+    if (!(error instanceof AdminUnreachable)) throw error;
+    say(`error rate: unknown — ${error.message}`);
+  }
+  const diffDb = process.env.STRANGLER_DIFF_DB ?? path.resolve('data', 'diffs.sqlite');
+  say(fs.existsSync(diffDb) ? `mismatch rate: the diff store at ${diffDb} is not read yet by this version` : `mismatch rate: no diff store at ${diffDb} (shadow comparison not set up)`);
+  return null;
+}
+
+/** `strangler ramp ROUTE PERCENT`, `kill ROUTE`, `unkill ROUTE`: edit in place, validate, write atomically. */
+export async function runEdit(route: string, key: 'percent' | 'killed', value: string, options: EditOptions, out: (line: string) => void): Promise<number> {
+  const text = readRulesText(options.file);
+  const before = compileOrThrow(text, options.file);
+  const current = before.routes.find((r) => r.name === route);
+  if (!current) {
+    const guess = closest(route, routeNames(text));
+    throw new CommandError(`unknown route "${route}" in ${options.file}${guess ? ` (did you mean "${guess}"?)` : ''}; routes: ${routeNames(text).join(', ')}`);
+  }
+  const raising = key === 'percent' && Number(value) > current.percent;
+  if (raising) {
+    const refusal = await gate(route, options, out);
+    if (refusal !== null) {
+      if (!options.force) throw new CommandError(`refusing to raise "${route}" to ${value}%: ${refusal} (use --force to override)`);
+      out(`--force: raising anyway although ${refusal}`);
+    }
+  }
+  const edited = setRouteKey(text, route, key, value);
+  if (!edited.ok) throw new CommandError(edited.message);
+  const after = compileOrThrow(edited.text, options.file);
+  const rows = planChange(planRoutesOf(before), planRoutesOf(after));
+  if (edited.text !== text) writeAtomically(options.file, edited.text);
+  if (options.json) out(JSON.stringify({ file: options.file, route, [key]: key === 'killed' ? value === 'true' : Number(value), changed: edited.text !== text, plan: rows }, null, 2));
+  else out(`${edited.text === text ? 'Unchanged' : 'Updated'} ${options.file}: route "${route}" ${key} ${edited.previous ?? '(unset)'} → ${value}\n${formatPlan(rows)}`);
+  return 0;
+}

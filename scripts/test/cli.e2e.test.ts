@@ -1,0 +1,173 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { request } from '../testing/http-client';
+import { REPO_ROOT, runCli, tempDir } from '../testing/processes';
+import { closedPort, startTestProxy, startUpstream, type TestUpstream } from '../testing/upstreams';
+
+const SHIPPED = fs.readFileSync(path.join(REPO_ROOT, 'routing-rules.yaml'), 'utf8');
+const copyOfShipped = (): string => {
+  const file = path.join(tempDir('cli'), 'routing-rules.yaml');
+  fs.writeFileSync(file, SHIPPED);
+  return file;
+};
+
+describe('strangler check', () => {
+  test('a file with five different errors: all reported with line and column, exit 1', async () => {
+    const file = path.join(tempDir('check'), 'five.yaml');
+    fs.writeFileSync(file, `version: 1
+upstreams:
+  legacy: http://127.0.0.1:3001
+  catalog: http://127.0.0.1:3101
+routes:
+  - name: one
+    match: { methods: [GET], path: /api/a }
+    extracted: catalogue
+  - name: one
+    match: { path: /api/b }
+    extracted: catalog
+    percent: 250
+  - name: three
+    match: { path: "/api/(" }
+    extracted: catalog
+    colour: blue
+`);
+    const { code, stdout } = await runCli(['check', file]);
+    expect(code).toBe(1);
+    const lines = stdout.trim().split('\n');
+    expect(lines.slice(0, 5).map((l) => /:(\d+:\d+): error: /.exec(l)?.[1])).toEqual(['8:16', '9:11', '12:14', '14:20', '16:5']);
+    expect(lines[0]).toContain('did you mean "catalog"?');
+    expect(lines[4]).toContain('unknown key "colour"');
+    expect(lines[5]).toBe('invalid: 5 error(s), 0 warning(s)');
+  });
+  test('the shipped file is valid (exit 0); --json and --format github for machines', async () => {
+    expect((await runCli(['check'])).code).toBe(0);
+    const file = path.join(tempDir('check'), 'warn.yaml');
+    fs.writeFileSync(file, SHIPPED.replace('  checkout: http://127.0.0.1:3103', '  checkout: http://127.0.0.1:3103\n  spare: http://127.0.0.1:3999'));
+    const json = await runCli(['check', file, '--json']);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({ ok: true, errors: [], warnings: [{ code: 'RULES_UNUSED_UPSTREAM', line: 9 }] });
+    const github = await runCli(['check', file, '--format', 'github']);
+    expect(github.stdout.trim()).toMatch(/^::warning file=.*warn\.yaml,line=9,col=\d+,title=RULES_UNUSED_UPSTREAM::upstream "spare" is not used/);
+  });
+  test('bad input: one clear line each, exit 1 for files, 2 for usage; never a stack trace', async () => {
+    const missing = await runCli(['check', '/nonexistent/rules.yaml']);
+    expect(missing.code).toBe(1);
+    expect(missing.stdout.trim().split('\n')[0]).toBe('/nonexistent/rules.yaml:1:1: error: cannot read the rules file: no such file');
+    const dir = await runCli(['check', tempDir('dir')]);
+    expect(dir.code).toBe(1);
+    const syntax = path.join(tempDir('check'), 'syntax.yaml');
+    fs.writeFileSync(syntax, 'version: 1\nupstreams:\n  legacy: [\n');
+    const bad = await runCli(['check', syntax]);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toMatch(/syntax\.yaml:\d+:\d+: error: YAML syntax: /);
+    for (const args of [['check', '--nope'], ['check', 'a', 'b'], ['check', '--format', 'xml'], ['frobnicate'], []]) {
+      const usage = await runCli(args);
+      expect(usage.code).toBe(2);
+      expect(usage.stderr.split('\n')[0]).toMatch(/^strangler: /);
+      expect(usage.stderr).toContain('usage: strangler');
+      expect(usage.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+});
+
+describe('strangler plan', () => {
+  test('OLD NEW: exactly which share moves, in which direction', async () => {
+    const old = copyOfShipped();
+    const next = path.join(path.dirname(old), 'next.yaml');
+    fs.writeFileSync(next, SHIPPED.replace('percent: 25                 # 0..100', 'percent: 50                 # 0..100').replace(/(name: categories\n(?:.*\n){2})    percent: 25/, '$1    percent: 10'));
+    const { code, stdout } = await runCli(['plan', old, next, '--json']);
+    expect(code).toBe(0);
+    const rows = JSON.parse(stdout).routes as Array<{ route: string; change: string; toExtracted: number; toLegacy: number; exact: boolean; note: string }>;
+    expect(rows.find((r) => r.route === 'product-detail')).toMatchObject({ change: 'changed', toExtracted: 0.25, toLegacy: 0, exact: true, note: 'buckets 26..50 move to extracted; nobody moves back' });
+    expect(rows.find((r) => r.route === 'categories')).toMatchObject({ toExtracted: 0, toLegacy: 0.15, note: 'buckets 11..25 move back to legacy; the rest stay' });
+    expect(rows.filter((r) => r.change === 'changed')).toHaveLength(2);
+    const human = await runCli(['plan', old, next]);
+    expect(human.stdout).toMatch(/product-detail\s+25% → 50%\s+10 → 10\s+25\.0% legacy→extracted/);
+  });
+  test('with only NEW, OLD is what the running proxy serves; an unreachable proxy is one clear line', async () => {
+    const legacy = await startUpstream('legacy');
+    const rules = `version: 1\nupstreams: { legacy: "${legacy.url}", svc: "${legacy.url}" }\nroutes:\n  - { name: r, match: { path: /x }, extracted: svc, percent: 10 }\n`;
+    const proxy = await startTestProxy(rules);
+    const next = path.join(tempDir('plan'), 'next.yaml');
+    fs.writeFileSync(next, rules.replace('percent: 10', 'percent: 30'));
+    const { code, stdout } = await runCli(['plan', next, '--json', '--admin', `http://127.0.0.1:${proxy.adminPort}`]);
+    await proxy.stop();
+    await legacy.close();
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout).routes[0]).toMatchObject({ route: 'r', toExtracted: 0.2 });
+    const down = await runCli(['plan', next, '--admin', `http://127.0.0.1:${await closedPort()}`]);
+    expect(down.code).toBe(1);
+    expect(down.stderr.trim()).toMatch(/^strangler: cannot reach the proxy admin at .*; is the proxy running\?$/);
+  });
+});
+
+describe('strangler ramp / kill / unkill', () => {
+  test('edits only the value, keeping comments, order and layout; validates; prints the plan', async () => {
+    const file = copyOfShipped();
+    const { code, stdout } = await runCli(['ramp', 'product-detail', '50', '--file', file, '--admin', `http://127.0.0.1:${await closedPort()}`]);
+    expect(code).toBe(0);
+    expect(stdout).toContain('buckets 26..50 move to extracted');
+    const after = fs.readFileSync(file, 'utf8');
+    expect(after).toBe(SHIPPED.replace('    percent: 25                 # 0..100, share of identities sent to extracted', '    percent: 50                 # 0..100, share of identities sent to extracted'));
+    expect(fs.readdirSync(path.dirname(file))).toEqual(['routing-rules.yaml']); // no temp file left behind
+    expect((await runCli(['kill', 'checkout', '--file', file])).code).toBe(0);
+    expect(fs.readFileSync(file, 'utf8')).toContain('    killed: true                # kill switch');
+    expect((await runCli(['unkill', 'checkout', '--file', file])).code).toBe(0);
+    expect((await runCli(['kill', 'categories', '--file', file])).code).toBe(0);
+    expect(fs.readFileSync(file, 'utf8')).toMatch(/name: categories\n(?:.*\n){4}    killed: true\n/);
+  });
+  test('refuses an unknown route (with a hint), a percent out of range, and an invalid file', async () => {
+    const file = copyOfShipped();
+    const unknown = await runCli(['ramp', 'product-detial', '10', '--file', file]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('unknown route "product-detial"');
+    expect(unknown.stderr).toContain('did you mean "product-detail"?');
+    for (const percent of ['101', '-5', 'ten', '2.5']) expect((await runCli(['ramp', 'product-detail', percent, '--file', file])).code).toBe(2);
+    fs.writeFileSync(file, SHIPPED.replace('extracted: catalog', 'extracted: catalogue'));
+    const invalid = await runCli(['ramp', 'product-detail', '10', '--file', file]);
+    expect(invalid.code).toBe(1);
+    expect(invalid.stderr).toMatch(/is invalid .* unknown upstream "catalogue"/);
+    expect(fs.readFileSync(file, 'utf8')).toContain('extracted: catalogue'); // nothing written
+  });
+
+  describe('with a running proxy', () => {
+    let legacy: TestUpstream;
+    beforeAll(async () => { legacy = await startUpstream('legacy'); });
+    afterAll(async () => { await legacy.close(); });
+
+    test('the proxy is on the new rules within one second of the ramp', async () => {
+      const svc = await startUpstream('svc');
+      const proxy = await startTestProxy(`version: 1\nupstreams: { legacy: "${legacy.url}", svc: "${svc.url}" }\nroutes:\n  - name: r   # the route\n    match: { path: /x }\n    extracted: svc\n    percent: 0\n`);
+      const started = Date.now();
+      const ramp = await runCli(['ramp', 'r', '100', '--file', proxy.rulesFile, '--admin', `http://127.0.0.1:${proxy.adminPort}`]);
+      expect(ramp.code).toBe(0);
+      let seenAt = -1;
+      while (Date.now() - started < 3000) {
+        const res = await request({ port: proxy.port, path: '/x', headers: { 'x-user-id': 'u' } });
+        if (res.headers['x-strangler-backend'] === 'extracted') { seenAt = Date.now(); break; }
+      }
+      // The figure is the ramp command's own run time (a Node start-up) plus the watch; the README quotes it.
+      process.stdout.write(`ramp → proxy on new rules: ${seenAt - started} ms\n`);
+      expect(seenAt).not.toBe(-1);
+      expect(seenAt - started).toBeLessThan(1000);
+      await proxy.stop();
+      await svc.close();
+    });
+
+    test('refuses to raise a route whose extracted side is failing, unless --force', async () => {
+      const proxy = await startTestProxy(`version: 1\nupstreams: { legacy: "${legacy.url}", svc: "http://127.0.0.1:${await closedPort()}" }\nroutes:\n  - { name: r, match: { path: /x }, extracted: svc, percent: 20 }\n`);
+      for (let i = 0; i < 200; i++) await request({ port: proxy.port, path: '/x', headers: { 'x-user-id': `u${i}` } });
+      const admin = `http://127.0.0.1:${proxy.adminPort}`;
+      const refused = await runCli(['ramp', 'r', '50', '--file', proxy.rulesFile, '--admin', admin]);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/refusing to raise "r" to 50%: the extracted side of "r" is failing: 100\.00% errors/);
+      expect(fs.readFileSync(proxy.rulesFile, 'utf8')).toContain('percent: 20');
+      const lowered = await runCli(['ramp', 'r', '5', '--file', proxy.rulesFile, '--admin', admin]);
+      expect(lowered.code).toBe(0); // going down is always allowed
+      const forced = await runCli(['ramp', 'r', '50', '--force', '--file', proxy.rulesFile, '--admin', admin]);
+      expect(forced.code).toBe(0);
+      expect(fs.readFileSync(proxy.rulesFile, 'utf8')).toContain('percent: 50');
+      await proxy.stop();
+    });
+  });
+});
