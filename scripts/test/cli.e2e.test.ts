@@ -74,7 +74,7 @@ describe('strangler plan', () => {
   test('OLD NEW: exactly which share moves, in which direction', async () => {
     const old = copyOfShipped();
     const next = path.join(path.dirname(old), 'next.yaml');
-    fs.writeFileSync(next, SHIPPED.replace('percent: 25                 # 0..100', 'percent: 50                 # 0..100').replace(/(name: categories\n(?:.*\n){2})    percent: 25/, '$1    percent: 10'));
+    fs.writeFileSync(next, SHIPPED.replace('percent: 25                 # 0..100', 'percent: 50                 # 0..100').replace(/(name: categories\n(?:.*\n){2}) {4}percent: 25/, '$1    percent: 10'));
     const { code, stdout } = await runCli(['plan', old, next, '--json']);
     expect(code).toBe(0);
     const rows = JSON.parse(stdout).routes as Array<{ route: string; change: string; toExtracted: number; toLegacy: number; exact: boolean; note: string }>;
@@ -114,7 +114,7 @@ describe('strangler ramp / kill / unkill', () => {
     expect(fs.readFileSync(file, 'utf8')).toContain('    killed: true                # kill switch');
     expect((await runCli(['unkill', 'checkout', '--file', file])).code).toBe(0);
     expect((await runCli(['kill', 'categories', '--file', file])).code).toBe(0);
-    expect(fs.readFileSync(file, 'utf8')).toMatch(/name: categories\n(?:.*\n){4}    killed: true\n/);
+    expect(fs.readFileSync(file, 'utf8')).toMatch(/name: categories\n(?:.*\n){4} {4}killed: true\n/);
   });
   test('refuses an unknown route (with a hint), a percent out of range, and an invalid file', async () => {
     const file = copyOfShipped();
