@@ -11,6 +11,10 @@ export interface ProxyConfig {
   retryBodyLimit: number;
   maxSocketsPerUpstream: number;
   logLevel: string;
+  diffDb: string;
+  shadowMaxInFlight: number;
+  shadowTimeoutMs: number;
+  shadowCaptureBytes: number;
 }
 
 function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -34,5 +38,9 @@ export function proxyConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ProxyC
     retryBodyLimit: intFrom(env, 'STRANGLER_RETRY_BODY_LIMIT', 64 * 1024, 0, 16 * 1024 * 1024),
     maxSocketsPerUpstream: intFrom(env, 'STRANGLER_MAX_SOCKETS', 256, 1, 65535),
     logLevel: env.LOG_LEVEL || 'info',
+    diffDb: path.resolve(env.STRANGLER_DIFF_DB || path.join('data', 'diffs.sqlite')),
+    shadowMaxInFlight: intFrom(env, 'STRANGLER_SHADOW_MAX_IN_FLIGHT', 64, 1, 10_000),
+    shadowTimeoutMs: intFrom(env, 'STRANGLER_SHADOW_TIMEOUT_MS', 2000, 1, 600_000),
+    shadowCaptureBytes: intFrom(env, 'STRANGLER_SHADOW_CAPTURE_BYTES', 256 * 1024, 1024, 64 * 1024 * 1024),
   };
 }

@@ -16,6 +16,9 @@ import { ProxyMetrics } from './observability/metrics';
 import { formatIssue } from './rules/load';
 import { RulesStore } from './rules/store';
 import { watchRulesFile } from './rules/watch';
+import { ShadowClient } from '../shadow/client';
+import { Mirror } from '../shadow/mirror';
+import { DEFAULT_STORE_OPTIONS, DiffStore } from '../shadow/store/diff-store';
 
 export interface RunningProxy {
   readonly proxyPort: number;
@@ -47,9 +50,18 @@ export async function startProxy(config: ProxyConfig = proxyConfigFromEnv(), log
     },
   });
   const agents = new AgentRegistry({ maxSockets: config.maxSocketsPerUpstream, idleTimeoutMs: 4000 });
+  const diffStore = new DiffStore(config.diffDb, DEFAULT_STORE_OPTIONS).start();
+  const shadowClient = new ShadowClient(config.shadowTimeoutMs, config.shadowCaptureBytes);
+  const mirror = new Mirror(shadowClient, diffStore, {
+    outcome(route, outcome) {
+      metrics.shadowOutcomes.labels(route, outcome).inc();
+      if (outcome === 'mismatch') metrics.mismatches.labels(route).inc();
+    },
+  }, config.shadowMaxInFlight);
   const handler = createHandler({
     rules: store, flags, forwarder: new Forwarder(agents), metrics, log, retryBodyLimit: config.retryBodyLimit,
     decideInputs: { overrideDigest: overrideTokenDigest(config.overrideToken), newAnonymousId },
+    shadow: { sample: (percent) => Math.random() * 100 < percent, offer: (job) => { mirror.offer(job); }, captureCap: config.shadowCaptureBytes },
   });
   const shopper = createShopperServer(handler);
   let ready = false;
@@ -57,6 +69,9 @@ export async function startProxy(config: ProxyConfig = proxyConfigFromEnv(), log
   const admin = createAdminServer({
     status: () => statusReport(store, flags, metrics, agents, () => ({ configured: false })),
     metrics: async () => {
+      metrics.shadowInFlight.set(mirror.busy());
+      metrics.diffRowsDropped.set(diffStore.droppedRows);
+      metrics.diffFlushFailures.set(diffStore.failedFlushes);
       metrics.routePercent.reset();
       for (const route of store.current().table.routes) metrics.routePercent.labels(route.name).set(effectivePercent(route, flags.current()).percent);
       return { contentType: metrics.registry.contentType, body: await metrics.registry.metrics() };
@@ -92,6 +107,11 @@ export async function startProxy(config: ProxyConfig = proxyConfigFromEnv(), log
       await closed;
       clearTimeout(force);
       await flags.stop();
+      // Mirrored requests in flight get their own timeout to finish, so their rows are stored.
+      const until = Date.now() + config.shadowTimeoutMs;
+      while (mirror.busy() > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+      await shadowClient.close();
+      diffStore.close();
       agents.destroy();
       log.flush();
     })();

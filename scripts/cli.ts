@@ -22,6 +22,10 @@ commands:
                             it atomically; refuses to raise a failing route unless --force
   kill ROUTE | unkill ROUTE [--file F] [--json]
                             set or clear the route's kill switch the same way
+  report [--since 24h] [--out DIR] [--db FILE] [--rules FILE] [--retain 30d] [--json]
+                            the diff report (html, md, json); exit 1 when a route is over budget
+  replay [--since 24h] [--route NAME] [--db FILE] [--rules FILE]
+                            send captured reads to both sides again and store the comparison
 `;
 
 /** A usage error: one line saying what was wrong, then the usage, exit 2. */
@@ -122,6 +126,33 @@ async function main(argv: string[]): Promise<void> {
       process.exitCode = await runEdit(positionals[0], command === 'ramp' ? 'percent' : 'killed', value, {
         file: rulesFilePath(values.file), force: Boolean(values.force), admin: values.admin, maxErrorRate, json: Boolean(values.json),
       }, (line) => console.log(line));
+      return;
+    }
+    case 'report':
+    case 'replay': {
+      const { values, positionals } = parse(rest, {
+        since: { type: 'string' }, out: { type: 'string' }, db: { type: 'string' }, rules: { type: 'string' }, retain: { type: 'string' },
+        json: { type: 'boolean' }, route: { type: 'string' },
+      });
+      if (positionals.length > 0) usageError(`${command} takes no arguments, got "${positionals[0]}"`);
+      const { parseDuration } = await import('./duration');
+      const sinceMs = parseDuration(values.since ?? '24h');
+      const retainMs = parseDuration(values.retain ?? '30d');
+      if (sinceMs === null) usageError(`--since must be a duration like 90m, 24h or 7d, got "${values.since}"`);
+      if (retainMs === null) usageError(`--retain must be a duration like 30d, got "${values.retain}"`);
+      const { defaultDiffDbPath } = await import('../shadow/store/diff-store');
+      const db = values.db ?? defaultDiffDbPath();
+      const rules = values.rules ?? rulesFilePath(undefined);
+      const warn = (line: string): void => { process.stderr.write(`${line}\n`); };
+      if (command === 'report') {
+        if (values.route) usageError('--route is for replay');
+        const { runReport } = await import('./report-command');
+        process.exitCode = runReport({ sinceMs: sinceMs!, out: values.out ?? 'report', db, rules, retainMs: retainMs!, json: Boolean(values.json) }, (l) => console.log(l), warn);
+      } else {
+        if (values.out || values.json || values.retain) usageError('replay takes --since, --route, --db and --rules');
+        const { runReplay } = await import('./replay-command');
+        process.exitCode = await runReplay({ sinceMs: sinceMs!, route: values.route, db, rules, concurrency: 8, timeoutMs: 5000 }, (l) => console.log(l), warn);
+      }
       return;
     }
     case undefined:

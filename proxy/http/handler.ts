@@ -18,6 +18,7 @@ import { relayResponse } from './relay';
 import { requestIdOf, traceparentOf } from './request-ids';
 import { sendError } from './respond';
 import { bodyPlan, EMPTY_BODY, isRetryable, readBody } from './retry-policy';
+import { ResponseTap, shadowJob, type ShadowHook } from './shadow-tap';
 
 export interface HandlerDeps {
   readonly rules: { current(): ActiveRules };
@@ -28,6 +29,8 @@ export interface HandlerDeps {
   readonly decideInputs: DecideInputs;
   /** Largest request body buffered so that a retryable request can be sent twice. */
   readonly retryBodyLimit: number;
+  /** Mirroring of sampled requests; null when shadow traffic is off. */
+  readonly shadow: ShadowHook | null;
 }
 
 /** Everything one request carries through its life; made once at the top of the handler. */
@@ -39,6 +42,8 @@ interface Exchange {
   readonly rules: ActiveRules;
   readonly decision: Decision;
   readonly setCookie: string | null;
+  /** Chosen for shadow comparison (route `shadow.percent`). */
+  readonly sampled: boolean;
 }
 
 /**
@@ -61,9 +66,11 @@ export function createHandler(deps: HandlerDeps): (req: http.IncomingMessage, re
     const path = query === -1 ? req.url! : req.url!.slice(0, query);
     const decision = decide(rules.table, { method: req.method!, path, headers: req.headers }, deps.flags.current(), deps.decideInputs);
     if (decision.newIdentity) deps.metrics.anonymousIds.inc();
+    const shadowPercent = decision.route !== null && decision.route.shadow !== null ? decision.route.shadow.percent : 0;
     const exchange: Exchange = {
       req, res, started, requestId, rules, decision,
       setCookie: decision.newIdentity && decision.identity !== null ? anonCookie(decision.identity) : null,
+      sampled: shadowPercent > 0 && deps.shadow !== null && deps.shadow.sample(shadowPercent),
     };
     req.headers = outgoingRequestHeaders(req.headers, { remoteAddress: req.socket.remoteAddress ?? '', requestId, traceparent: traceparentOf(req.headers) });
     void serve(deps, exchange);
@@ -82,7 +89,8 @@ async function serve(deps: HandlerDeps, ex: Exchange): Promise<void> {
   const first: Upstream = decision.side === 'extracted' && route !== null ? route.extracted : ex.rules.table.legacy;
   const timeoutMs = route !== null ? route.timeoutMs : ex.rules.table.defaults.timeoutMs;
   const retryable = isRetryable(req);
-  const plan = bodyPlan(req, retryable, deps.retryBodyLimit);
+  // A sampled request's body is kept too, so a write can be mirrored to extracted as a dry run.
+  const plan = bodyPlan(req, retryable || ex.sampled, deps.retryBodyLimit);
   let body: Buffer | null = null;
   if (plan.kind === 'buffer') {
     body = await readBody(req);
@@ -128,8 +136,16 @@ async function serve(deps: HandlerDeps, ex: Exchange): Promise<void> {
   const response = outcome.response;
   const status = response.statusCode ?? 502;
   const headers = outgoingResponseHeaders(response.headers, { route: route ? route.name : UNMATCHED_ROUTE, backend, setCookie: ex.setCookie });
+  const shadow = deps.shadow;
+  const tap = ex.sampled && shadow !== null && backend !== 'legacy-fallback' && plan.kind !== 'stream' ? new ResponseTap(shadow.captureCap) : null;
+  tap?.attach(response);
   relayResponse(response, ex.res, status, headers, (completed) => {
     record(deps, ex, backend, completed ? status : 499, completed ? null : 'STRANGLER_ERR_RESPONSE_ABORTED');
+    // Only after the shopper has everything: the mirror never sits on their path.
+    if (tap !== null && shadow !== null && completed && route !== null) {
+      const job = shadowJob(ex.rules.table, route, req, body, backend === 'extracted' ? 'extracted' : 'legacy', tap.answer(status, response.headers, performance.now() - ex.started), Date.now());
+      if (job !== null) shadow.offer(job);
+    }
   });
 }
 

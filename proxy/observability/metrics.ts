@@ -44,6 +44,11 @@ export class ProxyMetrics {
   readonly reloads = new client.Counter({ name: 'strangler_config_reloads_total', help: 'Rules reloads by result', labelNames: ['result'], registers: [this.registry] });
   readonly rulesEpoch = new client.Gauge({ name: 'strangler_rules_epoch', help: 'Epoch of the active rules (increments on each successful reload)', registers: [this.registry] });
   readonly rulesValid = new client.Gauge({ name: 'strangler_rules_last_reload_success', help: '1 when the last reload attempt succeeded, 0 when the proxy is serving older rules because the file is invalid', registers: [this.registry] });
+  readonly shadowOutcomes = new client.Counter({ name: 'strangler_shadow_requests_total', help: 'Sampled requests by shadow outcome (match, mismatch, error, dropped, skipped)', labelNames: ['route', 'outcome'], registers: [this.registry] });
+  readonly mismatches = new client.Counter({ name: 'strangler_mismatches_total', help: 'Shadow comparisons where extracted answered differently from legacy (noise and ignored fields excluded)', labelNames: ['route'], registers: [this.registry] });
+  readonly shadowInFlight = new client.Gauge({ name: 'strangler_shadow_in_flight', help: 'Mirrored requests running now', registers: [this.registry] });
+  readonly diffRowsDropped = new client.Gauge({ name: 'strangler_diff_store_dropped_rows', help: 'Diff rows dropped because the write buffer was full, since start', registers: [this.registry] });
+  readonly diffFlushFailures = new client.Gauge({ name: 'strangler_diff_store_failed_flushes', help: 'Diff store flushes that failed and were retried, since start', registers: [this.registry] });
   readonly anonymousIds = new client.Counter({ name: 'strangler_anonymous_ids_issued_total', help: 'Anonymous strangler_id cookies issued', registers: [this.registry] });
 
   private readonly routes = new Map<string, RouteStats>();

@@ -53,6 +53,8 @@ export async function closedPort(): Promise<number> {
 
 export interface TestProxy {
   readonly process: RunningProcess;
+  /** The diff store this proxy writes (in its temp dir unless the test chose one). */
+  readonly diffDb: string;
   readonly port: number;
   readonly adminPort: number;
   readonly rulesFile: string;
@@ -66,9 +68,12 @@ export async function startTestProxy(rulesYaml: string, env: Record<string, stri
   const dir = tempDir('rules');
   const rulesFile = path.join(dir, 'routing-rules.yaml');
   fs.writeFileSync(rulesFile, rulesYaml);
-  const running = await startProcess('proxy/main.js', { PROXY_PORT: '0', ADMIN_PORT: '0', PROXY_HOST: '127.0.0.1', STRANGLER_RULES: rulesFile, ...env }, 'strangler proxy listening');
+  const running = await startProcess('proxy/main.js', {
+    PROXY_PORT: '0', ADMIN_PORT: '0', PROXY_HOST: '127.0.0.1', STRANGLER_RULES: rulesFile, STRANGLER_DIFF_DB: path.join(dir, 'diffs.sqlite'), ...env,
+  }, 'strangler proxy listening');
   return {
     process: running,
+    diffDb: env.STRANGLER_DIFF_DB ?? path.join(dir, 'diffs.sqlite'),
     port: portOf(running.ready.proxy),
     adminPort: portOf(running.ready.admin),
     rulesFile,

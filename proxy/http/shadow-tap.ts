@@ -1,0 +1,52 @@
+import type http from 'node:http';
+import type { ShadowAnswer } from '../../shadow/compare/compare';
+import type { ShadowJob } from '../../shadow/mirror';
+import type { CompiledRoute, CompiledRules } from '../rules/types';
+
+/** What the handler needs of the shadow side: a sampling coin and a non-blocking offer. */
+export interface ShadowHook {
+  /** True for a share `percent` of calls; randomness stays at the edge, out of decide(). */
+  sample(percent: number): boolean;
+  offer(job: ShadowJob): void;
+  readonly captureCap: number;
+}
+
+/**
+ * Copies the served response's body (up to the cap) as it streams to the shopper, without
+ * changing a byte of what they get; the copy is handed to the mirror once the response has ended.
+ */
+export class ResponseTap {
+  private readonly chunks: Buffer[] = [];
+  private size = 0;
+  private truncated = false;
+
+  constructor(private readonly cap: number) {}
+
+  attach(response: http.IncomingMessage): void {
+    response.on('data', (chunk: Buffer) => {
+      if (this.truncated) return;
+      if (this.size + chunk.length > this.cap) {
+        this.chunks.push(chunk.subarray(0, this.cap - this.size));
+        this.truncated = true;
+        return;
+      }
+      this.chunks.push(chunk);
+      this.size += chunk.length;
+    });
+  }
+
+  answer(status: number, headers: http.IncomingHttpHeaders, ms: number): ShadowAnswer {
+    return { status, headers, body: Buffer.concat(this.chunks).toString('utf8'), truncated: this.truncated, ms };
+  }
+}
+
+export function shadowJob(rules: CompiledRules, route: CompiledRoute, req: http.IncomingMessage, body: Buffer | null,
+  servedBy: 'legacy' | 'extracted', served: ShadowAnswer, at: number): ShadowJob | null {
+  const shadow = route.shadow;
+  if (shadow === null) return null;
+  return {
+    at, route: route.name, config: { ignore: shadow.ignore, arrayKeys: shadow.arrayKeys, normalisers: shadow.normalisers },
+    legacyOrigin: rules.legacy.url, extractedOrigin: route.extracted.url, method: req.method ?? 'GET', target: req.url ?? '/',
+    headers: req.headers as Record<string, string | string[]>, body, servedBy, served, source: 'live',
+  };
+}

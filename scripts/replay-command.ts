@@ -1,0 +1,57 @@
+import { ShadowClient } from '../shadow/client';
+import { Mirror, type ShadowOutcome } from '../shadow/mirror';
+import { CommandError } from './rules-file';
+import { openExistingStore, rulesIfValid } from './report-command';
+
+export interface ReplayOptions { sinceMs: number; route?: string; db: string; rules: string; concurrency: number; timeoutMs: number }
+
+/**
+ * `strangler replay`: the captured reads (stored without their secrets) are sent again to legacy,
+ * legacy once more for noise, and extracted, then compared and stored like live traffic, so a fix
+ * on the extracted side can be checked before the next night.
+ */
+export async function runReplay(options: ReplayOptions, out: (line: string) => void, warn: (line: string) => void): Promise<number> {
+  const rules = rulesIfValid(options.rules, warn);
+  if (rules === null) throw new CommandError(`replay needs a valid rules file for the upstream addresses: ${options.rules}`);
+  const store = openExistingStore(options.db, 30 * 86_400_000);
+  const client = new ShadowClient(options.timeoutMs, 256 * 1024);
+  const counts: Record<ShadowOutcome, number> = { match: 0, mismatch: 0, error: 0, dropped: 0, skipped: 0 };
+  try {
+    const captured = store.db.prepare(`SELECT route, method, target, request_headers AS headers FROM diffs
+      WHERE source = 'live' AND method IN ('GET', 'HEAD') AND at >= ? ${options.route ? 'AND route = ?' : ''}
+      GROUP BY route, method, target, request_headers ORDER BY MIN(at)`)
+      .all(...(options.route ? [Date.now() - options.sinceMs, options.route] : [Date.now() - options.sinceMs])) as Array<{ route: string; method: string; target: string; headers: string }>;
+    const mirror = new Mirror(client, store, { outcome: (_route, outcome) => { counts[outcome]++; } }, options.concurrency);
+    const queue = captured.filter((c) => {
+      const known = rules.routes.some((r) => r.name === c.route);
+      if (!known) warn(`skipping ${c.method} ${c.target}: route "${c.route}" is not in ${options.rules}`);
+      return known;
+    });
+    const worker = async (): Promise<void> => {
+      for (let item = queue.shift(); item !== undefined; item = queue.shift()) {
+        const route = rules.routes.find((r) => r.name === item!.route)!;
+        const headers = JSON.parse(item.headers) as Record<string, string>;
+        let served;
+        try {
+          served = await client.send({ origin: rules.legacy.url, method: item.method, target: item.target, headers, body: null, dryRun: false });
+        } catch {
+          counts.error++;
+          continue;
+        }
+        await mirror.run({
+          at: Date.now(), route: route.name, config: { ignore: route.shadow?.ignore ?? [], arrayKeys: route.shadow?.arrayKeys ?? {}, normalisers: route.shadow?.normalisers ?? [] },
+          legacyOrigin: rules.legacy.url, extractedOrigin: route.extracted.url, method: item.method, target: item.target, headers, body: null,
+          servedBy: 'legacy', served, source: 'replay',
+        });
+      }
+    };
+    const total = queue.length;
+    await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, worker));
+    store.flush();
+    out(`replayed ${total} captured request(s)${options.route ? ` of route ${options.route}` : ''}: ${counts.match} match, ${counts.mismatch} mismatch, ${counts.error} error`);
+    return 0;
+  } finally {
+    await client.close();
+    store.close();
+  }
+}

@@ -1,0 +1,47 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { loadRules } from '../proxy/rules/load';
+import type { CompiledRules } from '../proxy/rules/types';
+import { buildReport } from '../shadow/report/model';
+import { renderHtml } from '../shadow/report/render-html';
+import { renderMarkdown } from '../shadow/report/render-md';
+import { DEFAULT_STORE_OPTIONS, DiffStore } from '../shadow/store/diff-store';
+import { CommandError } from './rules-file';
+
+export interface ReportOptions { sinceMs: number; out: string; db: string; rules: string; retainMs: number; json: boolean }
+
+/** The rules, when they can be read, for budgets and upstreams; reports still run without them. */
+export function rulesIfValid(file: string, warn: (line: string) => void): CompiledRules | null {
+  if (!fs.existsSync(file)) { warn(`note: no rules file at ${file}; budgets default to 1%`); return null; }
+  const result = loadRules(fs.readFileSync(file, 'utf8'), file);
+  if (!result.ok) { warn(`note: ${file} is invalid; budgets default to 1% (run strangler check ${file})`); return null; }
+  return result.rules;
+}
+
+export function openExistingStore(db: string, retainMs: number): DiffStore {
+  if (!fs.existsSync(db)) throw new CommandError(`no diff store at ${db}: no shadow traffic has been recorded yet (set STRANGLER_DIFF_DB or --db)`);
+  return new DiffStore(db, { ...DEFAULT_STORE_OPTIONS, retainMs });
+}
+
+/** `strangler report`: report.html, report.md and report.json; exit 1 when a route is over budget. */
+export function runReport(options: ReportOptions, out: (line: string) => void, warn: (line: string) => void): number {
+  const rules = rulesIfValid(options.rules, warn);
+  const budgets = new Map((rules?.routes ?? []).flatMap((r) => (r.shadow ? [[r.name, r.shadow.budget] as const] : [])));
+  const store = openExistingStore(options.db, options.retainMs);
+  try {
+    const pruned = store.prune(Date.now());
+    if (pruned > 0) warn(`pruned ${pruned} rows older than the retention`);
+    const until = Date.now();
+    const report = buildReport(store.db, options.db, until - options.sinceMs, until + 1, budgets);
+    fs.mkdirSync(options.out, { recursive: true });
+    fs.writeFileSync(path.join(options.out, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+    const markdown = renderMarkdown(report);
+    fs.writeFileSync(path.join(options.out, 'report.md'), markdown);
+    fs.writeFileSync(path.join(options.out, 'report.html'), renderHtml(report));
+    if (options.json) out(JSON.stringify(report, null, 2));
+    else out(`${markdown}\nwritten: ${['report.html', 'report.md', 'report.json'].map((f) => path.join(options.out, f)).join(', ')}`);
+    return report.ok ? 0 : 1;
+  } finally {
+    store.close();
+  }
+}

@@ -1,0 +1,87 @@
+import crypto from 'node:crypto';
+import { diffJson, genericPath } from './json-diff';
+import { applyTextNormalisers, normaliseHtml } from './normalise';
+
+/** One side's answer as the comparison sees it (body captured up to a cap). */
+export interface ShadowAnswer {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly body: string;
+  /** True when the body was longer than the capture cap. */
+  readonly truncated: boolean;
+  readonly ms: number;
+}
+
+export interface CompareConfig {
+  readonly ignore: readonly string[];
+  readonly arrayKeys: Readonly<Record<string, string>>;
+  readonly normalisers: readonly string[];
+}
+
+/** Headers whose differences a shopper would notice. */
+const COMPARED_HEADERS = ['content-type', 'cache-control', 'location'] as const;
+
+function header(answer: ShadowAnswer, name: string): string {
+  const value = answer.headers[name];
+  return Array.isArray(value) ? value.join(', ') : (value ?? '');
+}
+
+function cookieNames(answer: ShadowAnswer): string {
+  const raw = answer.headers['set-cookie'];
+  const list = Array.isArray(raw) ? raw : raw ? [raw] : [];
+  return list.map((c) => c.split('=')[0].trim()).sort().join(',');
+}
+
+function bodyDiff(a: ShadowAnswer, b: ShadowAnswer, config: CompareConfig): string[] {
+  if (a.truncated || b.truncated) return a.body === b.body && a.truncated === b.truncated ? [] : ['body(truncated)'];
+  const type = header(a, 'content-type');
+  if (type.includes('json')) {
+    try {
+      return diffJson(JSON.parse(a.body), JSON.parse(b.body), { arrayKeys: config.arrayKeys });
+    } catch {
+      return a.body === b.body ? [] : ['body'];
+    }
+  }
+  if (type.includes('html')) {
+    const left = applyTextNormalisers(normaliseHtml(a.body), config.normalisers);
+    const right = applyTextNormalisers(normaliseHtml(b.body), config.normalisers);
+    return left === right ? [] : ['body(html)'];
+  }
+  const hash = (s: string): string => crypto.createHash('sha256').update(s).digest('hex');
+  return hash(applyTextNormalisers(a.body, config.normalisers)) === hash(applyTextNormalisers(b.body, config.normalisers)) ? [] : ['body'];
+}
+
+/** Every path at which two answers differ: status, compared headers, cookie names, body fields. */
+export function differences(a: ShadowAnswer, b: ShadowAnswer, config: CompareConfig): string[] {
+  const paths: string[] = [];
+  if (a.status !== b.status) paths.push('status');
+  for (const name of COMPARED_HEADERS) if (header(a, name).split(';')[0] !== header(b, name).split(';')[0]) paths.push(`headers.${name}`);
+  if (cookieNames(a) !== cookieNames(b)) paths.push('headers.set-cookie');
+  if (a.status === b.status) paths.push(...bodyDiff(a, b, config));
+  return paths;
+}
+
+/** An ignore entry covers a path, its generic form (`[]` for indexes) and everything below it. */
+export function isIgnored(path: string, ignore: readonly string[]): boolean {
+  const generic = genericPath(path);
+  return ignore.some((i) => [path, generic].some((p) => p === i || p.startsWith(`${i}.`) || p.startsWith(`${i}[`)));
+}
+
+export interface Verdict {
+  /** Paths that differ between legacy and extracted and are neither ignored nor noise. */
+  readonly mismatches: readonly string[];
+  /** Paths that differed between two legacy answers to the same request. */
+  readonly noise: readonly string[];
+}
+
+/**
+ * Diffy's noise cancellation: a field that differs between two answers of legacy to the same
+ * request is noise, not a mismatch. `knownNoise` carries what the route's earlier reads taught
+ * (writes cannot be asked of legacy twice). Route `ignore` paths are dropped too.
+ */
+export function judge(legacy: ShadowAnswer, legacyAgain: ShadowAnswer | null, extracted: ShadowAnswer, config: CompareConfig, knownNoise: ReadonlySet<string> = new Set()): Verdict {
+  const noise = legacyAgain ? differences(legacy, legacyAgain, config).filter((p) => !isIgnored(p, config.ignore)) : [];
+  const noisy = new Set([...knownNoise, ...noise.flatMap((p) => [p, genericPath(p)])]);
+  const mismatches = differences(legacy, extracted, config).filter((p) => !isIgnored(p, config.ignore) && !noisy.has(p) && !noisy.has(genericPath(p)));
+  return { mismatches, noise };
+}

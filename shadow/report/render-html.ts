@@ -1,0 +1,76 @@
+import type { DiffReport, RouteReport } from './model';
+
+const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const pct = (rate: number | null): string => (rate === null ? 'n/a' : `${(rate * 100).toFixed(2)}%`);
+
+/** Mismatch rate per route as horizontal bars, with each route's budget as a red tick. */
+function ratesChart(routes: RouteReport[]): string {
+  const width = 720;
+  const row = 28;
+  const labelW = 170;
+  const max = Math.max(0.02, ...routes.map((r) => Math.max(r.mismatchRate ?? 0, r.budget))) * 1.1;
+  const x = (rate: number): number => labelW + (rate / max) * (width - labelW - 70);
+  const bars = routes.map((r, i) => {
+    const y = 10 + i * row;
+    const rate = r.mismatchRate ?? 0;
+    return `<text x="${labelW - 8}" y="${y + 15}" text-anchor="end">${esc(r.route)}</text>
+<rect class="bar" x="${labelW}" y="${y}" width="${Math.max(1, x(rate) - labelW).toFixed(1)}" height="20" fill="${r.overBudget ? '#d9534f' : '#5cb85c'}"><title>${esc(r.route)}: ${pct(r.mismatchRate)}</title></rect>
+<line x1="${x(r.budget).toFixed(1)}" x2="${x(r.budget).toFixed(1)}" y1="${y - 3}" y2="${y + 23}" stroke="#a00" stroke-width="2"><title>budget ${pct(r.budget)}</title></line>
+<text x="${(x(rate) + 6).toFixed(1)}" y="${y + 15}">${pct(r.mismatchRate)}</text>`;
+  }).join('\n');
+  return `<svg class="chart" role="img" aria-label="Mismatch rate per route against budget" width="${width}" height="${20 + routes.length * row}" viewBox="0 0 ${width} ${20 + routes.length * row}">${bars}</svg>`;
+}
+
+/** Mismatch rate by hour for one route. */
+function trendChart(route: RouteReport): string {
+  const points = route.trend.filter((t) => t.rate !== null);
+  const width = 320;
+  const height = 80;
+  if (points.length === 0) return '<p class="muted">no comparisons</p>';
+  const max = Math.max(route.budget, ...points.map((p) => p.rate ?? 0)) * 1.2 || 1;
+  const step = points.length > 1 ? (width - 20) / (points.length - 1) : 0;
+  const coords = points.map((p, i) => `${(10 + i * step).toFixed(1)},${(height - 10 - ((p.rate ?? 0) / max) * (height - 20)).toFixed(1)}`);
+  const budgetY = (height - 10 - (route.budget / max) * (height - 20)).toFixed(1);
+  return `<svg class="chart" role="img" aria-label="Trend for ${esc(route.route)}" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">
+<line x1="10" x2="${width - 10}" y1="${budgetY}" y2="${budgetY}" stroke="#a00" stroke-dasharray="4 3"/>
+<polyline fill="none" stroke="#337ab7" stroke-width="2" points="${coords.join(' ')}"/>
+${points.map((p, i) => `<circle cx="${coords[i].split(',')[0]}" cy="${coords[i].split(',')[1]}" r="3" fill="#337ab7"><title>${esc(p.hour)}: ${pct(p.rate)} of ${p.compared}</title></circle>`).join('')}</svg>`;
+}
+
+/** Legacy vs extracted p50/p95/p99 as grouped bars. */
+function latencyChart(route: RouteReport): string {
+  const keys = ['p50', 'p95', 'p99'] as const;
+  const values = keys.flatMap((k) => [route.latency.legacy[k] ?? 0, route.latency.extracted[k] ?? 0]);
+  const max = Math.max(1, ...values);
+  const height = 90;
+  const bars = keys.map((k, i) => {
+    const legacy = route.latency.legacy[k] ?? 0;
+    const extracted = route.latency.extracted[k] ?? 0;
+    const x = 10 + i * 100;
+    const h = (v: number): number => Math.max(1, (v / max) * (height - 30));
+    return `<rect class="bar" x="${x}" y="${height - 18 - h(legacy)}" width="30" height="${h(legacy)}" fill="#999"><title>legacy ${k}: ${legacy} ms</title></rect>
+<rect class="bar" x="${x + 34}" y="${height - 18 - h(extracted)}" width="30" height="${h(extracted)}" fill="#337ab7"><title>extracted ${k}: ${extracted} ms</title></rect>
+<text x="${x + 32}" y="${height - 4}" text-anchor="middle">${k}</text>`;
+  }).join('\n');
+  return `<svg class="chart" role="img" aria-label="Latency for ${esc(route.route)}" width="320" height="${height}" viewBox="0 0 320 ${height}">${bars}</svg>`;
+}
+
+/** One self-contained HTML file: no script, no network at view time. */
+export function renderHtml(report: DiffReport): string {
+  const rows = report.routes.map((r) => `<tr class="${r.overBudget ? 'over' : 'ok'}"><td>${esc(r.route)}</td><td>${r.sampled}</td><td>${r.compared}</td><td>${r.dropped}</td><td>${r.errors}</td><td>${r.mismatches}</td><td>${pct(r.mismatchRate)}</td><td>${pct(r.budget)}</td><td>${r.overBudget ? 'over budget' : 'ok'}</td></tr>`).join('\n');
+  const details = report.routes.map((r) => `<section><h2>${esc(r.route)}</h2>
+<div class="charts"><figure>${trendChart(r)}<figcaption>mismatch rate by hour (dashed: budget)</figcaption></figure>
+<figure>${latencyChart(r)}<figcaption>latency ms: legacy (grey) vs extracted (blue)</figcaption></figure></div>
+${r.topPaths.length === 0 ? '<p>No differing fields.</p>' : `<table><tr><th>differing field</th><th>count</th><th>example request</th></tr>${r.topPaths.map((p) => `<tr><td><code>${esc(p.path)}</code></td><td>${p.count}</td><td><code>${esc(p.example?.target ?? '')}</code></td></tr>`).join('')}</table>
+${r.topPaths[0].example ? `<div class="side"><div><h3>legacy (${r.topPaths[0].example.legacyStatus})</h3><pre>${esc(r.topPaths[0].example.legacy ?? '')}</pre></div><div><h3>extracted (${r.topPaths[0].example.extractedStatus})</h3><pre>${esc(r.topPaths[0].example.extracted ?? '')}</pre></div></div>` : ''}`}
+</section>`).join('\n');
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Strangler diff report</title>
+<style>body{font-family:system-ui,sans-serif;margin:1.5rem;color:#222}table{border-collapse:collapse;margin:.5rem 0}td,th{border-bottom:1px solid #ddd;padding:.3rem .6rem;text-align:left}
+tr.over td{background:#fde2e2}.verdict{font-size:1.3rem}.charts{display:flex;gap:2rem;flex-wrap:wrap}figure{margin:0}figcaption{color:#666;font-size:.85rem}
+.side{display:grid;grid-template-columns:1fr 1fr;gap:1rem}pre{background:#f6f6f6;padding:.5rem;white-space:pre-wrap;word-break:break-all;max-height:20rem;overflow:auto}svg text{font-size:12px}.muted{color:#777}</style></head>
+<body><h1>Strangler diff report</h1><p class="verdict">${report.ok ? '✅ every route within budget' : '❌ at least one route over budget'}</p>
+<p>${esc(report.since)} → ${esc(report.until)} · store <code>${esc(report.store)}</code> · generated ${esc(report.generatedAt)}</p>
+${report.routes.length === 0 ? '<p>No shadow comparisons in this period.</p>' : `${ratesChart(report.routes)}
+<table><tr><th>route</th><th>sampled</th><th>compared</th><th>dropped</th><th>errors</th><th>mismatches</th><th>rate</th><th>budget</th><th></th></tr>${rows}</table>`}
+${details}</body></html>\n`;
+}

@@ -1,0 +1,28 @@
+import type { DiffReport } from './model';
+
+const pct = (rate: number | null): string => (rate === null ? 'n/a' : `${(rate * 100).toFixed(2)}%`);
+const ms = (v: number | null): string => (v === null ? '–' : `${v}`);
+const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+/** Markdown fit for a CI job summary. */
+export function renderMarkdown(report: DiffReport): string {
+  const lines = [
+    `# Strangler diff report ${report.ok ? '✅ within budget' : '❌ over budget'}`,
+    '',
+    `${report.since} → ${report.until}`,
+    '',
+    '| route | sampled | compared | dropped | errors | mismatches | rate | budget | | legacy p50/p95/p99 ms | extracted p50/p95/p99 ms |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---|---|---|',
+    ...report.routes.map((r) => `| ${r.route} | ${r.sampled} | ${r.compared} | ${r.dropped} | ${r.errors} | ${r.mismatches} | ${pct(r.mismatchRate)} | ${pct(r.budget)} | ${r.overBudget ? '❌ over' : '✅'} | ${ms(r.latency.legacy.p50)} / ${ms(r.latency.legacy.p95)} / ${ms(r.latency.legacy.p99)} | ${ms(r.latency.extracted.p50)} / ${ms(r.latency.extracted.p95)} / ${ms(r.latency.extracted.p99)} |`),
+  ];
+  if (report.routes.length === 0) lines.push('', 'No shadow comparisons in this period.');
+  for (const r of report.routes.filter((route) => route.topPaths.length > 0)) {
+    lines.push('', `## ${r.route}: top differing fields`, '', '| field | count | example request |', '|---|---:|---|');
+    for (const p of r.topPaths) lines.push(`| \`${cell(p.path)}\` | ${p.count} | ${p.example ? `\`${cell(p.example.target)}\`` : ''} |`);
+    const first = r.topPaths[0].example;
+    if (first) {
+      lines.push('', `<details><summary>Example for <code>${cell(r.topPaths[0].path)}</code> (redacted)</summary>`, '', `legacy (${first.legacyStatus}):`, '```', first.legacy ?? '', '```', `extracted (${first.extractedStatus}):`, '```', first.extracted ?? '', '```', '</details>');
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,136 @@
+import Database from 'better-sqlite3';
+import fs from 'node:fs';
+import path from 'node:path';
+import { migrate } from './schema';
+
+/** One compared request, already redacted. */
+export interface DiffRow {
+  at: number;
+  route: string;
+  method: string;
+  target: string;
+  servedBy: 'legacy' | 'extracted';
+  legacyStatus: number | null;
+  extractedStatus: number | null;
+  legacyMs: number | null;
+  extractedMs: number | null;
+  outcome: 'match' | 'mismatch' | 'error';
+  paths: readonly string[];
+  noise: readonly string[];
+  legacySample: string | null;
+  extractedSample: string | null;
+  requestHeaders: Readonly<Record<string, string>>;
+  source: 'live' | 'replay';
+}
+
+export function defaultDiffDbPath(): string {
+  return process.env.STRANGLER_DIFF_DB ?? path.resolve('data', 'diffs.sqlite');
+}
+
+export const DAY_MS = 24 * 3600 * 1000;
+
+export interface DiffStoreOptions {
+  /** Rows waiting to be written; beyond this, rows are dropped and counted, never blocking a request. */
+  maxBuffered: number;
+  flushEveryMs: number;
+  retainMs: number;
+}
+
+export const DEFAULT_STORE_OPTIONS: DiffStoreOptions = { maxBuffered: 10_000, flushEveryMs: 250, retainMs: 30 * DAY_MS };
+
+/**
+ * The diff store (better-sqlite3, WAL). Rows are buffered and written in one transaction per
+ * flush; when a write fails (another process holding the lock past busy_timeout), the batch stays
+ * buffered for the next flush and the failure is counted, so rows are retried, never silently lost.
+ */
+export class DiffStore {
+  readonly db: Database.Database;
+  private buffer: DiffRow[] = [];
+  private stats = new Map<string, { minute: number; route: string; sampled: number; dropped: number; errors: number }>();
+  private timer: NodeJS.Timeout | null = null;
+  private readonly insertRow;
+  private readonly upsertStats;
+  droppedRows = 0;
+  failedFlushes = 0;
+  writtenRows = 0;
+
+  constructor(readonly file: string, private readonly options: DiffStoreOptions = DEFAULT_STORE_OPTIONS, readonly: boolean = false) {
+    if (!readonly) fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    this.db = new Database(file, { readonly, fileMustExist: readonly });
+    if (!readonly) {
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL');
+    }
+    this.db.pragma('busy_timeout = 2000');
+    if (!readonly) migrate(this.db);
+    this.insertRow = readonly ? null : this.db.prepare(`INSERT INTO diffs (at, route, method, target, served_by, legacy_status, extracted_status,
+      legacy_ms, extracted_ms, outcome, paths, noise, legacy_sample, extracted_sample, request_headers, source)
+      VALUES (@at, @route, @method, @target, @servedBy, @legacyStatus, @extractedStatus, @legacyMs, @extractedMs, @outcome, @paths, @noise,
+      @legacySample, @extractedSample, @requestHeaders, @source)`);
+    this.upsertStats = readonly ? null : this.db.prepare(`INSERT INTO shadow_stats (minute, route, sampled, dropped, errors) VALUES (@minute, @route, @sampled, @dropped, @errors)
+      ON CONFLICT (minute, route) DO UPDATE SET sampled = sampled + excluded.sampled, dropped = dropped + excluded.dropped, errors = errors + excluded.errors`);
+  }
+
+  /** Starts periodic flushing and prunes rows past the retention. */
+  start(): this {
+    this.prune(Date.now());
+    this.timer = setInterval(() => this.flush(), this.options.flushEveryMs);
+    this.timer.unref();
+    return this;
+  }
+
+  /** Queues a row; never blocks. Returns false when the buffer is full and the row was dropped. */
+  add(row: DiffRow): boolean {
+    if (this.buffer.length >= this.options.maxBuffered) { this.droppedRows++; return false; }
+    this.buffer.push(row);
+    return true;
+  }
+
+  count(route: string, at: number, field: 'sampled' | 'dropped' | 'errors'): void {
+    const minute = Math.floor(at / 60000) * 60000;
+    const key = `${minute}\u0000${route}`;
+    let entry = this.stats.get(key);
+    if (!entry) { entry = { minute, route, sampled: 0, dropped: 0, errors: 0 }; this.stats.set(key, entry); }
+    entry[field]++;
+  }
+
+  pending(): number {
+    return this.buffer.length;
+  }
+
+  /** Writes everything buffered in one transaction; on failure keeps it for the next flush. */
+  flush(): void {
+    if ((this.buffer.length === 0 && this.stats.size === 0) || !this.insertRow || !this.upsertStats) return;
+    const rows = this.buffer;
+    const stats = [...this.stats.values()];
+    const insertRow = this.insertRow;
+    const upsertStats = this.upsertStats;
+    try {
+      this.db.transaction(() => {
+        for (const row of rows) {
+          insertRow.run({ ...row, paths: JSON.stringify(row.paths), noise: JSON.stringify(row.noise), requestHeaders: JSON.stringify(row.requestHeaders) });
+        }
+        for (const s of stats) upsertStats.run(s);
+      }).immediate();
+      this.buffer = this.buffer.slice(rows.length);
+      for (const s of stats) this.stats.delete(`${s.minute}\u0000${s.route}`);
+      this.writtenRows += rows.length;
+    } catch {
+      this.failedFlushes++;
+    }
+  }
+
+  prune(now: number): number {
+    if (!this.insertRow) return 0;
+    const cutoff = now - this.options.retainMs;
+    const removed = this.db.prepare('DELETE FROM diffs WHERE at < ?').run(cutoff).changes;
+    this.db.prepare('DELETE FROM shadow_stats WHERE minute < ?').run(cutoff);
+    return removed;
+  }
+
+  close(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.flush();
+    this.db.close();
+  }
+}

@@ -1,0 +1,42 @@
+import { judge, type ShadowAnswer } from '../compare/compare';
+import { normaliseHtml } from '../compare/normalise';
+import { redactBody, redactTarget, redactText } from '../redact';
+
+const json = (body: unknown, status = 200, headers: Record<string, string> = {}): ShadowAnswer => ({
+  status, headers: { 'content-type': 'application/json; charset=utf-8', ...headers }, body: JSON.stringify(body), truncated: false, ms: 1,
+});
+const config = { ignore: ['body.generatedAt'], arrayKeys: {}, normalisers: [] };
+
+describe('judging legacy against extracted, Diffy style', () => {
+  test('a differing field is a mismatch at its path; a field that differs between two legacy answers is noise', () => {
+    const legacy = json({ price: 100, nonce: 'a1', generatedAt: 't1', items: [{ sku: 'A', qty: 1 }] });
+    const again = json({ price: 100, nonce: 'b2', generatedAt: 't2', items: [{ sku: 'A', qty: 1 }] });
+    const extracted = json({ price: 101, nonce: 'c3', generatedAt: 't3', items: [{ sku: 'A', qty: 2 }] });
+    expect(judge(legacy, again, extracted, config)).toEqual({ mismatches: ['body.price', 'body.items[0].qty'], noise: ['body.nonce'] });
+  });
+  test('arrays pair by a named key instead of by index', () => {
+    const legacy = json({ items: [{ sku: 'A', qty: 1 }, { sku: 'B', qty: 2 }] });
+    const extracted = json({ items: [{ sku: 'B', qty: 2 }, { sku: 'A', qty: 1 }] });
+    expect(judge(legacy, null, extracted, { ...config, arrayKeys: { 'body.items': 'sku' } }).mismatches).toEqual([]);
+    expect(judge(legacy, null, extracted, config).mismatches).toEqual(['body.items[0].sku', 'body.items[0].qty', 'body.items[1].sku', 'body.items[1].qty']);
+  });
+  test('status, content type, location and cookie names are compared', () => {
+    const a = json({}, 200, { location: '/a', 'set-cookie': 'sid=1; HttpOnly' } as Record<string, string>);
+    const b = json({}, 201, { location: '/b', 'set-cookie': 'other=1' } as Record<string, string>);
+    expect(judge(a, null, b, config).mismatches).toEqual(['status', 'headers.location', 'headers.set-cookie']);
+  });
+  test('HTML is compared after normalising whitespace, attribute order, CSRF tokens and nonces', () => {
+    const a = '<div class="x" id="y">\n  <input name="csrf_token" value="abc">  <script nonce="n1"></script></div>';
+    const b = '<div id="y"  class="x"><input value="zzz" name="csrf_token"><script nonce="n2"></script></div>';
+    expect(normaliseHtml(a)).toBe(normaliseHtml(b));
+  });
+});
+
+describe('redaction', () => {
+  test('card numbers that pass Luhn, e-mails, secret query parameters and JSON fields', () => {
+    expect(redactText('card 4242 4242 4242 4242 and 4242-4242-4242-4241 mail ada@example.com')).toBe('card [card] and 4242-4242-4242-4241 mail [email]');
+    expect(redactTarget('/api/x?token=abc&q=ok&api_key=k&email=a%40b.co')).toBe('/api/x?token=[redacted]&q=ok&api_key=[redacted]&email=[redacted]');
+    const body = redactBody(JSON.stringify({ email: 'a@b.co', password: 'hunter2', card: { number: '4242424242424242', cvc: '123' }, note: 'call 5555 5555 5555 4444' }), 'application/json', 1000);
+    expect(body).not.toMatch(/hunter2|4242424242424242|a@b\.co|"123"|5555 5555 5555 4444/);
+  });
+});
