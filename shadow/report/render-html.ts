@@ -57,7 +57,7 @@ function latencyChart(route: RouteReport): string {
 
 /** One self-contained HTML file: no script, no network at view time. */
 export function renderHtml(report: DiffReport): string {
-  const rows = report.routes.map((r) => `<tr class="${r.overBudget ? 'over' : 'ok'}"><td>${esc(r.route)}</td><td>${r.sampled}</td><td>${r.compared}</td><td>${r.dropped}</td><td>${r.errors}</td><td>${r.mismatches}</td><td>${pct(r.mismatchRate)}</td><td>${pct(r.budget)}</td><td>${r.overBudget ? 'over budget' : 'ok'}</td></tr>`).join('\n');
+  const rows = report.routes.map((r) => `<tr class="${r.overBudget ? 'over' : 'ok'}"><td>${esc(r.route)}</td><td>${r.sampled}</td><td>${r.compared}</td><td>${r.dropped}</td><td>${r.errors}</td><td>${r.mismatches}</td><td>${pct(r.mismatchRate)}</td><td>${pct(r.budget)}</td><td><span class="badge ${r.overBudget ? 'bad' : 'good'}">${r.overBudget ? 'over budget' : 'ok'}</span></td></tr>`).join('\n');
   const details = report.routes.map((r) => `<section><h2>${esc(r.route)}</h2>
 <div class="charts"><figure>${trendChart(r)}<figcaption>mismatch rate by hour (dashed: budget)</figcaption></figure>
 <figure>${latencyChart(r)}<figcaption>latency ms: legacy (grey) vs extracted (blue)</figcaption></figure></div>
@@ -67,8 +67,9 @@ ${r.topPaths[0].example ? `<div class="side"><div><h3>legacy (${r.topPaths[0].ex
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Strangler diff report</title>
 <style>body{font-family:system-ui,sans-serif;margin:1.5rem;color:#222}table{border-collapse:collapse;margin:.5rem 0}td,th{border-bottom:1px solid #ddd;padding:.3rem .6rem;text-align:left}
 tr.over td{background:#fde2e2}.verdict{font-size:1.3rem}.charts{display:flex;gap:2rem;flex-wrap:wrap}figure{margin:0}figcaption{color:#666;font-size:.85rem}
-.side{display:grid;grid-template-columns:1fr 1fr;gap:1rem}pre{background:#f6f6f6;padding:.5rem;white-space:pre-wrap;word-break:break-all;max-height:20rem;overflow:auto}svg text{font-size:12px}.muted{color:#777}</style></head>
-<body><h1>Strangler diff report</h1><p class="verdict">${report.ok ? '✅ every route within budget' : '❌ at least one route over budget'}</p>
+.side{display:grid;grid-template-columns:1fr 1fr;gap:1rem}pre{background:#f6f6f6;padding:.5rem;white-space:pre-wrap;word-break:break-all;max-height:20rem;overflow:auto}svg text{font-size:12px}.muted{color:#777}
+.badge{display:inline-block;padding:.15rem .5rem;border-radius:4px;color:#fff;font-weight:600}.badge.good{background:#5cb85c}.badge.bad{background:#d9534f}</style></head>
+<body><h1>Strangler diff report</h1><p class="verdict"><span class="badge ${report.ok ? 'good' : 'bad'}">${report.ok ? 'PASS' : 'FAIL'}</span> ${report.ok ? 'every route within budget' : 'at least one route over budget'}</p>
 <p>${esc(report.since)} → ${esc(report.until)} · store <code>${esc(report.store)}</code> · generated ${esc(report.generatedAt)}</p>
 ${report.routes.length === 0 ? '<p>No shadow comparisons in this period.</p>' : `${ratesChart(report.routes)}
 <table><tr><th>route</th><th>sampled</th><th>compared</th><th>dropped</th><th>errors</th><th>mismatches</th><th>rate</th><th>budget</th><th></th></tr>${rows}</table>`}
