@@ -26,6 +26,8 @@ commands:
                             the diff report (html, md, json); exit 1 when a route is over budget
   replay [--since 24h] [--route NAME] [--db FILE] [--rules FILE]
                             send captured reads to both sides again and store the comparison
+  traffic [--shoppers N] [--duration S] [--url URL]
+                            simulated shoppers browsing, adding to cart and checking out
 `;
 
 /** A usage error: one line saying what was wrong, then the usage, exit 2. */
@@ -153,6 +155,18 @@ async function main(argv: string[]): Promise<void> {
         const { runReplay } = await import('./replay-command');
         process.exitCode = await runReplay({ sinceMs: sinceMs!, route: values.route, db, rules, concurrency: 8, timeoutMs: 5000 }, (l) => console.log(l), warn);
       }
+      return;
+    }
+    case 'traffic': {
+      const { values, positionals } = parse(rest, { shoppers: { type: 'string' }, duration: { type: 'string' }, url: { type: 'string' } });
+      if (positionals.length > 0) usageError(`traffic takes no arguments, got "${positionals[0]}"`);
+      const shoppers = Number(values.shoppers ?? 10);
+      const duration = Number(values.duration ?? 60);
+      if (!Number.isInteger(shoppers) || shoppers < 1 || shoppers > 1000) usageError(`--shoppers must be a whole number from 1 to 1000, got "${values.shoppers}"`);
+      if (!(duration > 0 && duration <= 3600)) usageError(`--duration must be seconds from 1 to 3600, got "${values.duration}"`);
+      const { runTraffic } = await import('./traffic');
+      const url = values.url ?? `http://127.0.0.1:${process.env.PROXY_PORT ?? 8080}`;
+      process.exitCode = await runTraffic({ url, shoppers, durationMs: duration * 1000 }, (l) => console.log(l));
       return;
     }
     case undefined:

@@ -66,8 +66,10 @@ export function semanticIssues(data: unknown, doc: PositionedDocument, file: str
       warn('RULES_FLAG_AND_PERCENT', ['routes', index, 'percent'], `route "${name}" has both flag "${route.flag}" and percent ${route.percent}; the flag wins when Unleash is configured`, name, 'set percent to 0 or remove the flag');
     }
     const methods = isRecord(route.match) && Array.isArray(route.match.methods) ? route.match.methods : null;
-    if (isRecord(route.shadow) && typeof route.shadow.percent === 'number' && route.shadow.percent > 0 && (methods === null || methods.some((m) => WRITE_METHODS.includes(m)))) {
-      warn('RULES_SHADOW_WRITES_TO_LEGACY', ['routes', index, 'shadow'], `route "${name}" shadows writes: they are mirrored only to extracted (dry run), never to legacy`, name, 'restrict match.methods to reads or accept one-sided write shadowing');
+    // Writes are mirrored to extracted (dry run) but never to legacy: the share extracted serves goes uncompared.
+    const percent = typeof route.percent === 'number' ? route.percent : 0;
+    if (isRecord(route.shadow) && typeof route.shadow.percent === 'number' && route.shadow.percent > 0 && percent > 0 && (methods === null || methods.some((m) => WRITE_METHODS.includes(m)))) {
+      warn('RULES_SHADOW_WRITES_TO_LEGACY', ['routes', index, 'shadow'], `route "${name}" shadows writes, but writes are never mirrored to legacy: the ${percent}% of writes that extracted serves go uncompared`, name, 'restrict match.methods to reads, or accept that only legacy-served writes are compared');
     }
     compiled.push({ route, pattern, index });
   });

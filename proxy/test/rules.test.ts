@@ -70,6 +70,11 @@ describe('warnings', () => {
   - name: writes
     match: { path: /api/cart }
     extracted: catalog
+    percent: 10
+    shadow: { percent: 10 }
+  - name: writes-at-zero
+    match: { path: /api/cart2 }
+    extracted: catalog
     shadow: { percent: 10 }
 `)).sort()).toEqual(['RULES_FLAG_AND_PERCENT', 'RULES_SHADOWED_ROUTE', 'RULES_SHADOW_WRITES_TO_LEGACY', 'RULES_UNUSED_UPSTREAM']);
   });

@@ -8,6 +8,10 @@ export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 /** Compiled entry points: `npm test` builds first (pretest), so tests run what users run. */
 export const DIST = path.join(REPO_ROOT, 'dist');
 
+/** Every child a test started; killed when the test process exits, even after a failed or aborted run. */
+const children = new Set<ChildProcess>();
+process.once('exit', () => { for (const child of children) child.kill('SIGKILL'); });
+
 export function tempDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `strangler-${prefix}-`));
 }
@@ -32,6 +36,8 @@ export function startProcess(entry: string, env: Record<string, string>, readyMs
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
   const lines: string[] = [];
   const waiters: Array<{ predicate: (line: string) => boolean; resolve: (line: string) => void }> = [];
   let exitCode: number | null | undefined;

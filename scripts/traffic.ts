@@ -1,0 +1,109 @@
+import crypto from 'node:crypto';
+
+/**
+ * `strangler traffic`: simulated shoppers browsing, adding to cart and checking out through the
+ * proxy, each with its own cookies (so the proxy's strangler_id keeps them sticky). Bounded by
+ * --duration; prints what was served by which side.
+ */
+export interface TrafficOptions { url: string; shoppers: number; durationMs: number; seed?: number }
+
+interface Tally { [key: string]: number }
+
+class Shopper {
+  private readonly cookies = new Map<string, string>();
+  private readonly region: string;
+  readonly id: string;
+
+  constructor(private readonly base: string, private readonly tally: Tally, private readonly rand: () => number) {
+    this.region = ['us', 'us', 'eu', 'apac'][Math.floor(rand() * 4)];
+    this.id = crypto.randomUUID();
+  }
+
+  private pick<T>(items: readonly T[]): T {
+    return items[Math.floor(this.rand() * items.length)];
+  }
+
+  async call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: Record<string, unknown> | null }> {
+    const cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    const response = await fetch(`${this.base}${path}`, {
+      method, redirect: 'manual', signal: AbortSignal.timeout(10000),
+      headers: { 'x-region': this.region, ...(cookie ? { cookie } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    for (const line of response.headers.getSetCookie()) {
+      const [pair] = line.split(';');
+      const eq = pair.indexOf('=');
+      this.cookies.set(pair.slice(0, eq).trim(), pair.slice(eq + 1).trim());
+    }
+    const key = `${response.headers.get('x-strangler-route') ?? '?'}\t${response.headers.get('x-strangler-backend') ?? '?'}\t${response.status}`;
+    this.tally[key] = (this.tally[key] ?? 0) + 1;
+    const text = await response.text();
+    let json: Record<string, unknown> | null = null;
+    if ((response.headers.get('content-type') ?? '').includes('json')) { try { json = JSON.parse(text); } catch { json = null; } }
+    return { status: response.status, json };
+  }
+
+  /** One visit: browse, maybe add to cart, sometimes check out. */
+  async visit(): Promise<void> {
+    const categories = (await this.call('GET', '/api/categories')).json?.categories as Array<{ slug: string }> | undefined;
+    if (!categories) return;
+    await this.call('GET', '/');
+    const list = await this.call('GET', `/api/products?category=${this.pick(categories).slug}&page=${1 + Math.floor(this.rand() * 3)}&sort=${this.pick(['relevance', 'price_asc', 'newest'])}`);
+    const items = (list.json?.items as Array<{ id: number; variants: Array<{ sku: string; stock: number }> }> | undefined) ?? [];
+    if (items.length === 0) return;
+    const product = this.pick(items);
+    await this.call('GET', `/api/products/${product.id}`);
+    await this.call('GET', `/api/pricing/products/${product.id}`);
+    if (this.rand() < 0.3) await this.call('GET', '/api/promotions');
+    const variant = product.variants.find((v) => v.stock > 2);
+    if (!variant) return;
+    await this.call('POST', '/api/pricing/quote', { lines: [{ sku: variant.sku, quantity: 1 + Math.floor(this.rand() * 2) }], ...(this.rand() < 0.3 ? { coupon: 'WELCOME10' } : {}) });
+    if (this.rand() < 0.5) return;
+    await this.call('POST', '/api/cart/items', { sku: variant.sku, quantity: 1 });
+    await this.call('GET', '/api/cart');
+    await this.call('POST', '/api/checkout/quote');
+    if (this.rand() < 0.5) return;
+    const order = await this.call('POST', '/api/checkout', {
+      email: `shopper-${this.id.slice(0, 8)}@example.com`,
+      shipTo: { name: 'Sam Shopper', line1: '1 Test St', city: 'Testville', postalCode: '12345', country: this.region === 'us' ? 'US' : this.region === 'eu' ? 'DE' : 'JP' },
+      card: { number: this.rand() < 0.9 ? '4242 4242 4242 4242' : '4000 0000 0000 0002', expMonth: 12, expYear: new Date().getUTCFullYear() + 2, cvc: '123' },
+    }, { 'idempotency-key': crypto.randomUUID() });
+    const id = (order.json?.order as { id?: number } | undefined)?.id;
+    if (id !== undefined) await this.call('GET', `/api/orders/${id}`);
+  }
+}
+
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export async function runTraffic(options: TrafficOptions, out: (line: string) => void): Promise<number> {
+  const tally: Tally = {};
+  const rand = prng(options.seed ?? Date.now());
+  const until = Date.now() + options.durationMs;
+  let visits = 0;
+  let failures = 0;
+  const loop = async (): Promise<void> => {
+    while (Date.now() < until) {
+      const shopper = new Shopper(options.url.replace(/\/+$/, ''), tally, rand);
+      const visitsPerShopper = 1 + Math.floor(rand() * 3);
+      for (let i = 0; i < visitsPerShopper && Date.now() < until; i++) {
+        try { await shopper.visit(); visits++; } catch { failures++; }
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: options.shoppers }, loop));
+  const rows = Object.entries(tally).map(([key, n]) => [...key.split('\t'), String(n)]).sort((a, b) => a[0].localeCompare(b[0]) || a[1].localeCompare(b[1]) || a[2].localeCompare(b[2]));
+  const total = rows.reduce((sum, r) => sum + Number(r[3]), 0);
+  out(`${visits} visits by ${options.shoppers} concurrent shoppers in ${Math.round(options.durationMs / 1000)} s: ${total} requests, ${failures} failed visits`);
+  out(['route', 'backend', 'status', 'requests'].map((h, i) => h.padEnd(i === 0 ? 22 : 16)).join(''));
+  for (const r of rows) out(r.map((c, i) => c.padEnd(i === 0 ? 22 : 16)).join(''));
+  return failures > 0 && visits === 0 ? 1 : 0;
+}
