@@ -1,5 +1,6 @@
+import Database from 'better-sqlite3';
 import fs from 'node:fs';
-import path from 'node:path';
+import { DAY_MS, defaultDiffDbPath } from '../shadow/store/diff-store';
 import { formatPlan, planChange, planRoutesOf } from '../proxy/rules/plan';
 import { routeNames, setRouteKey } from '../proxy/rules/edit';
 import { closest } from '../proxy/rules/suggest';
@@ -17,7 +18,7 @@ const MIN_SAMPLE = 20;
  * Returns why the ramp must stop, or null. An unreachable proxy is reported, not fatal: the file
  * may be edited while the proxy is down.
  */
-async function gate(route: string, options: EditOptions, say: (line: string) => void): Promise<string | null> {
+async function gate(route: string, budget: number, options: EditOptions, say: (line: string) => void): Promise<string | null> {
   try {
     const metrics = await fetchMetrics(adminUrl(options.admin));
     const ofRoute = (l: Record<string, string>): boolean => l.route === route;
@@ -36,9 +37,24 @@ async function gate(route: string, options: EditOptions, say: (line: string) => 
     if (!(error instanceof AdminUnreachable)) throw error;
     say(`error rate: unknown — ${error.message}`);
   }
-  const diffDb = process.env.STRANGLER_DIFF_DB ?? path.resolve('data', 'diffs.sqlite');
-  say(fs.existsSync(diffDb) ? `mismatch rate: the diff store at ${diffDb} is not read yet by this version` : `mismatch rate: no diff store at ${diffDb} (shadow comparison not set up)`);
-  return null;
+  return mismatchGate(route, budget, say);
+}
+
+/** The diff store's mismatch rate for the route over the last day, against its shadow budget. */
+function mismatchGate(route: string, budget: number, say: (line: string) => void): string | null {
+  const diffDb = defaultDiffDbPath();
+  if (!fs.existsSync(diffDb)) { say(`mismatch rate: no diff store at ${diffDb} (no shadow comparisons recorded)`); return null; }
+  const db = new Database(diffDb, { readonly: true, fileMustExist: true });
+  try {
+    const row = db.prepare(`SELECT COUNT(*) AS compared, COALESCE(SUM(outcome = 'mismatch'), 0) AS mismatches FROM diffs
+      WHERE route = ? AND at >= ? AND outcome != 'error'`).get(route, Date.now() - DAY_MS) as { compared: number; mismatches: number };
+    if (row.compared < MIN_SAMPLE) { say(`mismatch rate: ${row.compared} comparisons in the last 24 h, too few to judge (need ${MIN_SAMPLE})`); return null; }
+    const rate = row.mismatches / row.compared;
+    say(`mismatch rate: ${(rate * 100).toFixed(2)}% of ${row.compared} comparisons in the last 24 h (budget ${(budget * 100).toFixed(2)}%)`);
+    return rate > budget ? `the diff store shows ${(rate * 100).toFixed(2)}% mismatches for "${route}", over its ${(budget * 100).toFixed(2)}% budget` : null;
+  } finally {
+    db.close();
+  }
 }
 
 /** `strangler ramp ROUTE PERCENT`, `kill ROUTE`, `unkill ROUTE`: edit in place, validate, write atomically. */
@@ -52,7 +68,7 @@ export async function runEdit(route: string, key: 'percent' | 'killed', value: s
   }
   const raising = key === 'percent' && Number(value) > current.percent;
   if (raising) {
-    const refusal = await gate(route, options, out);
+    const refusal = await gate(route, current.shadow?.budget ?? 0.01, options, out);
     if (refusal !== null) {
       if (!options.force) throw new CommandError(`refusing to raise "${route}" to ${value}%: ${refusal} (use --force to override)`);
       out(`--force: raising anyway although ${refusal}`);

@@ -44,14 +44,24 @@ export function setRouteKey(text: string, routeName: string, key: string, value:
     const before = text.slice(0, close).replace(/\s*$/, '');
     return { ok: true, text: `${before}, ${key}: ${value} ${text.slice(close)}`, previous: null };
   }
-  const last = map.items[map.items.length - 1] as Pair;
   const firstKey = map.items[0] as Pair;
   const keyStart = isScalar(firstKey.key) && firstKey.key.range ? firstKey.key.range[0] : 0;
   const column = keyStart - text.lastIndexOf('\n', keyStart - 1) - 1;
-  const lastValue = last.value as { range?: [number, number, number] } | null;
-  const lastEnd: number = lastValue?.range?.[1] ?? map.range![1];
+  // A block collection's range runs to the start of the next line (the next route!), so the new key
+  // goes after the line holding the route's last scalar or flow collection, found by descending.
+  const lastEnd = lastContentEnd(map);
   const lineEnd = text.indexOf('\n', lastEnd);
   const at = lineEnd === -1 ? text.length : lineEnd;
   const insertion = `\n${' '.repeat(column)}${key}: ${value}`;
   return { ok: true, text: text.slice(0, at) + insertion + text.slice(at), previous: null };
+}
+
+/** Where the last scalar or flow collection inside a node ends (never the block's trailing newline). */
+function lastContentEnd(node: unknown): number {
+  if ((isMap(node) || isSeq(node)) && !node.flow && node.items.length > 0) {
+    const last = node.items[node.items.length - 1];
+    return lastContentEnd(isPair(last) ? (last.value ?? last.key) : last);
+  }
+  const range = (node as { range?: [number, number, number] } | null)?.range;
+  return range ? range[1] : 0;
 }

@@ -3,6 +3,8 @@ import path from 'node:path';
 import { request } from '../testing/http-client';
 import { REPO_ROOT, runCli, tempDir } from '../testing/processes';
 import { closedPort, startTestProxy, startUpstream, type TestUpstream } from '../testing/upstreams';
+import { DiffStore } from '../../shadow/store/diff-store';
+import { loadRules } from '../../proxy/rules/load';
 
 const SHIPPED = fs.readFileSync(path.join(REPO_ROOT, 'routing-rules.yaml'), 'utf8');
 const copyOfShipped = (): string => {
@@ -114,7 +116,13 @@ describe('strangler ramp / kill / unkill', () => {
     expect(fs.readFileSync(file, 'utf8')).toContain('    killed: true                # kill switch');
     expect((await runCli(['unkill', 'checkout', '--file', file])).code).toBe(0);
     expect((await runCli(['kill', 'categories', '--file', file])).code).toBe(0);
-    expect(fs.readFileSync(file, 'utf8')).toMatch(/name: categories\n(?:.*\n){4} {4}killed: true\n/);
+    // A key the route lacks is added after its last key (here its shadow block), at the route's
+    // indentation, and to that route only.
+    const killedText = fs.readFileSync(file, 'utf8');
+    expect(killedText).toMatch(/name: categories\n(?:.*\n){8} {4}killed: true\n {2}- name: pricing\n/);
+    const killed = loadRules(killedText, file);
+    if (!killed.ok) throw new Error('invalid after kill');
+    expect(killed.rules.routes.filter((r) => r.killed).map((r) => r.name)).toEqual(['categories']);
   });
   test('refuses an unknown route (with a hint), a percent out of range, and an invalid file', async () => {
     const file = copyOfShipped();
@@ -128,6 +136,25 @@ describe('strangler ramp / kill / unkill', () => {
     expect(invalid.code).toBe(1);
     expect(invalid.stderr).toMatch(/is invalid .* unknown upstream "catalogue"/);
     expect(fs.readFileSync(file, 'utf8')).toContain('extracted: catalogue'); // nothing written
+  });
+
+  test("refuses to raise a route whose diff store mismatch rate is over its shadow budget, unless --force", async () => {
+    const file = copyOfShipped();
+    const diffDb = path.join(path.dirname(file), 'diffs.sqlite');
+    const store = new DiffStore(diffDb);
+    for (let i = 0; i < 40; i++) {
+      store.add({ at: Date.now() - 1000, route: 'product-detail', method: 'GET', target: '/api/products/1', servedBy: 'legacy', legacyStatus: 200, extractedStatus: 200,
+        legacyMs: 1, extractedMs: 1, outcome: i % 4 === 0 ? 'mismatch' : 'match', paths: i % 4 === 0 ? ['body.price'] : [], noise: [], legacySample: null, extractedSample: null, requestHeaders: {}, source: 'live' });
+    }
+    store.close();
+    const env = { STRANGLER_DIFF_DB: diffDb };
+    const admin = `http://127.0.0.1:${await closedPort()}`;
+    const refused = await runCli(['ramp', 'product-detail', '50', '--file', file, '--admin', admin], { env });
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toContain('mismatch rate: 25.00% of 40 comparisons in the last 24 h (budget 1.00%)');
+    expect(refused.stderr).toContain('the diff store shows 25.00% mismatches for "product-detail", over its 1.00% budget');
+    expect(fs.readFileSync(file, 'utf8')).toBe(SHIPPED);
+    expect((await runCli(['ramp', 'product-detail', '50', '--force', '--file', file, '--admin', admin], { env })).code).toBe(0);
   });
 
   describe('with a running proxy', () => {
