@@ -1,34 +1,84 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { repoRoot } from './contenders';
 import { benchDecision, type DecisionResult } from './decision-bench';
+import { LOAD_CORE, PROXY_CORE, runHttpBench, type ContenderResult } from './http-bench';
 
 /**
- * `npm run bench`: benchmarks print a table and write JSON to bench-results/. Today it measures the
- * pure routing decision from 1 to 4,096 routes (the HTTP side-by-side benchmark against bare
- * http-proxy and nginx is an open issue). Same-run ratios are what count; absolute ns drift.
+ * `npm run bench [-- --quick]`: the proxy side by side with its peers on loopback, in one run and
+ * under the same load, then the routing decision alone. Prints tables, writes JSON to
+ * bench-results/. Only same-run ratios count: absolute figures drift between runs.
  */
-function main(): void {
-  const { values } = parseArgs({ options: { quick: { type: 'boolean' } }, strict: true });
-  const sizes = [1, 16, 256, 1000, 4096];
-  const iterations = values.quick ? 50_000 : 400_000;
-  const results: DecisionResult[] = [];
-  for (const kind of ['exact', 'pattern'] as const) {
-    for (const size of sizes) results.push(benchDecision(size, kind, iterations));
-  }
-  const base = (kind: string): number => results.find((r) => r.kind === kind && r.routes === 1)!.nsPerDecision;
-  console.log(`\nRouting decision (decide(): match + identity + bucket), last route of the table, median of 5 rounds of ${iterations}`);
-  console.log('kind     routes   ns/decision   vs 1 route');
-  for (const r of results) {
-    console.log(`${r.kind.padEnd(8)} ${String(r.routes).padStart(6)}   ${String(r.nsPerDecision).padStart(11)}   ${(r.nsPerDecision / base(r.kind)).toFixed(2).padStart(9)}x`);
-  }
-  const machine = { cpus: os.cpus().length, model: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}` };
-  const dir = path.resolve('bench-results');
-  fs.mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, `decision-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  fs.writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), machine, quick: Boolean(values.quick), decision: results }, null, 2));
-  console.log(`\nmachine: ${machine.cpus} cores, ${machine.model}, node ${machine.node}\nwritten: ${path.relative(process.cwd(), file)}`);
+function has(command: string): boolean {
+  try { execFileSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }); return true; } catch { return false; }
 }
 
-main();
+function ensureTools(log: (line: string) => void): void {
+  const missing = [['wrk', 'wrk'], ['nginx', 'nginx-light'], ['taskset', 'util-linux']].filter(([command]) => !has(command));
+  if (missing.length === 0) return;
+  const packages = missing.map(([, pkg]) => pkg);
+  log(`installing Debian packages for the benchmark: ${packages.join(', ')} (apt-get; needs root)`);
+  execFileSync('sh', ['-c', `apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${packages.join(' ')} >/dev/null`], { stdio: 'inherit' });
+}
+
+function version(command: string, args: string[]): string {
+  try { return execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).split('\n')[0].trim(); } catch (e) { return String((e as { stderr?: string }).stderr ?? '').split('\n')[0].trim(); }
+}
+
+function table(contenders: ContenderResult[], connections: number[]): string[] {
+  const lines = ['contender                            conns   req/s (min–max)          p50 ms   p99 ms   CPU µs/req  RSS MB   ×(a)   ×(b)'];
+  for (const c of contenders) {
+    for (const level of c.levels) {
+      const direct = contenders[0]?.levels.find((l) => l.connections === level.connections)?.median.rps;
+      const bare = contenders[1]?.levels.find((l) => l.connections === level.connections)?.median.rps;
+      const m = level.median;
+      lines.push([
+        c.name.padEnd(36), String(level.connections).padStart(5), `${String(Math.round(m.rps)).padStart(8)} (${Math.round(level.min)}–${Math.round(level.max)})`.padEnd(25),
+        m.p50Ms.toFixed(3).padStart(7), m.p99Ms.toFixed(3).padStart(8), String(m.cpuUsPerRequest).padStart(11), String(c.peakRssMb).padStart(7),
+        direct ? (m.rps / direct).toFixed(2).padStart(6) : '     -', bare ? (m.rps / bare).toFixed(2).padStart(6) : '     -',
+      ].join(' '));
+    }
+  }
+  void connections;
+  return lines;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { quick: { type: 'boolean' } }, strict: true });
+  const quick = Boolean(values.quick);
+  const log = (line: string): void => console.log(line);
+  ensureTools(log);
+  // The load side (this script, wrk, the upstream) on core 1; each proxy alone on core 0.
+  execFileSync('taskset', ['-a', '-p', '-c', String(LOAD_CORE), String(process.pid)], { stdio: 'ignore' });
+  const options = quick ? { connections: [50, 1], runs: 1, seconds: 2 } : { connections: [1, 50, 200], runs: 3, seconds: 5 };
+  const machine = {
+    cpus: os.cpus().length, model: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version,
+    kernel: `${os.platform()} ${os.release()}`, nginx: version('nginx', ['-v']), wrk: version('wrk', ['-v']),
+  };
+  log(`Pinning: each proxy on core ${PROXY_CORE}; wrk, the upstream and this script on core ${LOAD_CORE}.`);
+  if (machine.cpus <= 2) log('Note: on a 2-core machine the load generator shares a core with the upstream; every contender gets the same pinning, so compare ratios, not absolute figures.');
+  log(`Load: wrk -t1, ${options.connections.join('/')} connections, ${options.seconds} s × ${options.runs} run(s), a random x-user-id per request; GET /api/items, ~2 KB JSON.\n`);
+
+  const http = await runHttpBench(options, log);
+  log('\nHTTP, median of runs (×(a): share of the upstream-direct rate; ×(b): share of bare http-proxy)');
+  for (const line of table(http.contenders, options.connections)) log(line);
+  log(`\nShadow: shopper-facing figures at 50 connections, shadow at 100% to a side that sleeps 500 ms, vs none (dropped copies: ${http.shadowDropped})`);
+  for (const line of table(http.shadow, [50])) log(line);
+
+  const decisions: DecisionResult[] = [];
+  for (const kind of ['exact', 'pattern'] as const) for (const size of [1, 16, 256, 1000, 4096]) decisions.push(benchDecision(size, kind, quick ? 50_000 : 400_000));
+  log('\nRouting decision alone (decide(): match + identity + bucket), last route of the table');
+  log('kind     routes   ns/decision');
+  for (const d of decisions) log(`${d.kind.padEnd(8)} ${String(d.routes).padStart(6)}   ${String(d.nsPerDecision).padStart(11)}`);
+
+  const dir = path.join(repoRoot(), 'bench-results');
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  fs.writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), quick, machine, pinning: { proxy: PROXY_CORE, load: LOAD_CORE }, options, http, decisions }, null, 2));
+  log(`\nmachine: ${machine.cpus} cores, ${machine.model}, ${machine.memoryGiB} GiB, node ${machine.node}, ${machine.nginx}\nwritten: ${path.relative(process.cwd(), file)}`);
+}
+
+main().catch((error: Error) => { console.error(`bench: ${error.message}`); process.exit(1); });

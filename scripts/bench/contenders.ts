@@ -1,0 +1,107 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { childPids } from './procstat';
+import { nginxConfig } from './nginx';
+
+/** The repo root, found from wherever this file runs (src or dist). */
+export function repoRoot(): string {
+  let dir = __dirname;
+  while (!fs.existsSync(path.join(dir, 'package.json'))) dir = path.dirname(dir);
+  return dir;
+}
+
+const DIST = path.join(repoRoot(), 'dist');
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as net.AddressInfo).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitHttp(url: string, ms = 15000): Promise<void> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const req = http.get(url, { agent: false }, (res) => { res.resume(); resolve((res.statusCode ?? 500) < 500); });
+      req.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not answer within ${ms} ms`);
+}
+
+export interface Running { name: string; url: string; pids(): number[]; adminUrl?: string; stop(): Promise<void> }
+
+/** Starts a command pinned to one core, its output discarded (logs cost the same whoever reads them). */
+function pinned(core: number, command: string, args: string[], env: Record<string, string> = {}): ChildProcess {
+  return spawn('taskset', ['-c', String(core), command, ...args], { stdio: 'ignore', env: { ...process.env, ...env } });
+}
+
+function stopper(child: ChildProcess): () => Promise<void> {
+  return () => new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) { resolve(); return; }
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    child.once('exit', () => { clearTimeout(timer); resolve(); });
+    child.kill('SIGTERM');
+  });
+}
+
+export async function startUpstream(core: number, delayMs = 0): Promise<Running> {
+  const port = await freePort();
+  const child = pinned(core, process.execPath, [path.join(DIST, 'scripts/bench/upstream-server.js'), String(port), String(delayMs)]);
+  const url = `http://127.0.0.1:${port}`;
+  if (delayMs === 0) await waitHttp(`${url}/`);
+  else await new Promise((r) => setTimeout(r, 500));
+  return { name: delayMs ? `upstream (sleeps ${delayMs} ms)` : 'upstream', url, pids: () => [child.pid!], stop: stopper(child) };
+}
+
+export async function startBareProxy(core: number, target: string): Promise<Running> {
+  const port = await freePort();
+  const child = pinned(core, process.execPath, [path.join(DIST, 'scripts/bench/bare-proxy.js'), target, String(port)]);
+  const url = `http://127.0.0.1:${port}`;
+  await waitHttp(`${url}/`);
+  return { name: 'bare http-proxy', url, pids: () => [child.pid!], stop: stopper(child) };
+}
+
+export async function startNginx(core: number, legacyPort: number, extractedPort: number): Promise<Running> {
+  const port = await freePort();
+  const { prefix, conf } = nginxConfig(port, legacyPort, extractedPort);
+  const child = pinned(core, 'nginx', ['-p', prefix, '-c', conf]);
+  const url = `http://127.0.0.1:${port}`;
+  await waitHttp(`${url}/`);
+  return { name: 'nginx split_clients', url, pids: () => [child.pid!, ...childPids(child.pid!)], stop: stopper(child) };
+}
+
+/** Our proxy with a given rules file, on one core, logging at info to a discarded stdout. */
+export async function startStrangler(core: number, name: string, rulesYaml: string): Promise<Running> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strangler-bench-'));
+  fs.writeFileSync(path.join(dir, 'rules.yaml'), rulesYaml);
+  const [port, adminPort] = [await freePort(), await freePort()];
+  const child = pinned(core, process.execPath, [path.join(DIST, 'proxy/main.js')], {
+    PROXY_PORT: String(port), PROXY_HOST: '127.0.0.1', ADMIN_PORT: String(adminPort), STRANGLER_RULES: path.join(dir, 'rules.yaml'),
+    STRANGLER_DIFF_DB: path.join(dir, 'diffs.sqlite'), LOG_LEVEL: 'info',
+  });
+  await waitHttp(`http://127.0.0.1:${adminPort}/readyz`);
+  return { name, url: `http://127.0.0.1:${port}`, adminUrl: `http://127.0.0.1:${adminPort}`, pids: () => [child.pid!], stop: stopper(child) };
+}
+
+/** Rules for a benchmark: `count` routes, the benchmarked path matching the last one. */
+export function benchRules(legacy: string, extracted: string, options: { percent: number; shadow?: number; routes?: number }): string {
+  const count = options.routes ?? 1;
+  const lines: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const last = i === count - 1;
+    const path = last ? '/api/items' : `/api/other-${i}/:id`;
+    lines.push(`  - { name: r${i}, match: { methods: [GET], path: "${path}" }, extracted: svc, percent: ${last ? options.percent : 0}${last && options.shadow ? `, shadow: { percent: ${options.shadow} }` : ''} }`);
+  }
+  return `version: 1\nupstreams: { legacy: "${legacy}", svc: "${extracted}" }\nroutes:\n${lines.join('\n')}\n`;
+}
