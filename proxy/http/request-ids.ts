@@ -11,10 +11,21 @@ export function requestIdOf(headers: IncomingHttpHeaders): string {
   return typeof given === 'string' && REQUEST_ID.test(given) ? given : crypto.randomUUID();
 }
 
+/** Random bytes drawn 24 at a time from a pooled 4 KiB block: one syscall per 170 new traces, not one each. */
+const pool = Buffer.alloc(4080);
+let offset = pool.length;
+
+function randomHex24(): string {
+  if (offset === pool.length) { crypto.randomFillSync(pool); offset = 0; }
+  const hex = pool.toString('hex', offset, offset + 24);
+  offset += 24;
+  return hex;
+}
+
 /** The client's traceparent when valid, else a new sampled trace. */
 export function traceparentOf(headers: IncomingHttpHeaders): string {
   const given = headers.traceparent;
   if (typeof given === 'string' && TRACEPARENT.test(given)) return given;
-  const bytes = crypto.randomBytes(24).toString('hex');
-  return `00-${bytes.slice(0, 32)}-${bytes.slice(32, 48)}-01`;
+  const hex = randomHex24();
+  return `00-${hex.slice(0, 32)}-${hex.slice(32, 48)}-01`;
 }
