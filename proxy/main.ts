@@ -6,7 +6,7 @@ import { proxyConfigFromEnv, type ProxyConfig } from './config';
 import { effectivePercent } from './decide/decide';
 import { overrideTokenDigest } from './decide/override';
 import { staticFlags, type FlagSource } from './flags/flag-state';
-import { AgentRegistry } from './forward/agents';
+import { AgentRegistry, DEFAULT_AGENT_OPTIONS } from './forward/agents';
 import { Forwarder } from './forward/forwarder';
 import { newAnonymousId } from './http/anon-id';
 import { createHandler } from './http/handler';
@@ -47,9 +47,10 @@ export async function startProxy(config: ProxyConfig = proxyConfigFromEnv(), log
       } else {
         log.info({ trigger: report.trigger, epoch: active.epoch, hash: active.table.hash, routes: active.table.routes.length, warnings: report.warnings.map(formatIssue) }, 'rules active');
       }
+      log.flush();
     },
   });
-  const agents = new AgentRegistry({ maxSockets: config.maxSocketsPerUpstream, idleTimeoutMs: 4000 });
+  const agents = new AgentRegistry({ ...DEFAULT_AGENT_OPTIONS, maxSockets: config.maxSocketsPerUpstream });
   const diffStore = new DiffStore(config.diffDb, DEFAULT_STORE_OPTIONS).start();
   const shadowClient = new ShadowClient(config.shadowTimeoutMs, config.shadowCaptureBytes);
   const mirror = new Mirror(shadowClient, diffStore, {
@@ -92,6 +93,7 @@ export async function startProxy(config: ProxyConfig = proxyConfigFromEnv(), log
   process.on('SIGHUP', onHup);
   ready = true;
   log.info({ proxy: `http://${config.proxyHost}:${proxyPort}`, admin: `http://${config.adminHost}:${adminPort}`, rules: config.rulesFile }, 'strangler proxy listening');
+  log.flush();
 
   let stopping: Promise<void> | null = null;
   const stop = (): Promise<void> => {
