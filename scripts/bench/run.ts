@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,8 +24,10 @@ function ensureTools(log: (line: string) => void): void {
   execFileSync('sh', ['-c', `apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${packages.join(' ')} >/dev/null`], { stdio: 'inherit' });
 }
 
+/** First line a tool prints about its version, wherever it prints it (nginx -v uses stderr). */
 function version(command: string, args: string[]): string {
-  try { return execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).split('\n')[0].trim(); } catch (e) { return String((e as { stderr?: string }).stderr ?? '').split('\n')[0].trim(); }
+  const result = spawnSync(command, args, { encoding: 'utf8' });
+  return `${result.stdout ?? ''}${result.stderr ?? ''}`.split('\n')[0].trim();
 }
 
 function table(contenders: ContenderResult[], connections: number[]): string[] {
