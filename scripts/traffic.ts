@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { prng } from '../legacy-monolith/src/db/prng';
 
 /**
  * `strangler traffic`: simulated shoppers browsing, adding to cart and checking out through the
@@ -71,17 +72,6 @@ class Shopper {
     const id = (order.json?.order as { id?: number } | undefined)?.id;
     if (id !== undefined) await this.call('GET', `/api/orders/${id}`);
   }
-}
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export async function runTraffic(options: TrafficOptions, out: (line: string) => void): Promise<number> {

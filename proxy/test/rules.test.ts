@@ -22,23 +22,7 @@ describe('every error is reported with file, line, column and what was expected'
 });
 
 test('five different errors in one file are all reported, each at its own line and column', () => {
-  const text = `version: 1
-upstreams:
-  legacy: http://127.0.0.1:3001
-  catalog: http://127.0.0.1:3101
-routes:
-  - name: one
-    match: { methods: [GET], path: /api/a }
-    extracted: catalogue
-  - name: one
-    match: { path: /api/b }
-    extracted: catalog
-    percent: 250
-  - name: three
-    match: { path: "/api/(" }
-    extracted: catalog
-    colour: blue
-`;
+  const text = fs.readFileSync(path.join(__dirname, 'cases', 'five-errors.yaml'), 'utf8');
   const result = loadRules(text, 'five.yaml');
   expect(result.ok).toBe(false);
   if (result.ok) return;

@@ -15,24 +15,7 @@ const copyOfShipped = (): string => {
 
 describe('strangler check', () => {
   test('a file with five different errors: all reported with line and column, exit 1', async () => {
-    const file = path.join(tempDir('check'), 'five.yaml');
-    fs.writeFileSync(file, `version: 1
-upstreams:
-  legacy: http://127.0.0.1:3001
-  catalog: http://127.0.0.1:3101
-routes:
-  - name: one
-    match: { methods: [GET], path: /api/a }
-    extracted: catalogue
-  - name: one
-    match: { path: /api/b }
-    extracted: catalog
-    percent: 250
-  - name: three
-    match: { path: "/api/(" }
-    extracted: catalog
-    colour: blue
-`);
+    const file = path.join(REPO_ROOT, 'proxy', 'test', 'cases', 'five-errors.yaml');
     const { code, stdout } = await runCli(['check', file]);
     expect(code).toBe(1);
     const lines = stdout.trim().split('\n');

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import net from 'node:net';
 
 export interface SimpleResponse {
   status: number;
@@ -40,4 +41,15 @@ export function request(options: SimpleRequest): Promise<SimpleResponse> {
 
 export function jsonBody(value: unknown): { body: string; headers: Record<string, string> } {
   return { body: JSON.stringify(value), headers: { 'content-type': 'application/json' } };
+}
+
+/** Sends raw bytes on a fresh connection and resolves with everything received until it closes. */
+export function rawRequest(port: number, bytes: string): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1', () => socket.write(bytes));
+    let data = '';
+    socket.on('data', (d) => { data += d; });
+    socket.on('close', () => resolve(data));
+    socket.on('error', () => undefined);
+  });
 }

@@ -1,4 +1,5 @@
 import type { ShopDb } from './open';
+import { prng } from './prng';
 
 /**
  * A deterministic catalogue: the same seed gives the same shop on every machine, so tests and
@@ -21,17 +22,6 @@ const COLOURS = ['black', 'white', 'navy', 'olive', 'sand', 'red'];
 export const PRODUCTS_PER_CATEGORY = 62;
 const SEED_TIME = '2024-01-01T00:00:00.000Z';
 
-/** mulberry32: a tiny deterministic PRNG, so the seed needs no dependency. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface SeedSummary { categories: number; products: number; variants: number; promotions: number }
 

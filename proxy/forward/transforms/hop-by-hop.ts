@@ -9,6 +9,20 @@ export const HOP_BY_HOP: ReadonlySet<string> = new Set([
   'te', 'trailer', 'upgrade', 'http2-settings', 'expect',
 ]);
 
+/**
+ * Copies the end-to-end headers of one side into the object for the other: drops hop-by-hop
+ * ones, those named in `Connection`, and every `x-strangler-*` (internal headers are the proxy's
+ * alone, in both directions).
+ */
+export function copyEndToEndHeaders(from: Readonly<Record<string, string | string[] | undefined>>, to: Record<string, string | string[] | number>): void {
+  const named = connectionNamed(from.connection);
+  for (const name in from) {
+    if (HOP_BY_HOP.has(name) || (named !== null && named.has(name)) || name.startsWith('x-strangler-')) continue;
+    const value = from[name];
+    if (value !== undefined) to[name] = value;
+  }
+}
+
 /** Header names listed in `Connection`, lower-cased (RFC 9110 §7.6.1: also hop-by-hop). */
 export function connectionNamed(connection: string | string[] | undefined): ReadonlySet<string> | null {
   if (connection === undefined) return null;

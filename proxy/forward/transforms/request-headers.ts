@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { connectionNamed, HOP_BY_HOP } from './hop-by-hop';
+import { copyEndToEndHeaders } from './hop-by-hop';
 
 export interface RequestHeaderFacts {
   readonly remoteAddress: string;
@@ -11,18 +11,10 @@ export interface RequestHeaderFacts {
 type RequestHeaderPass = (incoming: IncomingHttpHeaders, outgoing: Record<string, string | string[]>, facts: RequestHeaderFacts) => void;
 
 /**
- * Copies the client's end-to-end headers: drops hop-by-hop ones, those named in `Connection`
- * (before we add ours, so `Connection: x-request-id` cannot remove what the proxy sets), and every
- * `x-strangler-*` header: internal headers are the proxy's alone, like Envoy's `x-envoy-*`.
+ * The client's end-to-end headers, copied before we add ours, so `Connection: x-request-id`
+ * cannot remove what the proxy sets; `x-strangler-*` never passes, like Envoy's `x-envoy-*`.
  */
-const copyEndToEnd: RequestHeaderPass = (incoming, outgoing) => {
-  const named = connectionNamed(incoming.connection);
-  for (const name in incoming) {
-    if (HOP_BY_HOP.has(name) || (named !== null && named.has(name)) || name.startsWith('x-strangler-')) continue;
-    const value = incoming[name];
-    if (value !== undefined) outgoing[name] = value;
-  }
-};
+const copyEndToEnd: RequestHeaderPass = (incoming, outgoing) => copyEndToEndHeaders(incoming, outgoing as Record<string, string | string[] | number>);
 
 /** The forwarded headers are set, never appended: a client's own X-Forwarded-* is not trusted. */
 const setForwarded: RequestHeaderPass = (incoming, outgoing, facts) => {

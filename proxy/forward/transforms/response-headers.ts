@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { connectionNamed, HOP_BY_HOP } from './hop-by-hop';
+import { copyEndToEndHeaders } from './hop-by-hop';
 
 export type Backend = 'legacy' | 'extracted' | 'legacy-fallback';
 
@@ -12,14 +12,7 @@ export interface ResponseHeaderFacts {
 
 type ResponseHeaderPass = (upstream: IncomingHttpHeaders, outgoing: Record<string, string | string[] | number>, facts: ResponseHeaderFacts) => void;
 
-const copyEndToEnd: ResponseHeaderPass = (upstream, outgoing) => {
-  const named = connectionNamed(upstream.connection);
-  for (const name in upstream) {
-    if (HOP_BY_HOP.has(name) || (named !== null && named.has(name)) || name.startsWith('x-strangler-')) continue;
-    const value = upstream[name];
-    if (value !== undefined) outgoing[name] = value;
-  }
-};
+const copyEndToEnd: ResponseHeaderPass = (upstream, outgoing) => copyEndToEndHeaders(upstream, outgoing);
 
 const markOrigin: ResponseHeaderPass = (_upstream, outgoing, facts) => {
   outgoing['x-strangler-route'] = facts.route;

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import net from 'node:net';
-import { request } from '../../../scripts/testing/http-client';
+import { rawRequest, request } from '../../../scripts/testing/http-client';
 import { closedPort, oneRouteRules, startTestProxy, startUpstream, type TestProxy, type TestUpstream } from '../../../scripts/testing/upstreams';
 
 let legacy: TestUpstream;
@@ -123,12 +123,7 @@ describe('a shopper who goes away', () => {
 
 describe("http-proxy 1.18.1's known defects do not reach shoppers", () => {
   test('a Trailer request header does not crash the proxy', async () => {
-    const res = await new Promise<string>((resolve) => {
-      const socket = net.connect(svcProxy.port, '127.0.0.1', () => socket.write('POST /api/x HTTP/1.1\r\nHost: x\r\nx-user-id: u1\r\nTrailer: x-foo\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi'));
-      let data = '';
-      socket.on('data', (d) => { data += d; });
-      socket.on('close', () => resolve(data));
-    });
+    const res = await rawRequest(svcProxy.port, 'POST /api/x HTTP/1.1\r\nHost: x\r\nx-user-id: u1\r\nTrailer: x-foo\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi');
     expect(res).toMatch(/^HTTP\/1\.1 200/);
     expect(svc.seen[0].headers.trailer).toBeUndefined();
     expect((await send(svcProxy, 'GET')).status).toBe(200); // still alive

@@ -1,6 +1,5 @@
-import net from 'node:net';
 import { bucketOf } from '../../decide/bucket';
-import { request } from '../../../scripts/testing/http-client';
+import { rawRequest, request } from '../../../scripts/testing/http-client';
 import { startTestProxy, startUpstream, type TestProxy, type TestUpstream } from '../../../scripts/testing/upstreams';
 
 let legacy: TestUpstream;
@@ -130,35 +129,20 @@ describe('what the upstream sees', () => {
 
 describe('requests that are never routed by a guess', () => {
   test.each(['/api/../all', '/api/%2e%2e/all', '/api%2fall', '/api%5call', '/api\\all', '//api/all', '/api/%zz'])('%s -> 400 JSON, no upstream reached', async (path) => {
-    const res = await new Promise<string>((resolve) => {
-      const socket = net.connect(proxy.port, '127.0.0.1', () => socket.write(`GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`));
-      let data = '';
-      socket.on('data', (d) => { data += d; });
-      socket.on('close', () => resolve(data));
-    });
+    const res = await rawRequest(proxy.port, `GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
     expect(res).toMatch(/^HTTP\/1\.1 400/);
     expect(res).toContain('STRANGLER_ERR_BAD_PATH');
     expect(legacy.seen.length + svc.seen.length).toBe(0);
   });
 
   test('absolute-form targets are refused', async () => {
-    const res = await new Promise<string>((resolve) => {
-      const socket = net.connect(proxy.port, '127.0.0.1', () => socket.write(`GET http://evil.example/api/all HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n`));
-      let data = '';
-      socket.on('data', (d) => { data += d; });
-      socket.on('close', () => resolve(data));
-    });
+    const res = await rawRequest(proxy.port, `GET http://evil.example/api/all HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n`);
     expect(res).toMatch(/^HTTP\/1\.1 400/);
     expect(legacy.seen.length + svc.seen.length).toBe(0);
   });
 
   test('Upgrade requests get 501 and never reach an upstream', async () => {
-    const res = await new Promise<string>((resolve) => {
-      const socket = net.connect(proxy.port, '127.0.0.1', () => socket.write('GET /api/all HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n'));
-      let data = '';
-      socket.on('data', (d) => { data += d; });
-      socket.on('close', () => resolve(data));
-    });
+    const res = await rawRequest(proxy.port, 'GET /api/all HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n');
     expect(res).toMatch(/^HTTP\/1\.1 501/);
     expect(legacy.seen.length + svc.seen.length).toBe(0);
   });
