@@ -35,8 +35,9 @@ export class ShadowClient {
     if (request.dryRun) headers['x-strangler-shadow'] = '1';
     const started = performance.now();
     const response = await this.pool(request.origin).request({
+      // The Pool's headersTimeout and bodyTimeout (both the shadow timeout) bound each mirror:
+      // no per-request timer needed on top.
       path: request.target, method: request.method as 'GET', headers, body: request.body ?? undefined,
-      signal: AbortSignal.timeout(this.timeoutMs),
     });
     const chunks: Buffer[] = [];
     let size = 0;
