@@ -1,4 +1,4 @@
-import { STRANGLER_ERRORS, type StranglerErrorCode } from '../errors';
+import type { StranglerErrorCode } from '../errors';
 import type { ForwardFailure } from './outcome';
 
 /** The one place that maps a forwarding failure to what the shopper is told (YARP's ForwarderError mapping). */
@@ -11,8 +11,4 @@ export function errorCodeFor(failure: ForwardFailure): StranglerErrorCode {
     case 'client-gone': return 'STRANGLER_ERR_CLIENT_GONE';
     case 'error': return 'STRANGLER_ERR_UPSTREAM_FAILED';
   }
-}
-
-export function statusFor(failure: ForwardFailure): number {
-  return STRANGLER_ERRORS[errorCodeFor(failure)].status;
 }

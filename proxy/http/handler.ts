@@ -100,6 +100,7 @@ async function serve(deps: HandlerDeps, ex: Exchange): Promise<void> {
   const retryBody = body ?? EMPTY_BODY;
 
   let backend: Backend = decision.side;
+  let tried: Upstream = first;
   let outcome = await deps.forwarder.forward(req, ex.res, { upstream: first, timeoutMs, body });
   // Keep-alive race: the upstream closed an idle pooled socket as we reused it. Safe to resend once.
   if (!outcome.ok && outcome.failure === 'reset' && outcome.reusedSocket && canRetry) {
@@ -113,6 +114,7 @@ async function serve(deps: HandlerDeps, ex: Exchange): Promise<void> {
       if (outcome.ok) outcome.response.resume(); // drain the failed answer so its socket returns to the pool
       deps.metrics.fallbacks.labels(route.name, failedReason).inc();
       backend = 'legacy-fallback';
+      tried = route.fallback;
       outcome = await deps.forwarder.forward(req, ex.res, { upstream: route.fallback, timeoutMs, body: retryBody });
     } else if (outcome.ok) {
       // A failure status on a request that must not be replayed: a clear error, never a second send.
@@ -125,7 +127,7 @@ async function serve(deps: HandlerDeps, ex: Exchange): Promise<void> {
 
   if (!outcome.ok) {
     if (outcome.failure !== 'client-gone' && route !== null && failedReason === null) {
-      deps.metrics.upstreamFailures.labels(route.name, backend === 'extracted' ? route.extracted.name : ex.rules.table.legacy.name, outcome.failure).inc();
+      deps.metrics.upstreamFailures.labels(route.name, tried.name, outcome.failure).inc();
     }
     const code = errorCodeFor(outcome.failure);
     const status = outcome.failure === 'client-gone' ? 499 : sendError(ex.res, code, errorContext(ex, backend));

@@ -20,11 +20,6 @@ export function literalPrefix(path: string): string[] {
   return prefix;
 }
 
-/** True when the pattern has no parameter, wildcard or group: the whole path is literal. */
-export function isLiteralPath(path: string): boolean {
-  return !/[:*{}()\\]/.test(path);
-}
-
 /** A concrete path the pattern matches, with parameters filled by `fill` (for shadowing checks). */
 export function samplePath(path: string, fill: string): string {
   return path

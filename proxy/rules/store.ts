@@ -40,8 +40,8 @@ export class RulesStore {
   /** Loads the file at start-up; an invalid or missing file is an error the caller must not start with. */
   static async open(file: string, events: RulesStoreEvents): Promise<RulesStore> {
     const text = await readRulesFile(file);
-    const result = loadRules(text.ok ? text.text : '', file);
     if (!text.ok) throw new RulesFileError([text.issue]);
+    const result = loadRules(text.text, file);
     if (!result.ok) throw new RulesFileError(result.errors);
     const store = new RulesStore(file, result.rules, result.warnings, events);
     events.onReload(store.last, store.active);

@@ -94,10 +94,6 @@ export class DiffStore {
     entry[field]++;
   }
 
-  pending(): number {
-    return this.buffer.length;
-  }
-
   /** Writes everything buffered in one transaction; on failure keeps it for the next flush. */
   flush(): void {
     if ((this.buffer.length === 0 && this.stats.size === 0) || !this.insertRow || !this.upsertStats) return;
