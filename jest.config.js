@@ -3,8 +3,9 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/legacy-monolith', '<rootDir>/extracted', '<rootDir>/proxy', '<rootDir>/shadow', '<rootDir>/scripts'],
   testMatch: ['**/*.test.ts'],
-  // Browser tests need Chromium; `npm run test:browser` runs them (and .ci/run installs Chromium first).
-  testPathIgnorePatterns: ['/node_modules/', '/test/browser/'],
+  // Browser tests need Chromium (`npm run test:browser`), the Unleash test PostgreSQL and
+  // unleash-server (`npm run test:unleash`); .ci/run installs both and runs them.
+  testPathIgnorePatterns: ['/node_modules/', '/test/browser/', '/test/unleash/'],
   transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false, tsconfig: { isolatedModules: true } }] },
   testTimeout: 30000,
 };

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { UnleashSettings } from './flags/unleash-source';
 
 /** Every knob of the proxy process, read from the environment once at start-up. */
 export interface ProxyConfig {
@@ -15,6 +16,8 @@ export interface ProxyConfig {
   shadowMaxInFlight: number;
   shadowTimeoutMs: number;
   shadowCaptureBytes: number;
+  /** Null when UNLEASH_URL is unset: routes with `flag:` then use their YAML percent. */
+  unleash: UnleashSettings | null;
 }
 
 function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -42,5 +45,28 @@ export function proxyConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ProxyC
     shadowMaxInFlight: intFrom(env, 'STRANGLER_SHADOW_MAX_IN_FLIGHT', 64, 1, 10_000),
     shadowTimeoutMs: intFrom(env, 'STRANGLER_SHADOW_TIMEOUT_MS', 2000, 1, 600_000),
     shadowCaptureBytes: intFrom(env, 'STRANGLER_SHADOW_CAPTURE_BYTES', 256 * 1024, 1024, 64 * 1024 * 1024),
+    unleash: unleashFromEnv(env),
+  };
+}
+
+function unleashFromEnv(env: NodeJS.ProcessEnv): UnleashSettings | null {
+  const url = env.UNLEASH_URL;
+  if (!url) return null;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new Error(`UNLEASH_URL must be an http(s) URL such as http://unleash:4242/api/, got "${url}"`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new Error(`UNLEASH_URL must be an http(s) URL such as http://unleash:4242/api/, got "${url}"`);
+  }
+  return {
+    url,
+    apiToken: env.UNLEASH_API_TOKEN || undefined,
+    appName: env.UNLEASH_APP_NAME || 'strangler',
+    refreshIntervalMs: intFrom(env, 'UNLEASH_REFRESH_INTERVAL_MS', 5000, 100, 3_600_000),
+    timeoutMs: intFrom(env, 'UNLEASH_TIMEOUT_MS', 5000, 100, 600_000),
+    backupDir: path.resolve(env.UNLEASH_BACKUP_DIR || 'data'),
   };
 }

@@ -6,6 +6,7 @@ import { proxyConfigFromEnv, type ProxyConfig } from './config';
 import { effectivePercent } from './decide/decide';
 import { overrideTokenDigest } from './decide/override';
 import { staticFlags, type FlagSource } from './flags/flag-state';
+import { UnleashFlagSource } from './flags/unleash-source';
 import { AgentRegistry, DEFAULT_AGENT_OPTIONS } from './forward/agents';
 import { Forwarder } from './forward/forwarder';
 import { newAnonymousId } from './http/anon-id';
@@ -34,8 +35,35 @@ function listen(server: http.Server, port: number, host: string): Promise<number
   });
 }
 
+/** Unleash when UNLEASH_URL is set (fetching in the background), else no flags: YAML percents. */
+function flagSourceFor(config: ProxyConfig, log: Logger, metrics: ProxyMetrics): FlagSource {
+  if (config.unleash === null) return staticFlags();
+  const { url, appName, refreshIntervalMs, backupDir } = config.unleash;
+  log.info({ unleash: url, appName, refreshIntervalMs, backupDir }, 'reading route flags from Unleash');
+  let failing = false;
+  return new UnleashFlagSource(config.unleash, {
+    fetched(changed) {
+      metrics.flagLastFetch.set(Date.now() / 1000);
+      if (failing) log.info({ unleash: url }, 'Unleash answers again; flag state is live');
+      else if (changed) log.info({ unleash: url }, 'flag state changed');
+      failing = false;
+    },
+    failed(message) {
+      failing = true;
+      metrics.flagFetchFailures.inc();
+      log.warn({ unleash: url, error: message }, 'Unleash flag fetch failed; routes keep the last known flag state');
+    },
+    loadedBackup(flags) {
+      log.info({ backupDir, flags }, 'flag state loaded from the Unleash backup file until the first fetch');
+    },
+    warned(message) {
+      log.warn({ unleash: url, warning: message }, 'unleash-client warning');
+    },
+  });
+}
+
 /** Starts the shopper and admin servers; rejects (with every rules error) when the rules are invalid. */
-export async function startProxy(config: ProxyConfig = proxyConfigFromEnv(), log: Logger = createLogger(config.logLevel), flags: FlagSource = staticFlags()): Promise<RunningProxy> {
+export async function startProxy(config: ProxyConfig = proxyConfigFromEnv(), log: Logger = createLogger(config.logLevel)): Promise<RunningProxy> {
   const metrics = new ProxyMetrics();
   const store = await RulesStore.open(config.rulesFile, {
     onReload(report, active) {
@@ -51,11 +79,7 @@ export async function startProxy(config: ProxyConfig = proxyConfigFromEnv(), log
     },
   });
   const agents = new AgentRegistry({ ...DEFAULT_AGENT_OPTIONS, maxSockets: config.maxSocketsPerUpstream });
-  // Unleash flags are not wired yet: say so rather than ignore the setting silently.
-  const unleashInfo = process.env.UNLEASH_URL
-    ? { configured: true, active: false, url: process.env.UNLEASH_URL, note: 'this version does not read Unleash yet: routes with a flag use their YAML percent' }
-    : { configured: false, active: false };
-  if (unleashInfo.configured) log.warn({ unleash: unleashInfo.url }, unleashInfo.note);
+  const flags = flagSourceFor(config, log, metrics);
   const diffStore = new DiffStore(config.diffDb, DEFAULT_STORE_OPTIONS).start();
   const shadowClient = new ShadowClient(config.shadowTimeoutMs, config.shadowCaptureBytes);
   const mirror = new Mirror(shadowClient, diffStore, {
@@ -73,7 +97,7 @@ export async function startProxy(config: ProxyConfig = proxyConfigFromEnv(), log
   let ready = false;
   let allowed: ReadonlySet<string> = new Set();
   const admin = createAdminServer({
-    status: () => statusReport(store, flags, metrics, agents, () => unleashInfo),
+    status: () => statusReport(store, flags, metrics, agents),
     metrics: async () => {
       metrics.shadowInFlight.set(mirror.busy());
       metrics.diffRowsDropped.set(diffStore.droppedRows);

@@ -1,4 +1,5 @@
 import { effectivePercent } from '../decide/decide';
+import { flagWarnings } from '../flags/feature-to-flag';
 import type { FlagSource } from '../flags/flag-state';
 import type { AgentRegistry } from '../forward/agents';
 import type { ProxyMetrics } from '../observability/metrics';
@@ -6,10 +7,11 @@ import { formatIssue } from '../rules/load';
 import type { RulesStore } from '../rules/store';
 
 /** The JSON behind GET /status: what is active, how the last reload went, and each route's split. */
-export function statusReport(store: RulesStore, flags: FlagSource, metrics: ProxyMetrics, agents: AgentRegistry, flagInfo: () => Record<string, unknown>): Record<string, unknown> {
+export function statusReport(store: RulesStore, flags: FlagSource, metrics: ProxyMetrics, agents: AgentRegistry): Record<string, unknown> {
   const active = store.current();
   const last = store.lastReload();
   const snapshot = flags.current();
+  const flagInfo = flags.info();
   return {
     epoch: active.epoch,
     file: store.file,
@@ -22,9 +24,10 @@ export function statusReport(store: RulesStore, flags: FlagSource, metrics: Prox
     },
     servingLastGood: last.result === 'failure',
     upstreams: Object.fromEntries([...active.table.upstreams].map(([name, u]) => [name, u.url])),
-    unleash: flagInfo(),
+    unleash: flagInfo,
     routes: active.table.routes.map((route) => {
       const { percent, source } = effectivePercent(route, snapshot);
+      const flagState = route.flag !== null ? snapshot.get(route.flag) ?? null : null;
       const served = metrics.routeStats(route.name)?.served ?? { legacy: 0, extracted: 0, 'legacy-fallback': 0 };
       const total = served.legacy + served.extracted + served['legacy-fallback'];
       return {
@@ -37,7 +40,10 @@ export function statusReport(store: RulesStore, flags: FlagSource, metrics: Prox
         yamlPercent: route.percent,
         killed: route.killed,
         flag: route.flag,
-        flagState: route.flag !== null ? snapshot.get(route.flag) ?? null : null,
+        // source 'flag' only when Unleash is configured and the flag's state is known (live or
+        // from the backup file); otherwise the YAML percent applies.
+        flagState: flagState === null ? null : { ...flagState, fetchedAt: flagInfo.lastFetchAt ?? null, stateFrom: flagInfo.stateFrom ?? null },
+        flagWarnings: flagState === null ? [] : flagWarnings(route.group, flagState),
         shadow: route.shadow ? { percent: route.shadow.percent, budget: route.shadow.budget } : null,
         observed: {
           legacy: served.legacy, extracted: served.extracted, legacyFallback: served['legacy-fallback'], total,

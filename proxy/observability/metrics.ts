@@ -49,6 +49,8 @@ export class ProxyMetrics {
   readonly shadowInFlight = new client.Gauge({ name: 'strangler_shadow_in_flight', help: 'Mirrored requests running now', registers: [this.registry] });
   readonly diffRowsDropped = new client.Gauge({ name: 'strangler_diff_store_dropped_rows', help: 'Diff rows dropped because the write buffer was full, since start', registers: [this.registry] });
   readonly diffFlushFailures = new client.Gauge({ name: 'strangler_diff_store_failed_flushes', help: 'Diff store flushes that failed and were retried, since start', registers: [this.registry] });
+  readonly flagFetchFailures = new client.Counter({ name: 'strangler_flag_fetch_failures_total', help: 'Unleash flag fetches that failed (unreachable, refused, bad answer); routes keep the last known flag state', registers: [this.registry] });
+  readonly flagLastFetch = new client.Gauge({ name: 'strangler_flag_last_fetch_timestamp_seconds', help: 'Unix time of the last successful Unleash flag fetch (0 = never)', registers: [this.registry] });
   readonly anonymousIds = new client.Counter({ name: 'strangler_anonymous_ids_issued_total', help: 'Anonymous strangler_id cookies issued', registers: [this.registry] });
 
   private readonly routes = new Map<string, RouteStats>();

@@ -9,7 +9,7 @@ import { loadRules } from '../rules/load';
 interface DecideCase {
   name: string;
   request: { method: string; path: string; headers: Record<string, string> };
-  flags?: Record<string, Omit<FlagState, 'fetchedAt'>>;
+  flags?: Record<string, Pick<FlagState, 'enabled' | 'rolloutPercent'>>;
   anonymousId?: string;
   expect: Record<string, unknown>;
 }
@@ -19,7 +19,7 @@ if (!loaded.ok) throw new Error(JSON.stringify(loaded.errors));
 const rules = loaded.rules;
 
 test.each(table.cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
-  const flags = new Map(Object.entries(c.flags ?? {}).map(([name, f]) => [name, { ...f, fetchedAt: '2026-01-01T00:00:00Z' }]));
+  const flags = new Map(Object.entries(c.flags ?? {}).map(([name, f]) => [name, { ...f, groupId: null, stickiness: null, notes: [] }]));
   const decision = decide(rules, c.request, flags, { overrideDigest: overrideTokenDigest(table.token), newAnonymousId: () => c.anonymousId ?? 'anon-fixed' });
   const seen = { ...decision, route: decision.route ? decision.route.name : null };
   expect(seen).toMatchObject(c.expect);

@@ -32,7 +32,13 @@ export interface RunningProcess {
  * Rejects with the process output when it exits first or the deadline passes.
  */
 export function startProcess(entry: string, env: Record<string, string>, readyMsg: string, timeoutMs = 15000): Promise<RunningProcess> {
-  const child = spawn(process.execPath, [path.join(DIST, entry)], {
+  return startScript(path.join(DIST, entry), env, (line) => parseJson(line)?.msg === readyMsg, timeoutMs);
+}
+
+/** Spawns `node <script>` and resolves once a line satisfies `isReady`; `ready` is that line parsed as JSON, when it is JSON. */
+export function startScript(script: string, env: Record<string, string>, isReady: (line: string) => boolean, timeoutMs = 15000): Promise<RunningProcess> {
+  const entry = path.relative(REPO_ROOT, script);
+  const child = spawn(process.execPath, [script], {
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -75,8 +81,8 @@ export function startProcess(entry: string, env: Record<string, string>, readyMs
   return new Promise((resolve, reject) => {
     const fail = (why: string): void => reject(new Error(`${entry}: ${why}\n${lines.join('\n')}`));
     exitPromise.then((code) => fail(`exited with ${code} before it was ready`));
-    waitForLine((line) => parseJson(line)?.msg === readyMsg, timeoutMs)
-      .then((line) => resolve({ ...running, ready: parseJson(line) as Record<string, unknown> }))
+    waitForLine(isReady, timeoutMs)
+      .then((line) => resolve({ ...running, ready: parseJson(line) ?? { line } }))
       .catch((error: Error) => { child.kill('SIGKILL'); fail(error.message); });
   });
 }

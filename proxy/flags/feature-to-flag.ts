@@ -1,0 +1,70 @@
+import type { FlagState } from './flag-state';
+
+/** The parts of an Unleash feature definition (client API) the proxy reads. */
+export interface FeatureDefinition {
+  readonly name: string;
+  readonly enabled: boolean;
+  readonly strategies?: ReadonlyArray<{
+    readonly name: string;
+    readonly parameters?: Readonly<Record<string, unknown>>;
+    readonly constraints?: readonly unknown[];
+    readonly segments?: readonly unknown[];
+    readonly disabled?: boolean;
+  }>;
+}
+
+function percentOf(raw: unknown): number | null {
+  const value = Number(raw);
+  if (raw === undefined || raw === null || raw === '' || !Number.isFinite(value)) return null;
+  return Math.min(100, Math.max(0, Math.round(value)));
+}
+
+/**
+ * An Unleash feature as the proxy's flag state, or null when the proxy cannot read a percent from
+ * it (then the route keeps its YAML percent). Unleash's own semantics:
+ * - a disabled flag is off for everyone: 0%;
+ * - an enabled flag with no (active) strategies, or with a `default` strategy, is on for everyone: 100%;
+ * - otherwise the first active flexibleRollout gives the percent; its groupId falls back to the
+ *   flag's name, as the SDKs do.
+ * What the proxy cannot apply (constraints, segments, other strategies) is kept in `notes`.
+ */
+export function featureToFlagState(feature: FeatureDefinition): FlagState | null {
+  const active = (feature.strategies ?? []).filter((s) => s.disabled !== true);
+  if (!feature.enabled) return { enabled: false, rolloutPercent: 0, groupId: null, stickiness: null, notes: [] };
+  if (active.length === 0) return { enabled: true, rolloutPercent: 100, groupId: null, stickiness: null, notes: ['no strategies: on for everyone'] };
+  const notes: string[] = [];
+  const others = active.filter((s) => s.name !== 'flexibleRollout' && s.name !== 'default').map((s) => s.name);
+  if (others.length > 0) notes.push(`strategies the proxy does not evaluate are ignored: ${others.join(', ')}`);
+  if (active.some((s) => s.name === 'default' && (s.constraints ?? []).length === 0)) {
+    return { enabled: true, rolloutPercent: 100, groupId: null, stickiness: null, notes: [...notes, 'a default strategy: on for everyone'] };
+  }
+  const rollout = active.find((s) => s.name === 'flexibleRollout');
+  if (rollout === undefined) return null;
+  const parameters = rollout.parameters ?? {};
+  const percent = percentOf(parameters.rollout);
+  if (percent === null) return null;
+  if ((rollout.constraints ?? []).length > 0 || (rollout.segments ?? []).length > 0) {
+    notes.push('the flexibleRollout has constraints or segments; the proxy applies only its percent');
+  }
+  if (active.filter((s) => s.name === 'flexibleRollout').length > 1) notes.push('several flexibleRollout strategies; the proxy uses the first');
+  const groupId = typeof parameters.groupId === 'string' && parameters.groupId !== '' ? parameters.groupId : feature.name;
+  const stickiness = typeof parameters.stickiness === 'string' && parameters.stickiness !== '' ? parameters.stickiness : 'default';
+  return { enabled: true, rolloutPercent: percent, groupId, stickiness, notes };
+}
+
+/**
+ * Why Unleash SDKs evaluating this flag would pick other shoppers than the proxy does for a route
+ * in `group`: the proxy hashes "<route group>:<identity>", the SDKs "<groupId>:<stickiness value>".
+ */
+export function flagWarnings(group: string, state: FlagState): string[] {
+  const warnings: string[] = [];
+  if (state.groupId !== null && state.groupId !== group) {
+    warnings.push(`the flag's groupId is "${state.groupId}" but the route's group is "${group}": Unleash SDKs will pick other shoppers than the proxy; set the strategy's groupId to "${group}"`);
+  }
+  if (state.stickiness === 'random') {
+    warnings.push('the flag\'s stickiness is "random": Unleash SDKs pick shoppers at random on each call, the proxy keeps each shopper on one side; use stickiness "default" or "userId"');
+  } else if (state.stickiness !== null && state.stickiness !== 'default' && state.stickiness !== 'userId') {
+    warnings.push(`the flag's stickiness is "${state.stickiness}": Unleash SDKs hash that context field, the proxy hashes the route's sticky_by identity; they agree only if your apps pass that identity as ${state.stickiness}; use stickiness "default" or "userId"`);
+  }
+  return [...warnings, ...state.notes.filter((n) => !n.startsWith('no strategies') && !n.startsWith('a default strategy'))];
+}

@@ -1,0 +1,102 @@
+/**
+ * A small client for the parts of Unleash's admin API (6.x) that Strangler's development set-up and
+ * integration test need: API tokens, and release flags with one flexibleRollout strategy.
+ * Flags live in the `default` project; the environment is the one the client token is bound to.
+ */
+export interface RolloutFlag {
+  name: string;
+  rollout: number;
+  groupId: string;
+  stickiness?: string;
+  enabled?: boolean;
+}
+
+interface Strategy {
+  id: string;
+  name: string;
+  parameters: Record<string, string>;
+  constraints: unknown[];
+}
+
+export class UnleashAdmin {
+  private readonly base: string;
+
+  constructor(serverUrl: string, private readonly adminToken: string, private readonly environment = 'development', private readonly project = 'default') {
+    this.base = serverUrl.replace(/\/+$/, '').replace(/\/api$/, '');
+  }
+
+  /** The URL unleash-client and the proxy's UNLEASH_URL want: the server's /api. */
+  get clientApiUrl(): string {
+    return `${this.base}/api/`;
+  }
+
+  async health(): Promise<boolean> {
+    try {
+      const response = await fetch(`${this.base}/health`, { signal: AbortSignal.timeout(2000) });
+      return response.ok;
+    } catch {
+      return false;
+    }
+  }
+
+  async createClientToken(tokenName: string): Promise<string> {
+    const body = await this.call('POST', '/api/admin/api-tokens', { tokenName, type: 'client', environment: this.environment, projects: ['*'] });
+    return (body as { secret: string }).secret;
+  }
+
+  /** Creates the flag if it is missing and sets its single flexibleRollout strategy and on/off state. */
+  async upsertRolloutFlag(flag: RolloutFlag): Promise<void> {
+    const existing = await this.call('GET', `${this.projectPath}/features/${encodeURIComponent(flag.name)}`, undefined, [404]);
+    if (existing === null) {
+      await this.call('POST', `${this.projectPath}/features`, { name: flag.name, type: 'release', description: 'routing percent for a Strangler route' });
+    }
+    const strategies = await this.strategies(flag.name);
+    const parameters = { rollout: String(flag.rollout), stickiness: flag.stickiness ?? 'default', groupId: flag.groupId };
+    const rollout = strategies.find((s) => s.name === 'flexibleRollout');
+    if (rollout === undefined) {
+      await this.call('POST', `${this.envPath(flag.name)}/strategies`, { name: 'flexibleRollout', constraints: [], parameters });
+    } else {
+      await this.call('PUT', `${this.envPath(flag.name)}/strategies/${rollout.id}`, { name: 'flexibleRollout', constraints: rollout.constraints, parameters });
+    }
+    await this.setEnabled(flag.name, flag.enabled ?? true);
+  }
+
+  /** Changes only the rollout percent of the flag's flexibleRollout strategy (a ramp in Unleash). */
+  async setRollout(name: string, rollout: number): Promise<void> {
+    const strategy = (await this.strategies(name)).find((s) => s.name === 'flexibleRollout');
+    if (strategy === undefined) throw new Error(`flag ${name} has no flexibleRollout strategy in ${this.environment}`);
+    await this.call('PUT', `${this.envPath(name)}/strategies/${strategy.id}`, {
+      name: 'flexibleRollout', constraints: strategy.constraints, parameters: { ...strategy.parameters, rollout: String(rollout) },
+    });
+  }
+
+  async setEnabled(name: string, enabled: boolean): Promise<void> {
+    await this.call('POST', `${this.envPath(name)}/${enabled ? 'on' : 'off'}`);
+  }
+
+  private get projectPath(): string {
+    return `/api/admin/projects/${encodeURIComponent(this.project)}`;
+  }
+
+  private envPath(name: string): string {
+    return `${this.projectPath}/features/${encodeURIComponent(name)}/environments/${encodeURIComponent(this.environment)}`;
+  }
+
+  private async strategies(name: string): Promise<Strategy[]> {
+    return (await this.call('GET', `${this.envPath(name)}/strategies`)) as Strategy[];
+  }
+
+  /** One admin call; a non-2xx answer is an error naming the call and Unleash's own message. */
+  private async call(method: string, path: string, body?: unknown, allowed: number[] = []): Promise<unknown> {
+    const response = await fetch(`${this.base}${path}`, {
+      method,
+      headers: { authorization: this.adminToken, 'content-type': 'application/json', accept: 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(10_000),
+    });
+    const text = await response.text();
+    if (allowed.includes(response.status)) return null;
+    if (!response.ok) throw new Error(`Unleash admin ${method} ${path} answered ${response.status}: ${text.slice(0, 300)}`);
+    return text === '' ? null : JSON.parse(text);
+  }
+}
