@@ -74,6 +74,9 @@ export async function runEdit(route: string, key: 'percent' | 'killed', value: s
       out(`--force: raising anyway although ${refusal}`);
     }
   }
+  if (key === 'percent' && current.flag !== null && !options.json) {
+    out(`note: "${route}" has flag: ${current.flag}. When the proxy reads Unleash and knows that flag, the flag's rollout decides and this YAML percent applies only while the flag is unknown; ramp it in Unleash (GET /status shows percentSource).`);
+  }
   const edited = setRouteKey(text, route, key, value);
   if (!edited.ok) throw new CommandError(edited.message);
   const after = compileOrThrow(edited.text, options.file);

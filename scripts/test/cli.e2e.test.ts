@@ -95,6 +95,11 @@ describe('strangler ramp / kill / unkill', () => {
     const after = fs.readFileSync(file, 'utf8');
     expect(after).toBe(SHIPPED.replace('    percent: 25                 # 0..100, share of identities sent to extracted', '    percent: 50                 # 0..100, share of identities sent to extracted'));
     expect(fs.readdirSync(path.dirname(file))).toEqual(['routing-rules.yaml']); // no temp file left behind
+    expect(stdout).not.toContain('flag:');
+    // checkout follows an Unleash flag: the ramp still edits YAML, and says where the percent really comes from.
+    const flagged = await runCli(['ramp', 'checkout', '5', '--file', file, '--admin', `http://127.0.0.1:${await closedPort()}`]);
+    expect(flagged.code).toBe(0);
+    expect(flagged.stdout).toMatch(/"checkout" has flag: checkout-rollout\. .*ramp it in Unleash/);
     expect((await runCli(['kill', 'checkout', '--file', file])).code).toBe(0);
     expect(fs.readFileSync(file, 'utf8')).toContain('    killed: true                # kill switch');
     expect((await runCli(['unkill', 'checkout', '--file', file])).code).toBe(0);

@@ -1,6 +1,6 @@
 /**
  * Provisions a development Unleash for the routes of a rules file: a client API token for the
- * proxy, and for every route with `flag:` a release flag whose flexibleRollout has the route's YAML
+ * proxy, and for every route with `flag:` that has no flag yet a release flag whose flexibleRollout has the route's YAML
  * percent, the route's group as groupId and default stickiness (the settings under which the
  * Unleash SDKs pick the same shoppers as the proxy). Prints the environment the proxy needs.
  *
@@ -23,11 +23,17 @@ async function main(args: string[]): Promise<void> {
   const admin = new UnleashAdmin(url, adminToken);
   const clientToken = await admin.createClientToken('strangler-proxy');
   const flagged = rules.routes.filter((route) => route.flag !== null);
+  const made: string[] = [];
+  const kept: string[] = [];
   for (const route of flagged) {
-    await admin.upsertRolloutFlag({ name: route.flag as string, rollout: route.percent, groupId: route.group });
+    const name = route.flag as string;
+    // A flag that exists already keeps whatever rollout it was ramped to in Unleash.
+    if (await admin.hasFlag(name)) { kept.push(name); continue; }
+    await admin.upsertRolloutFlag({ name, rollout: route.percent, groupId: route.group });
+    made.push(`${name} (route ${route.name}, ${route.percent}%, groupId ${route.group})`);
   }
   const lines = [
-    `# flags: ${flagged.map((r) => `${r.flag} (route ${r.name}, ${r.percent}%)`).join(', ') || 'none (no route has flag:)'}`,
+    `# flags created: ${made.join(', ') || 'none'}; already there, left as they are: ${kept.join(', ') || 'none'}`,
     `export UNLEASH_URL=${admin.clientApiUrl}`,
     `export UNLEASH_API_TOKEN='${clientToken}'`,
     'export UNLEASH_APP_NAME=strangler',

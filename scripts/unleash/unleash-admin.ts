@@ -44,10 +44,13 @@ export class UnleashAdmin {
     return (body as { secret: string }).secret;
   }
 
+  async hasFlag(name: string): Promise<boolean> {
+    return (await this.call('GET', `${this.projectPath}/features/${encodeURIComponent(name)}`, undefined, [404])) !== null;
+  }
+
   /** Creates the flag if it is missing and sets its single flexibleRollout strategy and on/off state. */
   async upsertRolloutFlag(flag: RolloutFlag): Promise<void> {
-    const existing = await this.call('GET', `${this.projectPath}/features/${encodeURIComponent(flag.name)}`, undefined, [404]);
-    if (existing === null) {
+    if (!(await this.hasFlag(flag.name))) {
       await this.call('POST', `${this.projectPath}/features`, { name: flag.name, type: 'release', description: 'routing percent for a Strangler route' });
     }
     const strategies = await this.strategies(flag.name);

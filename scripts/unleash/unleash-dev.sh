@@ -131,7 +131,11 @@ cmd_start() {
   fi
   pg_has_db "$DEV_DB" || pg_createdb "$DEV_DB"
   export_pg_env
-  local admin_token="*:*.strangler-dev-admin-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
+  # Unleash creates its initial admin token only in an empty database, so the token is made once
+  # and kept beside the cluster that holds it.
+  local token_file="$PG_BASE/dev-admin-token"
+  [[ -f "$token_file" ]] || printf '*:*.strangler-dev-admin-%s\n' "$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')" >"$token_file"
+  local admin_token; admin_token="$(cat "$token_file")"
   local log="$STATE_DIR/unleash.log"
   say "starting Unleash (log: $log)"
   UNLEASH_DEV_DB="$DEV_DB" UNLEASH_DEV_PORT="${UNLEASH_DEV_PORT:-4242}" UNLEASH_DEV_ADMIN_TOKEN="$admin_token" \
@@ -147,7 +151,8 @@ cmd_start() {
   [[ -n "$url" ]] || { tail -n 30 "$log" >&2; die "Unleash did not start within 120 s"; }
   [[ -f "$ROOT/dist/scripts/unleash/provision-command.js" ]] || (cd "$ROOT" && npm run --silent build)
   node "$ROOT/dist/scripts/unleash/provision-command.js" --url "$url" --admin-token "$admin_token" \
-    --rules "$ROOT/routing-rules.yaml" >"$ENV_FILE"
+    --rules "$ROOT/routing-rules.yaml" >"$ENV_FILE.tmp" || { rm -f "$ENV_FILE.tmp"; die "could not provision Unleash (it still runs; stop it with: $0 stop)"; }
+  mv "$ENV_FILE.tmp" "$ENV_FILE"
   say "Unleash runs at $url (admin UI login: admin / unleash4all). Point the proxy at it with:"
   cat "$ENV_FILE"
 }
