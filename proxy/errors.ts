@@ -5,6 +5,8 @@
 export const STRANGLER_ERRORS = Object.freeze({
   STRANGLER_ERR_BAD_PATH: { status: 400, message: 'The request path is not allowed (dot-segments, encoded slashes or backslashes, empty segments, bad percent-encoding or a non-origin-form target)' },
   STRANGLER_ERR_BAD_REQUEST: { status: 400, message: 'The request is malformed' },
+  STRANGLER_ERR_AMBIGUOUS_REQUEST: { status: 400, message: 'The request could be read two ways (more than one Host, or Transfer-Encoding on HTTP/1.0)' },
+  STRANGLER_ERR_TOO_MANY_HEADERS: { status: 431, message: 'The request has too many header fields' },
   STRANGLER_ERR_UPGRADE_UNSUPPORTED: { status: 501, message: 'Protocol upgrades (WebSocket, h2c) are not supported by this proxy' },
   STRANGLER_ERR_UPSTREAM_REFUSED: { status: 502, message: 'The upstream refused the connection' },
   STRANGLER_ERR_UPSTREAM_RESET: { status: 502, message: 'The upstream closed the connection before answering' },

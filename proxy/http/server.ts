@@ -9,11 +9,40 @@ export interface ShopperServerOptions {
   keepAliveTimeoutMs: number;
 }
 
+/** Header fields a request may carry; one more and the handler refuses it with 431. */
+export const MAX_HEADER_FIELDS = 500;
+
 export const DEFAULT_SHOPPER_SERVER_OPTIONS: ShopperServerOptions = { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000 };
 
 function refuseRaw(socket: Duplex, status: string): void {
   const body = '{"error":{"code":"STRANGLER_ERR_BAD_REQUEST","message":"CONNECT and protocol upgrades are not supported"}}';
   socket.end(`HTTP/1.1 ${status}\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`);
+}
+
+type ServerSocket = Duplex & { _httpMessage?: http.ServerResponse | null };
+
+/**
+ * Runs `then` once the responses to complete requests ahead of a malformed one on this socket are
+ * written. `then` gets false when one of them already closed the connection (nothing more may be
+ * written). A response whose own request is the malformed one is not waited for.
+ */
+function afterPendingResponses(socket: ServerSocket, then: (open: boolean) => void): void {
+  // Node's own name for the response currently attached to a server socket.
+  const pending = socket._httpMessage;
+  if (pending == null) { then(true); return; }
+  const closes = (): boolean => !pending.shouldKeepAlive || /close/i.test(String(pending.getHeader('connection') ?? ''));
+  if (pending.writableFinished || pending.destroyed) { then(!closes()); return; }
+  if (!pending.req.complete) { then(true); return; }
+  let moved = false;
+  const next = (): void => {
+    if (moved) return;
+    moved = true;
+    if (closes()) { then(false); return; }
+    // Node's own 'finish' listener (added first) has attached the next queued response by now.
+    setImmediate(() => afterPendingResponses(socket, then));
+  };
+  pending.once('finish', next);
+  pending.once('close', next);
 }
 
 /** The shopper-facing HTTP server: tight timeouts so slow clients cannot hold sockets. */
@@ -24,15 +53,21 @@ export function createShopperServer(handler: http.RequestListener, options: Shop
     keepAliveTimeout: options.keepAliveTimeoutMs,
     requireHostHeader: true,
   }, handler);
+  // Node drops fields past maxHeadersCount without a word; keep one extra so the handler can tell.
+  server.maxHeadersCount = MAX_HEADER_FIELDS + 1;
   // CONNECT is for forward proxies; we are a reverse proxy (RFC 9110 §9.3.6).
   server.on('connect', (_req: http.IncomingMessage, socket: Duplex) => refuseRaw(socket, '400 Bad Request'));
   // With this listener Node hands us upgrades here instead of crashing on a refused one; no WebSocket, no h2c.
   server.on('upgrade', (_req: http.IncomingMessage, socket: Duplex) => refuseRaw(socket, '501 Not Implemented'));
   server.on('clientError', (error: Error & { code?: string }, socket: Duplex) => {
-    if (!socket.writable) { socket.destroy(); return; }
     const status = error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large'
       : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
-    socket.end(`HTTP/1.1 ${status}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`);
+    // A malformed request pipelined behind good ones: the good ones are answered first, then
+    // the 400, then the connection closes. Nothing after the bad bytes is ever read.
+    afterPendingResponses(socket, (open) => {
+      if (!open || !socket.writable) { socket.destroy(); return; }
+      socket.end(`HTTP/1.1 ${status}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`);
+    });
   });
   return server;
 }

@@ -5,6 +5,8 @@ test('error codes and their HTTP statuses are pinned', () => {
   expect(Object.fromEntries(Object.entries(STRANGLER_ERRORS).map(([code, e]) => [code, e.status]))).toEqual({
     STRANGLER_ERR_BAD_PATH: 400,
     STRANGLER_ERR_BAD_REQUEST: 400,
+    STRANGLER_ERR_AMBIGUOUS_REQUEST: 400,
+    STRANGLER_ERR_TOO_MANY_HEADERS: 431,
     STRANGLER_ERR_UPGRADE_UNSUPPORTED: 501,
     STRANGLER_ERR_UPSTREAM_REFUSED: 502,
     STRANGLER_ERR_UPSTREAM_RESET: 502,
