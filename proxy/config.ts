@@ -16,6 +16,10 @@ export interface ProxyConfig {
   shadowMaxInFlight: number;
   shadowTimeoutMs: number;
   shadowCaptureBytes: number;
+  /** Time a shopper has to send all request headers (slowloris guard). */
+  headersTimeoutMs: number;
+  /** Time a shopper has to send a whole request, body included (slow-body guard). */
+  requestTimeoutMs: number;
   /** Null when UNLEASH_URL is unset: routes with `flag:` then use their YAML percent. */
   unleash: UnleashSettings | null;
 }
@@ -45,6 +49,8 @@ export function proxyConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ProxyC
     shadowMaxInFlight: intFrom(env, 'STRANGLER_SHADOW_MAX_IN_FLIGHT', 64, 1, 10_000),
     shadowTimeoutMs: intFrom(env, 'STRANGLER_SHADOW_TIMEOUT_MS', 2000, 1, 600_000),
     shadowCaptureBytes: intFrom(env, 'STRANGLER_SHADOW_CAPTURE_BYTES', 256 * 1024, 1024, 64 * 1024 * 1024),
+    headersTimeoutMs: intFrom(env, 'STRANGLER_HEADERS_TIMEOUT_MS', 10_000, 100, 600_000),
+    requestTimeoutMs: intFrom(env, 'STRANGLER_REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000),
     unleash: unleashFromEnv(env),
   };
 }

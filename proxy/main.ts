@@ -11,7 +11,7 @@ import { AgentRegistry, DEFAULT_AGENT_OPTIONS } from './forward/agents';
 import { Forwarder } from './forward/forwarder';
 import { newAnonymousId } from './http/anon-id';
 import { createHandler } from './http/handler';
-import { createShopperServer } from './http/server';
+import { createShopperServer, DEFAULT_SHOPPER_SERVER_OPTIONS } from './http/server';
 import { createLogger, type Logger } from './observability/logger';
 import { ProxyMetrics } from './observability/metrics';
 import { formatIssue } from './rules/load';
@@ -93,7 +93,9 @@ export async function startProxy(config: ProxyConfig = proxyConfigFromEnv(), log
     decideInputs: { overrideDigest: overrideTokenDigest(config.overrideToken), newAnonymousId },
     shadow: { sample: (percent) => Math.random() * 100 < percent, offer: (job) => { mirror.offer(job); }, captureCap: config.shadowCaptureBytes },
   });
-  const shopper = createShopperServer(handler);
+  const shopper = createShopperServer(handler, {
+    ...DEFAULT_SHOPPER_SERVER_OPTIONS, headersTimeoutMs: config.headersTimeoutMs, requestTimeoutMs: Math.max(config.requestTimeoutMs, config.headersTimeoutMs),
+  });
   let ready = false;
   let allowed: ReadonlySet<string> = new Set();
   const admin = createAdminServer({

@@ -51,6 +51,9 @@ export function createShopperServer(handler: http.RequestListener, options: Shop
     headersTimeout: options.headersTimeoutMs,
     requestTimeout: options.requestTimeoutMs,
     keepAliveTimeout: options.keepAliveTimeoutMs,
+    // How often Node looks for connections past those timeouts (its default, 30 s, would let a
+    // slowloris client hold a socket up to 30 s beyond the limit).
+    connectionsCheckingInterval: Math.min(1000, Math.max(100, Math.floor(options.headersTimeoutMs / 4))),
     requireHostHeader: true,
   }, handler);
   // Node drops fields past maxHeadersCount without a word; keep one extra so the handler can tell.

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import { rawRequest, request } from '../../../scripts/testing/http-client';
+import { expectNoCrash } from '../../../scripts/testing/proxy-health';
 import { startTestProxy, startUpstream, type TestProxy, type TestUpstream } from '../../../scripts/testing/upstreams';
 
 /** Hostile input the proxy must refuse without crashing, and without anything reaching an upstream. */
@@ -22,6 +23,7 @@ afterAll(async () => {
   expect(code).toBe(0);
 });
 beforeEach(() => { legacy.seen.length = 0; svc.seen.length = 0; });
+afterEach(() => expectNoCrash(proxy));
 
 const seenUpstream = (): number => legacy.seen.length + svc.seen.length;
 

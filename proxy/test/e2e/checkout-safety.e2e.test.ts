@@ -4,6 +4,7 @@ import { startFaultProxy, type FaultProxy } from '../../../scripts/testing/fault
 import { jsonBody, request, type SimpleResponse } from '../../../scripts/testing/http-client';
 import { startShopProcesses, type ShopProcesses } from '../../../scripts/testing/shop-processes';
 import { startTestProxy, type TestProxy } from '../../../scripts/testing/upstreams';
+import { expectNoCrash } from '../../../scripts/testing/proxy-health';
 
 /**
  * Checkout safety on the real shop: the monolith and the extracted checkout as real processes over
@@ -33,6 +34,8 @@ afterAll(async () => {
   await fault.close();
   await shop.stop();
 });
+
+afterEach(() => expectNoCrash(proxy));
 
 const orders = (): number => (db.prepare('SELECT COUNT(*) AS n FROM orders').get() as { n: number }).n;
 

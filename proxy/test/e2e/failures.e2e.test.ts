@@ -1,6 +1,7 @@
 import http from 'node:http';
 import net from 'node:net';
 import { rawRequest, request } from '../../../scripts/testing/http-client';
+import { expectNoCrash } from '../../../scripts/testing/proxy-health';
 import { closedPort, oneRouteRules, startTestProxy, startUpstream, type TestProxy, type TestUpstream } from '../../../scripts/testing/upstreams';
 
 let legacy: TestUpstream;
@@ -23,6 +24,7 @@ afterAll(async () => {
   for (const p of [refusedProxy, svcProxy]) expect(p.process.lines.join('\n')).not.toMatch(/uncaught|unhandled/i);
 });
 beforeEach(() => { legacy.seen.length = 0; svc.seen.length = 0; svc.handle(null); });
+afterEach(() => { expectNoCrash(refusedProxy); expectNoCrash(svcProxy); });
 
 const send = (proxy: TestProxy, method: string, headers: Record<string, string> = {}, body?: string) =>
   request({ port: proxy.port, path: '/api/x', method, headers: { 'x-user-id': 'u1', ...headers }, body });
