@@ -17,7 +17,8 @@ describe('request header passes', () => {
     });
   });
   test('client X-Forwarded-* are replaced, never appended; Via is appended', () => {
-    const out = outgoingRequestHeaders({ host: 'h', 'x-forwarded-for': '6.6.6.6', 'x-forwarded-host': 'evil', via: '1.0 cdn' }, facts);
+    const out = outgoingRequestHeaders({ host: 'h', 'x-forwarded-for': '6.6.6.6', 'x-forwarded-host': 'evil', forwarded: 'for=6.6.6.6', via: '1.0 cdn' }, facts);
+    expect(out.forwarded).toBeUndefined();
     expect(out['x-forwarded-for']).toBe('127.0.0.9');
     expect(out['x-forwarded-host']).toBe('h');
     expect(out.via).toBe('1.0 cdn, 1.1 strangler');

@@ -16,8 +16,12 @@ type RequestHeaderPass = (incoming: IncomingHttpHeaders, outgoing: Record<string
  */
 const copyEndToEnd: RequestHeaderPass = (incoming, outgoing) => copyEndToEndHeaders(incoming, outgoing as Record<string, string | string[] | number>);
 
-/** The forwarded headers are set, never appended: a client's own X-Forwarded-* is not trusted. */
+/**
+ * The forwarded headers are set, never appended: a client's own X-Forwarded-* is not trusted, and
+ * its RFC 7239 `Forwarded` (which the proxy does not write) is dropped rather than passed on as truth.
+ */
 const setForwarded: RequestHeaderPass = (incoming, outgoing, facts) => {
+  delete outgoing.forwarded;
   outgoing['x-forwarded-for'] = facts.remoteAddress;
   outgoing['x-forwarded-proto'] = 'http';
   outgoing['x-forwarded-host'] = incoming.host ?? '';

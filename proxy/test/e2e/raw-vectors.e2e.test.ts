@@ -49,7 +49,7 @@ afterEach(() => expectNoCrash(proxy));
 
 test('the corpus covers every family the suite promises', () => {
   const families = new Set(corpus.vectors.map((v) => v.family));
-  for (const family of ['CL.TE', 'TE.CL', 'TE.TE', 'content-length', 'control-bytes', 'host', 'target-form', 'http10', 'pipelining', 'CL.0', 'path', 'prefix', 'size']) {
+  for (const family of ['CL.TE', 'TE.CL', 'TE.TE', 'content-length', 'control-bytes', 'host', 'target-form', 'http10', 'pipelining', 'CL.0', 'path', 'prefix', 'size', 'headers']) {
     expect(families).toContain(family);
   }
 });
