@@ -12,6 +12,7 @@ import { Forwarder } from './forward/forwarder';
 import { newAnonymousId } from './http/anon-id';
 import { createHandler } from './http/handler';
 import { createShopperServer, DEFAULT_SHOPPER_SERVER_OPTIONS } from './http/server';
+import { accessLogger } from './observability/access-log';
 import { createLogger, type Logger } from './observability/logger';
 import { ProxyMetrics } from './observability/metrics';
 import { formatIssue } from './rules/load';
@@ -89,7 +90,7 @@ export async function startProxy(config: ProxyConfig = proxyConfigFromEnv(), log
     },
   }, config.shadowMaxInFlight);
   const handler = createHandler({
-    rules: store, flags, forwarder: new Forwarder(agents), metrics, log, retryBodyLimit: config.retryBodyLimit,
+    rules: store, flags, forwarder: new Forwarder(agents), metrics, log, accessLog: accessLogger(log), retryBodyLimit: config.retryBodyLimit,
     decideInputs: { overrideDigest: overrideTokenDigest(config.overrideToken), newAnonymousId },
     shadow: { sample: (percent) => Math.random() * 100 < percent, offer: (job) => { mirror.offer(job); }, captureCap: config.shadowCaptureBytes },
   });

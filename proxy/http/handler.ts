@@ -8,6 +8,7 @@ import type { ForwardOutcome } from '../forward/outcome';
 import { errorCodeFor } from '../forward/status-map';
 import { outgoingRequestHeaders } from '../forward/transforms/request-headers';
 import { outgoingResponseHeaders, type Backend } from '../forward/transforms/response-headers';
+import type { AccessEntry } from '../observability/access-log';
 import type { Logger } from '../observability/logger';
 import { UNMATCHED_ROUTE, type ProxyMetrics } from '../observability/metrics';
 import type { ActiveRules } from '../rules/store';
@@ -27,6 +28,8 @@ export interface HandlerDeps {
   readonly forwarder: Forwarder;
   readonly metrics: ProxyMetrics;
   readonly log: Logger;
+  /** One JSON line per request (observability/access-log.ts). */
+  readonly accessLog: (entry: AccessEntry) => void;
   readonly decideInputs: DecideInputs;
   /** Largest request body buffered so that a retryable request can be sent twice. */
   readonly retryBodyLimit: number;
@@ -180,8 +183,8 @@ function record(deps: HandlerDeps, ex: Exchange, backend: Backend, status: numbe
   const seconds = (performance.now() - ex.started) / 1000;
   const routeName = ex.decision.route ? ex.decision.route.name : UNMATCHED_ROUTE;
   deps.metrics.route(routeName).observe(backend, status, seconds);
-  deps.log.info({
-    reqId: ex.requestId, method: ex.req.method, route: routeName, side: ex.decision.side, backend, bucket: ex.decision.bucket,
-    reason: ex.decision.reason, status, ms: Math.round(seconds * 10000) / 10, epoch: ex.rules.epoch, ...(code ? { code } : {}),
-  }, 'request');
+  deps.accessLog({
+    reqId: ex.requestId, method: ex.req.method!, route: routeName, side: ex.decision.side, backend, bucket: ex.decision.bucket,
+    reason: ex.decision.reason, status, ms: Math.round(seconds * 10000) / 10, epoch: ex.rules.epoch, code,
+  });
 }

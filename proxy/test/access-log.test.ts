@@ -1,0 +1,38 @@
+import pino from 'pino';
+import { accessLogger } from '../observability/access-log';
+import { createLogger } from '../observability/logger';
+
+function capture(level: string): { lines: string[]; log: pino.Logger } {
+  const lines: string[] = [];
+  const log = createLogger(level, { write: (line: string) => { lines.push(line); } });
+  return { lines, log };
+}
+
+const entry = { reqId: 'r-1', method: 'GET', route: 'product-detail', side: 'extracted', backend: 'legacy-fallback', bucket: 34, reason: 'percent', status: 200, ms: 1.3, epoch: 2, code: null };
+
+test('the access line has the shape of every other pino line: level, time, pid, name, fields, msg', () => {
+  const { lines, log } = capture('info');
+  log.info({ a: 1 }, 'other');
+  accessLogger(log)(entry);
+  const [other, access] = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+  expect(Object.keys(access).slice(0, 4)).toEqual(Object.keys(other).slice(0, 4));
+  const { code: _code, ...fields } = entry;
+  expect(access).toMatchObject({ level: 30, pid: process.pid, name: 'strangler', ...fields, msg: 'request' });
+  expect(access).not.toHaveProperty('code');
+  expect(Math.abs((access.time as number) - Date.now())).toBeLessThan(5000);
+});
+
+test('a hostile request id (quotes, newlines, a fake field) stays one line of valid JSON', () => {
+  const { lines, log } = capture('info');
+  const reqId = 'x","level":60,"msg":"fake\n{"injected":true}';
+  accessLogger(log)({ ...entry, reqId, bucket: null, code: 'STRANGLER_ERR_UPSTREAM_TIMEOUT' });
+  expect(lines).toHaveLength(1);
+  expect(lines[0].trimEnd().split('\n')).toHaveLength(1);
+  expect(JSON.parse(lines[0])).toMatchObject({ level: 30, reqId, bucket: null, code: 'STRANGLER_ERR_UPSTREAM_TIMEOUT', msg: 'request' });
+});
+
+test('nothing is written when the level is above info', () => {
+  const { lines, log } = capture('warn');
+  accessLogger(log)(entry);
+  expect(lines).toEqual([]);
+});
