@@ -1,4 +1,4 @@
-import { judge, type ShadowAnswer } from './compare/compare';
+import { judge, type ShadowAnswer, type Verdict } from './compare/compare';
 import { genericPath } from './compare/json-diff';
 import type { ShadowClient } from './client';
 import type { DiffStore } from './store/diff-store';
@@ -32,8 +32,9 @@ const MAX_LEARNED_NOISE = 256;
 
 /**
  * Mirrors sampled requests off the shopper's path: `offer` never awaits and never throws; at most
- * `maxInFlight` jobs run at once, the rest are dropped and counted. Reads are asked of legacy a
- * second time so noise can be cancelled; writes go only to extracted as a dry run, never to legacy.
+ * `maxInFlight` jobs run at once, the rest are dropped and counted. Reads whose differences the
+ * route's known noise does not explain are asked of legacy a second time so noise can be cancelled;
+ * writes go only to extracted as a dry run, never to legacy.
  */
 export class Mirror {
   private inFlight = 0;
@@ -65,24 +66,29 @@ export class Mirror {
       origin, method: job.method, target: job.target, headers: job.headers, body: job.body, dryRun,
     });
     let legacy: ShadowAnswer;
-    let legacyAgain: ShadowAnswer | null;
     let extracted: ShadowAnswer;
+    let learned = this.learnedNoise.get(job.route);
+    if (!learned) { learned = new Set(); this.learnedNoise.set(job.route, learned); }
+    let verdict: Verdict;
     try {
       if (job.servedBy === 'legacy') {
         legacy = job.served;
-        [extracted, legacyAgain] = await Promise.all([ask(job.extractedOrigin, true), read ? ask(job.legacyOrigin, false) : Promise.resolve(null)]);
+        extracted = await ask(job.extractedOrigin, true);
       } else {
         extracted = job.served;
-        [legacy, legacyAgain] = await Promise.all([ask(job.legacyOrigin, false), ask(job.legacyOrigin, false)]);
+        legacy = await ask(job.legacyOrigin, false);
+      }
+      verdict = judge(legacy, null, extracted, job.config, learned);
+      // Diffy's second legacy answer is asked for only when differences remain that the route's
+      // known noise does not explain: in steady state most reads cost one mirrored call, not two.
+      if (read && verdict.mismatches.length > 0) {
+        verdict = judge(legacy, await ask(job.legacyOrigin, false), extracted, job.config, learned);
       }
     } catch {
       this.store.count(job.route, job.at, 'errors');
       this.events.outcome(job.route, 'error');
       return 'error';
     }
-    let learned = this.learnedNoise.get(job.route);
-    if (!learned) { learned = new Set(); this.learnedNoise.set(job.route, learned); }
-    const verdict = judge(legacy, legacyAgain, extracted, job.config, learned);
     for (const path of verdict.noise) if (learned.size < MAX_LEARNED_NOISE) learned.add(genericPath(path));
     const outcome = verdict.mismatches.length > 0 ? 'mismatch' : 'match';
     const sample = (answer: ShadowAnswer): string | null => (outcome === 'mismatch' ? redactBody(answer.body, String(answer.headers['content-type'] ?? ''), SAMPLE_CAP) : null);

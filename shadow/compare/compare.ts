@@ -70,7 +70,7 @@ export function isIgnored(path: string, ignore: readonly string[]): boolean {
 export interface Verdict {
   /** Paths that differ between legacy and extracted and are neither ignored nor noise. */
   readonly mismatches: readonly string[];
-  /** Paths that differed between two legacy answers to the same request. */
+  /** Paths that differed between two legacy answers, or that known noise explained. */
   readonly noise: readonly string[];
 }
 
@@ -82,6 +82,12 @@ export interface Verdict {
 export function judge(legacy: ShadowAnswer, legacyAgain: ShadowAnswer | null, extracted: ShadowAnswer, config: CompareConfig, knownNoise: ReadonlySet<string> = new Set()): Verdict {
   const noise = legacyAgain ? differences(legacy, legacyAgain, config).filter((p) => !isIgnored(p, config.ignore)) : [];
   const noisy = new Set([...knownNoise, ...noise.flatMap((p) => [p, genericPath(p)])]);
-  const mismatches = differences(legacy, extracted, config).filter((p) => !isIgnored(p, config.ignore) && !noisy.has(p) && !noisy.has(genericPath(p)));
-  return { mismatches, noise };
+  const mismatches: string[] = [];
+  const explained: string[] = [];
+  for (const path of differences(legacy, extracted, config)) {
+    if (isIgnored(path, config.ignore)) continue;
+    (noisy.has(path) || noisy.has(genericPath(path)) ? explained : mismatches).push(path);
+  }
+  // Noise: what legacy's second answer showed, plus known noise that explained a difference now.
+  return { mismatches, noise: [...new Set([...noise, ...explained])] };
 }

@@ -14,6 +14,14 @@ describe('judging legacy against extracted, Diffy style', () => {
     const extracted = json({ price: 101, nonce: 'c3', generatedAt: 't3', items: [{ sku: 'A', qty: 2 }] });
     expect(judge(legacy, again, extracted, config)).toEqual({ mismatches: ['body.price', 'body.items[0].qty'], noise: ['body.nonce'] });
   });
+  test('known noise explains a difference without a second legacy answer, and is reported as noise', () => {
+    const legacy = json({ price: 100, nonce: 'a1', items: [{ id: 'x1' }] });
+    const extracted = json({ price: 100, nonce: 'c3', items: [{ id: 'x2' }] });
+    // What the mirror does in steady state: judge with the route's learned noise and no second call.
+    expect(judge(legacy, null, extracted, config, new Set(['body.nonce', 'body.items[].id']))).toEqual({ mismatches: [], noise: ['body.nonce', 'body.items[0].id'] });
+    // Without that knowledge the same answers are mismatches, which is when the mirror asks legacy again.
+    expect(judge(legacy, null, extracted, config).mismatches).toEqual(['body.nonce', 'body.items[0].id']);
+  });
   test('arrays pair by a named key instead of by index', () => {
     const legacy = json({ items: [{ sku: 'A', qty: 1 }, { sku: 'B', qty: 2 }] });
     const extracted = json({ items: [{ sku: 'B', qty: 2 }, { sku: 'A', qty: 1 }] });
