@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { request } from '../../../scripts/testing/http-client';
 import { runCli, tempDir } from '../../../scripts/testing/processes';
+import { until } from '../../../scripts/testing/wait';
 import { closedPort, oneRouteRules, startTestProxy, startUpstream, type TestUpstream } from '../../../scripts/testing/upstreams';
 
 let legacy: TestUpstream;
@@ -35,14 +36,6 @@ async function metric(adminPort: number, name: string): Promise<number> {
   return Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? NaN);
 }
 
-async function waitFor(what: string, probe: () => Promise<boolean>, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 test.each([
   ['refuses connections', async () => `http://127.0.0.1:${await closedPort()}/api/`],
   ['accepts connections and never answers', async () => `http://127.0.0.1:${(blackhole.address() as AddressInfo).port}/api/`],
@@ -57,7 +50,7 @@ test.each([
       expect(res.status).toBe(200);
       expect(res.headers['x-strangler-backend']).toBe('extracted');
     }
-    await waitFor('a counted fetch failure', async () => (await metric(proxy.adminPort, 'strangler_flag_fetch_failures_total')) > 0);
+    await until('a counted fetch failure', async () => (await metric(proxy.adminPort, 'strangler_flag_fetch_failures_total')) > 0);
     const status = (await request({ port: proxy.adminPort, path: '/status' })).json<{ unleash: Record<string, unknown>; routes: Array<Record<string, unknown>> }>();
     expect(status.unleash).toMatchObject({ configured: true, stateFrom: 'none', lastFetchAt: null });
     expect((status.unleash.lastFailure as { message: string }).message).toMatch(/features|ECONNREFUSED|timeout|aborted/i);

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { InMemStorageProvider, Unleash, UnleashEvents } from 'unleash-client';
 import { request } from '../../../scripts/testing/http-client';
 import { tempDir } from '../../../scripts/testing/processes';
+import { until } from '../../../scripts/testing/wait';
 import { startTestProxy, startUpstream, type TestProxy, type TestUpstream } from '../../../scripts/testing/upstreams';
 import { startTestUnleash, type TestUnleash } from '../../../scripts/testing/unleash-server';
 import { destroyQuietly } from '../../flags/unleash-source';
@@ -71,16 +72,6 @@ async function status(p: TestProxy = proxy): Promise<Status> {
 
 async function route(name: string, p: TestProxy = proxy): Promise<RouteStatus> {
   return (await status(p)).routes.find((r) => r.name === name)!;
-}
-
-async function until<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 /** Which shoppers the proxy sends to extracted on a route, asking it for real (20 requests at a time). */

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { request } from '../../../scripts/testing/http-client';
 import { runCli, tempDir } from '../../../scripts/testing/processes';
+import { until } from '../../../scripts/testing/wait';
 import { startTestProxy, startUpstream, type TestProxy, type TestUpstream } from '../../../scripts/testing/upstreams';
 
 const SECRETS = ['SECRET-TOKEN-123', 'SECRET-AUTH-456', 'SECRET-COOKIE-789', 'ada.lovelace@example.com', '4242424242424242', '4242 4242 4242 4242', 'hunter2-password', '"cvc":"987"'];
@@ -22,14 +23,6 @@ function product(side: 'legacy' | 'svc') {
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) });
     res.end(payload);
   };
-}
-
-async function waitFor(condition: () => boolean, ms = 5000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 beforeAll(async () => {
@@ -80,7 +73,7 @@ test('mirrors, cancels noise, stores redacted rows; the report names exactly the
   // Shoppers get legacy's bytes, untouched by the tee.
   expect(JSON.parse(shopperBodies[0])).toMatchObject({ price: 1299, id: 7 });
 
-  await waitFor(() => svc.seen.filter((s) => s.method === 'POST').length === 1 && svc.seen.length >= 31 && legacy.seen.length >= 61);
+  await until('the mirrored requests to arrive', () => svc.seen.filter((s) => s.method === 'POST').length === 1 && svc.seen.length >= 31 && legacy.seen.length >= 61);
   expect(svc.seen.find((s) => s.method === 'POST')!.headers['x-strangler-shadow']).toBe('1');
   expect(legacy.seen.filter((s) => s.method === 'POST')).toHaveLength(1); // the shopper's own, never a mirror
 
