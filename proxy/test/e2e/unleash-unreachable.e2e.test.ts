@@ -9,6 +9,7 @@ import path from 'node:path';
 import { request } from '../../../scripts/testing/http-client';
 import { runCli, tempDir } from '../../../scripts/testing/processes';
 import { until } from '../../../scripts/testing/wait';
+import { expectNoCrash } from '../../../scripts/testing/proxy-health';
 import { closedPort, oneRouteRules, startTestProxy, startUpstream, type TestUpstream } from '../../../scripts/testing/upstreams';
 
 let legacy: TestUpstream;
@@ -57,6 +58,7 @@ test.each([
     expect(status.routes[0]).toMatchObject({ percent: 100, percentSource: 'yaml', flag: 'catalog-rollout', flagState: null });
     expect(await metric(proxy.adminPort, 'strangler_flag_last_fetch_timestamp_seconds')).toBe(0);
     await proxy.process.waitForLine((line) => line.includes('Unleash flag fetch failed'), 3000);
+    expectNoCrash(proxy);
   } finally {
     expect(await proxy.stop()).toBe(0);
   }

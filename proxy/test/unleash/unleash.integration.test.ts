@@ -13,6 +13,7 @@ import { until } from '../../../scripts/testing/wait';
 import { startTestProxy, startUpstream, type TestProxy, type TestUpstream } from '../../../scripts/testing/upstreams';
 import { startTestUnleash, type TestUnleash } from '../../../scripts/testing/unleash-server';
 import { destroyQuietly } from '../../flags/unleash-source';
+import { expectNoCrash } from '../../../scripts/testing/proxy-health';
 
 const REFRESH_MS = 1000;
 const IDENTITIES = Array.from({ length: 400 }, (_, i) => `shopper-${i}`);
@@ -134,6 +135,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (oracle) destroyQuietly(oracle);
+  if (proxy) expectNoCrash(proxy);
   await proxy?.stop();
   await Promise.all([legacy?.close(), extracted?.close()]);
   await unleash?.stop();
@@ -211,6 +213,7 @@ test('a proxy restarted while Unleash is down starts at once from the backup fil
     expect(productList).toMatchObject({ percent: 50 });
     expect(productList.flagState).toMatchObject({ stateFrom: 'backup' });
     expect(await extractedShoppers('/api/products', restarted)).toEqual(atFifty);
+    expectNoCrash(restarted);
   } finally {
     await restarted.stop();
   }
@@ -222,6 +225,7 @@ test('a proxy that never reached Unleash and has no backup uses the YAML percent
     await until('a failed fetch', async () => ((await status(fresh)).unleash.consecutiveFailures ?? 0) > 0, REFRESH_MS * 5);
     expect(await route('product-list', fresh)).toMatchObject({ percent: 0, percentSource: 'yaml', flagState: null });
     expect((await extractedShoppers('/api/products', fresh)).size).toBe(0);
+    expectNoCrash(fresh);
   } finally {
     await fresh.stop();
   }

@@ -11,6 +11,7 @@ import path from 'node:path';
 import type http from 'node:http';
 import { request } from '../../../scripts/testing/http-client';
 import { runCli, tempDir } from '../../../scripts/testing/processes';
+import { expectNoCrash } from '../../../scripts/testing/proxy-health';
 import { startTestProxy, startUpstream, type TestProxy, type TestUpstream } from '../../../scripts/testing/upstreams';
 
 let legacy: TestUpstream;
@@ -83,7 +84,8 @@ test('no planted secret reaches the diff store, the log or the report', async ()
   // Every sampled request was compared (the shadow side sees a dry-run POST) before we look.
   const until = Date.now() + 5000;
   while (svc.seen.length < 40 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
-  await proxy.stop(); // flushes the store and the log
+  expectNoCrash(proxy);
+  expect(await proxy.stop()).toBe(0); // flushes the store and the log
 
   const db = new Database(proxy.diffDb, { readonly: true });
   const rows = (db.prepare("SELECT COUNT(*) AS n FROM diffs WHERE route = 'account' AND legacy_sample IS NOT NULL AND extracted_sample IS NOT NULL").get() as { n: number }).n;
