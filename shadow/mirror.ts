@@ -1,4 +1,4 @@
-import { judge, type ShadowAnswer, type Verdict } from './compare/compare';
+import { differences, noiseBetween, verdictFor, type ShadowAnswer, type Verdict } from './compare/compare';
 import { genericPath } from './compare/json-diff';
 import type { ShadowClient } from './client';
 import type { DiffStore } from './store/diff-store';
@@ -78,11 +78,12 @@ export class Mirror {
         extracted = job.served;
         legacy = await ask(job.legacyOrigin, false);
       }
-      verdict = judge(legacy, null, extracted, job.config, learned);
+      const found = differences(legacy, extracted, job.config);
+      verdict = verdictFor(found, [], job.config, learned);
       // Diffy's second legacy answer is asked for only when differences remain that the route's
       // known noise does not explain: in steady state most reads cost one mirrored call, not two.
       if (read && verdict.mismatches.length > 0) {
-        verdict = judge(legacy, await ask(job.legacyOrigin, false), extracted, job.config, learned);
+        verdict = verdictFor(found, noiseBetween(legacy, await ask(job.legacyOrigin, false), job.config), job.config, learned);
       }
     } catch {
       this.store.count(job.route, job.at, 'errors');

@@ -80,11 +80,24 @@ export interface Verdict {
  * (writes cannot be asked of legacy twice). Route `ignore` paths are dropped too.
  */
 export function judge(legacy: ShadowAnswer, legacyAgain: ShadowAnswer | null, extracted: ShadowAnswer, config: CompareConfig, knownNoise: ReadonlySet<string> = new Set()): Verdict {
-  const noise = legacyAgain ? differences(legacy, legacyAgain, config).filter((p) => !isIgnored(p, config.ignore)) : [];
+  return verdictFor(differences(legacy, extracted, config), legacyAgain ? noiseBetween(legacy, legacyAgain, config) : [], config, knownNoise);
+}
+
+/** The paths at which two answers of legacy to the same request differ (ignored paths left out). */
+export function noiseBetween(legacy: ShadowAnswer, legacyAgain: ShadowAnswer, config: CompareConfig): string[] {
+  return differences(legacy, legacyAgain, config).filter((p) => !isIgnored(p, config.ignore));
+}
+
+/**
+ * Sorts the differences between legacy and extracted (`found`, from `differences`) into
+ * mismatches and noise. Split from `judge` so the mirror can judge once with known noise and, only
+ * if mismatches remain, again with a second legacy answer, without diffing the bodies twice.
+ */
+export function verdictFor(found: readonly string[], noise: readonly string[], config: CompareConfig, knownNoise: ReadonlySet<string>): Verdict {
   const noisy = new Set([...knownNoise, ...noise.flatMap((p) => [p, genericPath(p)])]);
   const mismatches: string[] = [];
   const explained: string[] = [];
-  for (const path of differences(legacy, extracted, config)) {
+  for (const path of found) {
     if (isIgnored(path, config.ignore)) continue;
     (noisy.has(path) || noisy.has(genericPath(path)) ? explained : mismatches).push(path);
   }
