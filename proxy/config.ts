@@ -58,13 +58,8 @@ export function proxyConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ProxyC
 function unleashFromEnv(env: NodeJS.ProcessEnv): UnleashSettings | null {
   const url = env.UNLEASH_URL;
   if (!url) return null;
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new Error(`UNLEASH_URL must be an http(s) URL such as http://unleash:4242/api/, got "${url}"`);
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+  const protocol = URL.canParse(url) ? new URL(url).protocol : null;
+  if (protocol !== 'http:' && protocol !== 'https:') {
     throw new Error(`UNLEASH_URL must be an http(s) URL such as http://unleash:4242/api/, got "${url}"`);
   }
   return {

@@ -41,16 +41,13 @@ function flagSourceFor(config: ProxyConfig, log: Logger, metrics: ProxyMetrics):
   if (config.unleash === null) return staticFlags();
   const { url, appName, refreshIntervalMs, backupDir } = config.unleash;
   log.info({ unleash: url, appName, refreshIntervalMs, backupDir }, 'reading route flags from Unleash');
-  let failing = false;
   return new UnleashFlagSource(config.unleash, {
-    fetched(changed) {
+    fetched(changed, recovered) {
       metrics.flagLastFetch.set(Date.now() / 1000);
-      if (failing) log.info({ unleash: url }, 'Unleash answers again; flag state is live');
+      if (recovered) log.info({ unleash: url }, 'Unleash answers again; flag state is live');
       else if (changed) log.info({ unleash: url }, 'flag state changed');
-      failing = false;
     },
     failed(message) {
-      failing = true;
       metrics.flagFetchFailures.inc();
       log.warn({ unleash: url, error: message }, 'Unleash flag fetch failed; routes keep the last known flag state');
     },

@@ -16,7 +16,8 @@ export interface UnleashSettings {
 
 /** What the source reports as it goes; the proxy turns these into metrics and log lines. */
 export interface FlagSourceEvents {
-  fetched(changed: boolean): void;
+  /** A fetch succeeded; `recovered` when fetches had been failing until now. */
+  fetched(changed: boolean, recovered: boolean): void;
   failed(message: string): void;
   loadedBackup(flags: number): void;
   warned(message: string): void;
@@ -111,11 +112,6 @@ export class UnleashFlagSource implements FlagSource {
     };
   }
 
-  /** The time of the last successful fetch (changed or not), for a route's status. */
-  fetchedAt(): string | null {
-    return this.lastFetchAt;
-  }
-
   async stop(): Promise<void> {
     destroyQuietly(this.client);
   }
@@ -133,8 +129,9 @@ export class UnleashFlagSource implements FlagSource {
     const now = new Date().toISOString();
     this.lastFetchAt = now;
     if (changed) this.lastChangeAt = now;
+    const recovered = this.consecutiveFailures > 0;
     this.consecutiveFailures = 0;
-    this.events.fetched(changed);
+    this.events.fetched(changed, recovered);
   }
 
   private failed(message: string): void {

@@ -30,15 +30,6 @@ export class UnleashAdmin {
     return `${this.base}/api/`;
   }
 
-  async health(): Promise<boolean> {
-    try {
-      const response = await fetch(`${this.base}/health`, { signal: AbortSignal.timeout(2000) });
-      return response.ok;
-    } catch {
-      return false;
-    }
-  }
-
   async createClientToken(tokenName: string): Promise<string> {
     const body = await this.call('POST', '/api/admin/api-tokens', { tokenName, type: 'client', environment: this.environment, projects: ['*'] });
     return (body as { secret: string }).secret;
