@@ -33,6 +33,11 @@ export async function fetchMetrics(base: string): Promise<string> {
   return get(`${base}/metrics`);
 }
 
+/** The value of a metric's first sample (unlabelled, or its first labelled series); NaN when it is absent. */
+export function metricValue(text: string, name: string): number {
+  return Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)`, 'm').exec(text)?.[1] ?? NaN);
+}
+
 /** Sums the samples of one metric whose labels satisfy `keep`. */
 export function sumMetric(text: string, name: string, keep: (labels: Record<string, string>) => boolean): number {
   let total = 0;

@@ -15,7 +15,9 @@ import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
+import { metricValue } from '../admin-client';
 import { startFaultProxy, type Toxic } from '../testing/fault-proxy';
+import { crashLines } from '../testing/proxy-health';
 import { tempDir } from '../testing/processes';
 import { closedPort } from '../testing/upstreams';
 
@@ -60,10 +62,6 @@ const portOf = (server: http.Server | net.Server): number => (server.address() a
 async function adminGet(port: number, urlPath: string): Promise<string> {
   const response = await fetch(`http://127.0.0.1:${port}${urlPath}`, { signal: AbortSignal.timeout(5000) });
   return response.text();
-}
-
-function metric(text: string, name: string): number {
-  return Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)`, 'm').exec(text)?.[1] ?? NaN);
 }
 
 /** One shopper request of the mix; resolves with its status (0 = the client gave up on purpose or failed). */
@@ -129,11 +127,11 @@ async function measure(pid: number, adminPort: number): Promise<Measure> {
   const status = JSON.parse(await adminGet(adminPort, '/status')) as { sockets: Record<string, { busy: number; idle: number; queued: number }> };
   const sockets = Object.values(status.sockets);
   return {
-    heapMb: Math.round((metric(metrics, 'nodejs_heap_size_used_bytes') / 1024 / 1024) * 10) / 10,
+    heapMb: Math.round((metricValue(metrics, 'nodejs_heap_size_used_bytes') / 1024 / 1024) * 10) / 10,
     fds: fs.readdirSync(`/proc/${pid}/fd`).length,
     upstreamSockets: sockets.reduce((n, s) => n + s.busy + s.idle, 0),
     queued: sockets.reduce((n, s) => n + s.queued, 0),
-    shadowInFlight: metric(metrics, 'strangler_shadow_in_flight'),
+    shadowInFlight: metricValue(metrics, 'strangler_shadow_in_flight'),
   };
 }
 
@@ -197,9 +195,9 @@ routes:
   }
 
   const failures: string[] = [];
-  const crashLines = lines.filter((l) => /uncaught|unhandled|ERR_UNHANDLED|"level":60/i.test(l));
+  const crashes = crashLines(lines);
   if (exited) failures.push('the proxy process exited during the soak');
-  if (crashLines.length > 0) failures.push(`the proxy logged a crash: ${crashLines[0]}`);
+  if (crashes.length > 0) failures.push(`the proxy logged a crash: ${crashes[0]}`);
   const afterWarmUp = results.slice(1);
   if (afterWarmUp.length >= 2) {
     const base = afterWarmUp[0];

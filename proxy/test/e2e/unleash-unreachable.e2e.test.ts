@@ -6,6 +6,7 @@
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { metricValue } from '../../../scripts/admin-client';
 import { request } from '../../../scripts/testing/http-client';
 import { runCli, tempDir } from '../../../scripts/testing/processes';
 import { until } from '../../../scripts/testing/wait';
@@ -33,8 +34,7 @@ afterAll(async () => {
 const rules = (): string => oneRouteRules(legacy.url, extracted.url, 'match: { path: /api/products }\npercent: 100\nflag: catalog-rollout\n');
 
 async function metric(adminPort: number, name: string): Promise<number> {
-  const text = (await request({ port: adminPort, path: '/metrics' })).body;
-  return Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? NaN);
+  return metricValue((await request({ port: adminPort, path: '/metrics' })).body, name);
 }
 
 test.each([

@@ -7,6 +7,7 @@
  */
 import path from 'node:path';
 import { InMemStorageProvider, Unleash, UnleashEvents } from 'unleash-client';
+import { metricValue } from '../../../scripts/admin-client';
 import { request } from '../../../scripts/testing/http-client';
 import { tempDir } from '../../../scripts/testing/processes';
 import { until } from '../../../scripts/testing/wait';
@@ -195,7 +196,7 @@ test('with Unleash stopped, routing continues on the last known state; the failu
   await unleash.stop();
   await until('the proxy to notice Unleash is gone', async () => ((await status()).unleash.consecutiveFailures ?? 0) > 0, REFRESH_MS * 5);
   const metrics = (await request({ port: proxy.adminPort, path: '/metrics' })).body;
-  const failures = Number(/^strangler_flag_fetch_failures_total (\d+)/m.exec(metrics)?.[1] ?? 0);
+  const failures = metricValue(metrics, 'strangler_flag_fetch_failures_total');
   expect(failures).toBeGreaterThan(0);
   await proxy.process.waitForLine((l) => l.includes('Unleash flag fetch failed'), 3000);
 
