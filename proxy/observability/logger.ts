@@ -1,18 +1,21 @@
 import pino from 'pino';
+import { LineBatch } from './line-batch';
+
+const BATCH_CHARS = 4096;
 
 /**
  * JSON logs at LOG_LEVEL. No log line carries request headers, so cookies and authorization never
  * reach a log (and there is nothing for a per-line redaction pass to do: it cost 4% of CPU).
- * Lines are buffered up to 4 KiB, then written synchronously: with pino's default of one
- * asynchronous write per line, every request queued its own job on the libuv threadpool, and the
- * asynchronous buffered mode showed 0.5-0.9 s p99 stalls at 200 connections in the benchmark.
- * Lifecycle lines (listening, reloads) are flushed at once; the rest within 200 ms.
+ * Lines are batched up to 4 KiB (line-batch.ts), then written synchronously: with pino's default
+ * of one asynchronous write per line, every request queued its own job on the libuv threadpool,
+ * and the asynchronous buffered mode showed 0.5-0.9 s p99 stalls at 200 connections in the
+ * benchmark. Lifecycle lines (listening, reloads) are flushed at once; the rest within 200 ms.
  */
 export function createLogger(level = process.env.LOG_LEVEL ?? 'info', destination?: pino.DestinationStream): pino.Logger {
-  const buffered = destination ? null : pino.destination({ sync: true, minLength: 4096 });
+  const buffered = destination ? null : new LineBatch(pino.destination({ sync: true }), BATCH_CHARS);
   const logger = pino({ name: 'strangler', level, base: { pid: process.pid } }, destination ?? buffered!);
-  // On exit, what is still buffered is written synchronously, so the last lines are never lost.
-  if (buffered) process.once('exit', () => { try { buffered.flushSync(); } catch { /* stdout already gone */ } });
+  // On exit, what is still batched is written synchronously, so the last lines are never lost.
+  if (buffered) process.once('exit', () => { try { buffered.drain(); } catch { /* stdout already gone */ } });
   // A quiet proxy must not sit on its lines: whatever is buffered goes out within 200 ms.
   setInterval(() => logger.flush(), 200).unref();
   return logger;

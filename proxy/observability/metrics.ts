@@ -1,42 +1,52 @@
 import client from 'prom-client';
 import type { Backend } from '../forward/transforms/response-headers';
+import { LocalHistogram, type HistogramCell } from './local-histogram';
 
 /** Requests that matched no route are labelled with this, never with their raw path. */
 export const UNMATCHED_ROUTE = '(unmatched)';
 
 const BACKENDS: readonly Backend[] = ['legacy', 'extracted', 'legacy-fallback'];
 
-/** Per route: the metric children bound once, plus the observed split kept as plain counters. */
+/**
+ * Per route: plain counters the request path increments (no prom-client call per request);
+ * prom-client reads them at scrape time. `served` is the observed split for /status.
+ */
 export class RouteStats {
   readonly served: Record<Backend, number> = { legacy: 0, extracted: 0, 'legacy-fallback': 0 };
-  private readonly durations: Record<Backend, client.Histogram.Internal<string>>;
-  private readonly counters = new Map<string, client.Counter.Internal>();
+  private readonly durations: Record<Backend, HistogramCell>;
+  /** Requests answered, per backend, per status code. */
+  readonly answered: Record<Backend, Map<number, number>> = { legacy: new Map(), extracted: new Map(), 'legacy-fallback': new Map() };
 
-  constructor(private readonly metrics: ProxyMetrics, readonly route: string) {
-    this.durations = Object.fromEntries(BACKENDS.map((b) => [b, metrics.duration.labels(route, b)])) as Record<Backend, client.Histogram.Internal<string>>;
+  constructor(durations: LocalHistogram, readonly route: string) {
+    this.durations = Object.fromEntries(BACKENDS.map((b) => [b, durations.cell(`${route}\n${b}`, { route, backend: b })])) as Record<Backend, HistogramCell>;
   }
 
   observe(backend: Backend, status: number, seconds: number): void {
     this.served[backend]++;
     this.durations[backend].observe(seconds);
-    const key = `${backend}:${status}`;
-    let counter = this.counters.get(key);
-    if (counter === undefined) {
-      counter = this.metrics.requests.labels(this.route, backend, String(status));
-      this.counters.set(key, counter);
-    }
-    counter.inc();
+    const counts = this.answered[backend];
+    counts.set(status, (counts.get(status) ?? 0) + 1);
   }
 }
 
 /** Every metric the proxy exposes, on its own registry, named in Prometheus style. */
 export class ProxyMetrics {
   readonly registry = new client.Registry();
-  readonly requests = new client.Counter({ name: 'strangler_requests_total', help: 'Requests answered, by route, backend and status code', labelNames: ['route', 'backend', 'code'], registers: [this.registry] });
-  readonly duration = new client.Histogram({
-    name: 'strangler_request_duration_seconds', help: 'Time from request to the end of the response, by route and backend',
-    labelNames: ['route', 'backend'], buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [this.registry],
+  private readonly routes = new Map<string, RouteStats>();
+  readonly requests = new client.Counter({
+    name: 'strangler_requests_total', help: 'Requests answered, by route, backend and status code', labelNames: ['route', 'backend', 'code'], registers: [this.registry],
+    // Totals are kept in RouteStats; the counter takes them at each scrape.
+    collect: () => {
+      this.requests.reset();
+      for (const stats of this.routes.values()) {
+        for (const backend of BACKENDS) {
+          for (const [code, n] of stats.answered[backend]) this.requests.labels(stats.route, backend, String(code)).inc(n);
+        }
+      }
+    },
   });
+  readonly duration = new LocalHistogram('strangler_request_duration_seconds', 'Time from request to the end of the response, by route and backend',
+    [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
   readonly fallbacks = new client.Counter({ name: 'strangler_fallbacks_total', help: 'Requests retried on the fallback upstream, by route and reason', labelNames: ['route', 'reason'], registers: [this.registry] });
   readonly upstreamFailures = new client.Counter({ name: 'strangler_upstream_failures_total', help: 'Upstream exchanges that failed before a response, by route, upstream and reason', labelNames: ['route', 'upstream', 'reason'], registers: [this.registry] });
   readonly rejected = new client.Counter({ name: 'strangler_rejected_requests_total', help: 'Requests the proxy refused itself, by error code', labelNames: ['code'], registers: [this.registry] });
@@ -53,9 +63,8 @@ export class ProxyMetrics {
   readonly flagLastFetch = new client.Gauge({ name: 'strangler_flag_last_fetch_timestamp_seconds', help: 'Unix time of the last successful Unleash flag fetch (0 = never)', registers: [this.registry] });
   readonly anonymousIds = new client.Counter({ name: 'strangler_anonymous_ids_issued_total', help: 'Anonymous strangler_id cookies issued', registers: [this.registry] });
 
-  private readonly routes = new Map<string, RouteStats>();
-
   constructor(collectDefaults = true) {
+    this.duration.registerIn(this.registry);
     if (collectDefaults) client.collectDefaultMetrics({ register: this.registry });
     this.reloads.labels('success').inc(0);
     this.reloads.labels('failure').inc(0);
@@ -64,7 +73,7 @@ export class ProxyMetrics {
   route(name: string): RouteStats {
     let stats = this.routes.get(name);
     if (stats === undefined) {
-      stats = new RouteStats(this, name);
+      stats = new RouteStats(this.duration, name);
       this.routes.set(name, stats);
     }
     return stats;

@@ -1,5 +1,6 @@
 import pino from 'pino';
 import { accessLogger } from '../observability/access-log';
+import { LineBatch } from '../observability/line-batch';
 import { createLogger } from '../observability/logger';
 
 function capture(level: string): { lines: string[]; log: pino.Logger } {
@@ -35,4 +36,22 @@ test('nothing is written when the level is above info', () => {
   const { lines, log } = capture('warn');
   accessLogger(log)(entry);
   expect(lines).toEqual([]);
+});
+
+test('log lines are batched in order: nothing written below the batch size, everything on flush', () => {
+  const writes: string[] = [];
+  const batch = new LineBatch({ write: (data: string) => { writes.push(data); } }, 1000);
+  const log = pino({ level: 'info' }, batch);
+  log.info('one');
+  accessLogger(log)(entry);
+  expect(writes).toEqual([]);
+  log.warn('x'.repeat(1000)); // takes the batch past its size: all three lines go out in one write
+  expect(writes.length).toBe(1);
+  log.info('three');
+  expect(writes.length).toBe(1);
+  log.flush();
+  const messages = writes.join('').trimEnd().split('\n').map((l) => (JSON.parse(l) as { msg: string }).msg);
+  expect(messages).toEqual(['one', 'request', 'x'.repeat(1000), 'three']);
+  log.flush();
+  expect(writes.length).toBe(2); // an empty batch writes nothing
 });
