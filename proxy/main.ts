@@ -6,7 +6,6 @@ import { proxyConfigFromEnv, type ProxyConfig } from './config';
 import { effectivePercent } from './decide/decide';
 import { overrideTokenDigest } from './decide/override';
 import { staticFlags, type FlagSource } from './flags/flag-state';
-import { UnleashFlagSource } from './flags/unleash-source';
 import { AgentRegistry, DEFAULT_AGENT_OPTIONS } from './forward/agents';
 import { Forwarder } from './forward/forwarder';
 import { newAnonymousId } from './http/anon-id';
@@ -16,7 +15,7 @@ import { accessLogger } from './observability/access-log';
 import { createLogger, type Logger } from './observability/logger';
 import { ProxyMetrics } from './observability/metrics';
 import { formatIssue } from './rules/load';
-import { RulesStore } from './rules/store';
+import { RulesStore, type ActiveRules } from './rules/store';
 import { watchRulesFile } from './rules/watch';
 import { ShadowClient } from '../shadow/client';
 import { Mirror } from '../shadow/mirror';
@@ -36,9 +35,14 @@ function listen(server: http.Server, port: number, host: string): Promise<number
   });
 }
 
-/** Unleash when UNLEASH_URL is set (fetching in the background), else no flags: YAML percents. */
-function flagSourceFor(config: ProxyConfig, log: Logger, metrics: ProxyMetrics): FlagSource {
+/**
+ * Unleash when UNLEASH_URL is set (fetching in the background), else no flags: YAML percents.
+ * unleash-client is loaded only then: it adds about 15 MB to the resident size of a proxy
+ * that never talks to Unleash.
+ */
+async function flagSourceFor(config: ProxyConfig, log: Logger, metrics: ProxyMetrics): Promise<FlagSource> {
   if (config.unleash === null) return staticFlags();
+  const { UnleashFlagSource } = await import('./flags/unleash-source');
   const { url, appName, refreshIntervalMs, backupDir } = config.unleash;
   log.info({ unleash: url, appName, refreshIntervalMs, backupDir }, 'reading route flags from Unleash');
   return new UnleashFlagSource(config.unleash, {
@@ -63,6 +67,10 @@ function flagSourceFor(config: ProxyConfig, log: Logger, metrics: ProxyMetrics):
 /** Starts the shopper and admin servers; rejects (with every rules error) when the rules are invalid. */
 export async function startProxy(config: ProxyConfig = proxyConfigFromEnv(), log: Logger = createLogger(config.logLevel)): Promise<RunningProxy> {
   const metrics = new ProxyMetrics();
+  const shadowClient = new ShadowClient(config.shadowTimeoutMs, config.shadowCaptureBytes);
+  const warmShadowIfUsed = (active: ActiveRules): void => {
+    if (active.table.routes.some((route) => route.shadow !== null)) shadowClient.warm();
+  };
   const store = await RulesStore.open(config.rulesFile, {
     onReload(report, active) {
       metrics.reloads.labels(report.result === 'failure' ? 'failure' : 'success').inc();
@@ -72,14 +80,15 @@ export async function startProxy(config: ProxyConfig = proxyConfigFromEnv(), log
         log.error({ trigger: report.trigger, epoch: active.epoch, errors: report.errors.map(formatIssue) }, 'rules reload failed; still serving the last good rules');
       } else {
         log.info({ trigger: report.trigger, epoch: active.epoch, hash: active.table.hash, routes: active.table.routes.length, warnings: report.warnings.map(formatIssue) }, 'rules active');
+        warmShadowIfUsed(active);
       }
       log.flush();
     },
   });
   const agents = new AgentRegistry({ ...DEFAULT_AGENT_OPTIONS, maxSockets: config.maxSocketsPerUpstream });
-  const flags = flagSourceFor(config, log, metrics);
+  const flags = await flagSourceFor(config, log, metrics);
   const diffStore = new DiffStore(config.diffDb, DEFAULT_STORE_OPTIONS).start();
-  const shadowClient = new ShadowClient(config.shadowTimeoutMs, config.shadowCaptureBytes);
+  warmShadowIfUsed(store.current());
   const mirror = new Mirror(shadowClient, diffStore, {
     outcome(route, outcome) {
       metrics.shadowOutcomes.labels(route, outcome).inc();

@@ -1,0 +1,60 @@
+/**
+ * A proxy pays in memory only for what its configuration uses: unleash-client is loaded only
+ * with UNLEASH_URL, undici only once a route mirrors traffic (at start or after a reload).
+ */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { tempDir } from '../../../scripts/testing/processes';
+import { oneRouteRules } from '../../../scripts/testing/upstreams';
+
+const MAIN = path.resolve(__dirname, '../../../dist/proxy/main.js');
+
+/** Starts the built proxy in a fresh node, optionally rewrites its rules, and reports which modules it loaded. */
+function loadedModules(rules: string, thenRules: string | null, env: Record<string, string> = {}): Promise<{ undici: boolean; unleash: boolean }> {
+  const dir = tempDir('lazy');
+  const file = path.join(dir, 'rules.yaml');
+  fs.writeFileSync(file, rules);
+  const script = `
+    const fs = require('node:fs');
+    const { startProxy } = require(${JSON.stringify(MAIN)});
+    const loaded = (name) => Object.keys(require.cache).some((k) => k.includes('/node_modules/' + name + '/'));
+    (async () => {
+      const proxy = await startProxy();
+      if (process.env.THEN_RULES) {
+        fs.writeFileSync(process.env.STRANGLER_RULES, process.env.THEN_RULES);
+        await proxy.store.reload('admin');
+      }
+      const report = JSON.stringify({ undici: loaded('undici'), unleash: loaded('unleash-client') });
+      await proxy.stop();
+      process.stdout.write(report);
+    })().catch((error) => { console.error(error); process.exit(1); });`;
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, ['-e', script], {
+      env: { ...process.env, PROXY_PORT: '0', ADMIN_PORT: '0', PROXY_HOST: '127.0.0.1', LOG_LEVEL: 'error', STRANGLER_RULES: file, STRANGLER_DIFF_DB: path.join(dir, 'diffs.sqlite'), THEN_RULES: thenRules ?? '', ...env },
+      timeout: 20_000,
+    }, (error, stdout, stderr) => {
+      if (error) { reject(new Error(`${error.message}\n${stderr}`)); return; }
+      resolve(JSON.parse(stdout) as { undici: boolean; unleash: boolean });
+    });
+  });
+}
+
+const plain = oneRouteRules('http://127.0.0.1:9', 'http://127.0.0.1:9', 'match: { path: /api/x }\npercent: 10');
+const mirrored = oneRouteRules('http://127.0.0.1:9', 'http://127.0.0.1:9', 'match: { path: /api/x }\npercent: 10\nshadow: { percent: 5 }');
+
+test('without shadow routes and without Unleash, neither undici nor unleash-client is loaded', async () => {
+  expect(await loadedModules(plain, null)).toEqual({ undici: false, unleash: false });
+});
+
+test('a shadow route at start loads undici before the first mirrored request', async () => {
+  expect(await loadedModules(mirrored, null)).toEqual({ undici: true, unleash: false });
+});
+
+test('a reload that adds a shadow route loads undici then', async () => {
+  expect(await loadedModules(plain, mirrored)).toEqual({ undici: true, unleash: false });
+});
+
+test('UNLEASH_URL loads unleash-client', async () => {
+  expect(await loadedModules(plain, null, { UNLEASH_URL: 'http://127.0.0.1:9/api', UNLEASH_TIMEOUT_MS: '200' })).toMatchObject({ unleash: true });
+});
