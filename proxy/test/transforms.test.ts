@@ -1,3 +1,4 @@
+import { connectionNamed, copyEndToEndHeaders } from '../forward/transforms/hop-by-hop';
 import { outgoingRequestHeaders } from '../forward/transforms/request-headers';
 import { outgoingResponseHeaders } from '../forward/transforms/response-headers';
 
@@ -45,4 +46,13 @@ describe('response header passes', () => {
       'x-strangler-route': 'product-detail', 'x-strangler-backend': 'legacy-fallback', via: '1.1 strangler',
     });
   });
+});
+
+test('Connection: keep-alive or close names nothing beyond itself; other names are dropped in any case', () => {
+  expect(connectionNamed('keep-alive')).toBeNull();
+  expect(connectionNamed('Close')).toBeNull();
+  expect([...(connectionNamed('keep-alive, X-Secret') ?? [])]).toEqual(['keep-alive', 'x-secret']);
+  const to: Record<string, string | string[] | number> = {};
+  copyEndToEndHeaders({ connection: 'Keep-Alive', 'keep-alive': 'timeout=5', 'content-type': 'text/plain' }, to);
+  expect(to).toEqual({ 'content-type': 'text/plain' });
 });

@@ -23,9 +23,13 @@ export function copyEndToEndHeaders(from: Readonly<Record<string, string | strin
   }
 }
 
+const SELF_NAMED: ReadonlySet<string> = new Set(['keep-alive', 'close']);
+
 /** Header names listed in `Connection`, lower-cased (RFC 9110 §7.6.1: also hop-by-hop). */
 export function connectionNamed(connection: string | string[] | undefined): ReadonlySet<string> | null {
   if (connection === undefined) return null;
+  // Nearly every message says only `keep-alive` or `close`, both hop-by-hop already: no set to build.
+  if (typeof connection === 'string' && SELF_NAMED.has(connection.toLowerCase())) return null;
   const value = Array.isArray(connection) ? connection.join(',') : connection;
   const names = new Set<string>();
   for (const part of value.split(',')) {
