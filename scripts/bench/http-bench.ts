@@ -23,29 +23,43 @@ async function oneRun(contender: Running, connections: number, seconds: number, 
   return { ...result, cpuUsPerRequest: result.requests > 0 ? Math.round((cpu / result.requests) * 1e6 * 10) / 10 : NaN };
 }
 
+/** How to start a contender: a fresh process for each round of runs. */
+export interface ContenderStart { readonly name: string; start(): Promise<Running> }
+
 /**
- * Loads every contender at each connection count, `runs` times, interleaved: run 1 of each
- * contender, then run 2 of each, and so on. On a shared machine the noise drifts over minutes;
- * measured one contender after another, a slow minute lands on one contender's every run, and
- * the same-run ratios moved by ±0.05 between runs of the whole bench. Interleaved, each
- * contender's runs sample the same minutes. Idle contenders wait on the same core, unloaded.
+ * Loads every contender at each connection count, in `runs` rounds. Each round starts every
+ * contender afresh, then loads them interleaved (all at 1 connection, then all at 50, ...), then
+ * stops them. Two kinds of noise are met this way: noise that drifts over minutes on a shared
+ * machine lands on every contender alike instead of on one contender's every run; and a Node
+ * process keeps the speed it settles into at start (the same proxy measured 87 µs/request in one
+ * process and 97 in another, steadily, in one bench run), so the median is taken over processes,
+ * not over one process's runs. Idle contenders wait on the same core, unloaded.
  */
-export async function measureInterleaved(contenders: Running[], options: HttpBenchOptions, log: (line: string) => void): Promise<ContenderResult[]> {
+export async function measureInterleaved(contenders: ContenderStart[], options: HttpBenchOptions, log: (line: string) => void): Promise<ContenderResult[]> {
   const script = identityScript();
-  for (const contender of contenders) await runWrk(`${contender.url}/api/items`, 50, 1, LOAD_CORE, script); // warm-up: JIT, pools
-  const levels: LevelResult[][] = contenders.map(() => []);
-  for (const connections of options.connections) {
-    const runs: RunStats[][] = contenders.map(() => []);
-    for (let i = 0; i < options.runs; i++) {
-      for (const [c, contender] of contenders.entries()) runs[c].push(await oneRun(contender, connections, options.seconds, script));
-    }
-    for (const [c, contender] of contenders.entries()) {
-      const m = median(runs[c]);
-      levels[c].push({ connections, runs: runs[c], median: m, min: Math.min(...runs[c].map((r) => r.rps)), max: Math.max(...runs[c].map((r) => r.rps)) });
-      log(`  ${contender.name.padEnd(34)} c=${String(connections).padEnd(4)} ${Math.round(m.rps)} req/s  p50 ${m.p50Ms.toFixed(3)} ms  p99 ${m.p99Ms.toFixed(3)} ms  ${m.cpuUsPerRequest} µs CPU/req`);
+  const runs: RunStats[][][] = contenders.map(() => options.connections.map(() => []));
+  const peakRss = contenders.map(() => 0);
+  for (let round = 0; round < options.runs; round++) {
+    const running = await startAll(contenders.map((c) => async () => ({ ...(await c.start()), name: c.name })));
+    try {
+      for (const contender of running) await runWrk(`${contender.url}/api/items`, 50, 1, LOAD_CORE, script); // warm-up: JIT, pools
+      for (const [level, connections] of options.connections.entries()) {
+        for (const [c, contender] of running.entries()) runs[c][level].push(await oneRun(contender, connections, options.seconds, script));
+      }
+      for (const [c, contender] of running.entries()) peakRss[c] = Math.max(peakRss[c], peakRssMb(contender.pids()));
+    } finally {
+      await Promise.all(running.map((r) => r.stop()));
     }
   }
-  return contenders.map((contender, c) => ({ name: contender.name, levels: levels[c], peakRssMb: peakRssMb(contender.pids()) }));
+  return contenders.map((contender, c) => {
+    const levels = options.connections.map((connections, level): LevelResult => {
+      const all = runs[c][level];
+      const m = median(all);
+      log(`  ${contender.name.padEnd(34)} c=${String(connections).padEnd(4)} ${Math.round(m.rps)} req/s  p50 ${m.p50Ms.toFixed(3)} ms  p99 ${m.p99Ms.toFixed(3)} ms  ${m.cpuUsPerRequest} µs CPU/req`);
+      return { connections, runs: all, median: m, min: Math.min(...all.map((r) => r.rps)), max: Math.max(...all.map((r) => r.rps)) };
+    });
+    return { name: contender.name, levels, peakRssMb: peakRss[c] };
+  });
 }
 
 /** Starts contenders one by one; if one fails to start, those already running are stopped. */
@@ -65,36 +79,42 @@ export async function runHttpBench(options: HttpBenchOptions, log: (line: string
   const upstream = await startUpstream(LOAD_CORE);
   const upstreamPort = Number(new URL(upstream.url).port);
   try {
-    const proxies = await startAll([
-      async () => ({ ...(await startBareProxy(PROXY_CORE, upstream.url)), name: '(b) bare http-proxy' }),
-      async () => ({ ...(await startNginx(PROXY_CORE, upstreamPort, upstreamPort)), name: '(c) nginx split_clients 25%' }),
-      () => startStrangler(PROXY_CORE, 'strangler 0%', benchRules(upstream.url, upstream.url, { percent: 0 })),
-      () => startStrangler(PROXY_CORE, 'strangler 25% split', benchRules(upstream.url, upstream.url, { percent: 25 })),
-      () => startStrangler(PROXY_CORE, 'strangler 25% + shadow 10%', benchRules(upstream.url, upstream.url, { percent: 25, shadow: 10 })),
-      () => startStrangler(PROXY_CORE, 'strangler 25%, 1,000 routes (last)', benchRules(upstream.url, upstream.url, { percent: 25, routes: 1000 })),
-    ]);
-    let contenders: ContenderResult[];
-    try {
-      contenders = await measureInterleaved([{ ...upstream, name: '(a) upstream direct' }, ...proxies], options, log);
-    } finally {
-      await Promise.all(proxies.map((p) => p.stop()));
-    }
+    const strangler = (name: string, rules: string): ContenderStart => ({ name, start: () => startStrangler(PROXY_CORE, name, rules) });
+    const contenders = await measureInterleaved([
+      // The upstream serves every contender, so it stays up; "stopping" it between rounds is a no-op.
+      { name: '(a) upstream direct', start: async () => ({ ...upstream, stop: async () => undefined }) },
+      { name: '(b) bare http-proxy', start: () => startBareProxy(PROXY_CORE, upstream.url) },
+      { name: '(c) nginx split_clients 25%', start: () => startNginx(PROXY_CORE, upstreamPort, upstreamPort) },
+      strangler('strangler 0%', benchRules(upstream.url, upstream.url, { percent: 0 })),
+      strangler('strangler 25% split', benchRules(upstream.url, upstream.url, { percent: 25 })),
+      strangler('strangler 25% + shadow 10%', benchRules(upstream.url, upstream.url, { percent: 25, shadow: 10 })),
+      strangler('strangler 25%, 1,000 routes (last)', benchRules(upstream.url, upstream.url, { percent: 25, routes: 1000 })),
+    ], options, log);
 
     // Shadow at 100% to a side that sleeps 500 ms, against no shadow, in the same run.
     const sleepy = await startUpstream(LOAD_CORE, 500);
+    let shadowDropped = 0;
     try {
-      const pair = await startAll([
-        () => startStrangler(PROXY_CORE, 'no shadow', benchRules(upstream.url, sleepy.url, { percent: 0 })),
-        () => startStrangler(PROXY_CORE, 'shadow 100% → side sleeping 500 ms', benchRules(upstream.url, sleepy.url, { percent: 0, shadow: 100 })),
-      ]);
-      try {
-        const shadow = await measureInterleaved(pair, { ...options, connections: [50] }, log);
-        const metrics = await (await fetch(`${pair[1].adminUrl}/metrics`)).text();
-        const shadowDropped = Number(/strangler_shadow_requests_total\{route="r0",outcome="dropped"\} (\d+)/.exec(metrics)?.[1] ?? 0);
-        return { contenders, shadow, shadowDropped };
-      } finally {
-        await Promise.all(pair.map((p) => p.stop()));
-      }
+      const withShadow = strangler('shadow 100% → side sleeping 500 ms', benchRules(upstream.url, sleepy.url, { percent: 0, shadow: 100 }));
+      const shadow = await measureInterleaved([
+        strangler('no shadow', benchRules(upstream.url, sleepy.url, { percent: 0 })),
+        {
+          name: withShadow.name,
+          // Copies dropped over all rounds, read from each process's metrics before it stops.
+          start: async () => {
+            const proxy = await withShadow.start();
+            return {
+              ...proxy,
+              stop: async () => {
+                const metrics = await (await fetch(`${proxy.adminUrl}/metrics`)).text();
+                shadowDropped += Number(/strangler_shadow_requests_total\{route="r0",outcome="dropped"\} (\d+)/.exec(metrics)?.[1] ?? 0);
+                await proxy.stop();
+              },
+            };
+          },
+        },
+      ], { ...options, connections: [50] }, log);
+      return { contenders, shadow, shadowDropped };
     } finally {
       await sleepy.stop();
     }
