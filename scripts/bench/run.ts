@@ -55,7 +55,7 @@ async function main(): Promise<void> {
   ensureTools(log);
   // The load side (this script, wrk, the upstream) on core 1; each proxy alone on core 0.
   execFileSync('taskset', ['-a', '-p', '-c', String(LOAD_CORE), String(process.pid)], { stdio: 'ignore' });
-  const options = quick ? { connections: [50, 1], runs: 1, seconds: 2 } : { connections: [1, 50, 200], runs: 3, seconds: 5 };
+  const options = quick ? { connections: [50, 1], runs: 1, seconds: 1 } : { connections: [1, 50, 200], runs: 3, seconds: 5 };
   const machine = {
     cpus: os.cpus().length, model: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version,
     kernel: `${os.platform()} ${os.release()}`, nginx: version('nginx', ['-v']), wrk: version('wrk', ['-v']),
