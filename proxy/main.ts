@@ -15,7 +15,7 @@ import { accessLogger } from './observability/access-log';
 import { createLogger, type Logger } from './observability/logger';
 import { ProxyMetrics } from './observability/metrics';
 import { formatIssue } from './rules/load';
-import { RulesStore, type ActiveRules } from './rules/store';
+import { RulesStore } from './rules/store';
 import { watchRulesFile } from './rules/watch';
 import { ShadowClient } from '../shadow/client';
 import { Mirror } from '../shadow/mirror';
@@ -67,10 +67,8 @@ async function flagSourceFor(config: ProxyConfig, log: Logger, metrics: ProxyMet
 /** Starts the shopper and admin servers; rejects (with every rules error) when the rules are invalid. */
 export async function startProxy(config: ProxyConfig = proxyConfigFromEnv(), log: Logger = createLogger(config.logLevel)): Promise<RunningProxy> {
   const metrics = new ProxyMetrics();
+  // Made before the rules are read: their first load (and every reload) may warm it.
   const shadowClient = new ShadowClient(config.shadowTimeoutMs, config.shadowCaptureBytes);
-  const warmShadowIfUsed = (active: ActiveRules): void => {
-    if (active.table.routes.some((route) => route.shadow !== null)) shadowClient.warm();
-  };
   const store = await RulesStore.open(config.rulesFile, {
     onReload(report, active) {
       metrics.reloads.labels(report.result === 'failure' ? 'failure' : 'success').inc();
@@ -80,7 +78,8 @@ export async function startProxy(config: ProxyConfig = proxyConfigFromEnv(), log
         log.error({ trigger: report.trigger, epoch: active.epoch, errors: report.errors.map(formatIssue) }, 'rules reload failed; still serving the last good rules');
       } else {
         log.info({ trigger: report.trigger, epoch: active.epoch, hash: active.table.hash, routes: active.table.routes.length, warnings: report.warnings.map(formatIssue) }, 'rules active');
-        warmShadowIfUsed(active);
+        // The first load at start comes through here too: undici is loaded before any mirrored request.
+        if (active.table.routes.some((route) => route.shadow !== null)) shadowClient.warm();
       }
       log.flush();
     },
@@ -88,7 +87,6 @@ export async function startProxy(config: ProxyConfig = proxyConfigFromEnv(), log
   const agents = new AgentRegistry({ ...DEFAULT_AGENT_OPTIONS, maxSockets: config.maxSocketsPerUpstream });
   const flags = await flagSourceFor(config, log, metrics);
   const diffStore = new DiffStore(config.diffDb, DEFAULT_STORE_OPTIONS).start();
-  warmShadowIfUsed(store.current());
   const mirror = new Mirror(shadowClient, diffStore, {
     outcome(route, outcome) {
       metrics.shadowOutcomes.labels(route, outcome).inc();

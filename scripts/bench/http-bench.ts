@@ -106,9 +106,12 @@ export async function runHttpBench(options: HttpBenchOptions, log: (line: string
             return {
               ...proxy,
               stop: async () => {
-                const metrics = await (await fetch(`${proxy.adminUrl}/metrics`)).text();
-                shadowDropped += Number(/strangler_shadow_requests_total\{route="r0",outcome="dropped"\} (\d+)/.exec(metrics)?.[1] ?? 0);
-                await proxy.stop();
+                try {
+                  const metrics = await (await fetch(`${proxy.adminUrl}/metrics`)).text();
+                  shadowDropped += Number(/strangler_shadow_requests_total\{route="r0",outcome="dropped"\} (\d+)/.exec(metrics)?.[1] ?? 0);
+                } finally {
+                  await proxy.stop(); // stopped even when its metrics could not be read
+                }
               },
             };
           },
