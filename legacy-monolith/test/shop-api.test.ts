@@ -162,6 +162,32 @@ describe('storefront pages work without JavaScript', () => {
     const again = await agent.post('/checkout').type('form').send(form).expect(303);
     expect(again.headers.location).toBe(placed.headers.location);
   });
+  test('a failed checkout form never sends the card number or CVC back, only the last four digits', async () => {
+    const agent = request.agent(app);
+    const product = await agent.get('/product/1').expect(200);
+    const sku = /<option value="(P\d+-[^"]+)">/.exec(product.text)![1];
+    await agent.post('/cart/add').type('form').send({ sku, quantity: '1' }).expect(303);
+    const key = /name="idempotencyKey" value="([^"]+)"/.exec((await agent.get('/checkout').expect(200)).text)![1];
+    const base = { idempotencyKey: key, email: 'shopper@example.com', name: 'Sam', line1: '2 Main St', city: 'Town', postalCode: '99999', country: 'us', expMonth: '12', expYear: String(new Date().getUTCFullYear() + 1) };
+    const attempts = [
+      { cardNumber: '4000 0000 0000 0002', cvc: '987', status: 402 },                 // declined
+      { cardNumber: '4000-0000-0000-0002', cvc: '987', name: '', status: 400 },        // invalid form, dashed card
+      { cardNumber: '4242424242424241', cvc: '9876', status: 400 },                    // fails Luhn
+    ];
+    for (const { status, ...fields } of attempts) {
+      const page = await agent.post('/checkout').type('form').send({ ...base, ...fields }).expect(status);
+      const digits = fields.cardNumber.replace(/\D/g, '');
+      // The page's own hint lists the shop's public test cards; everything the shopper sent back is in the form.
+      const form = /<form method="post" action="\/checkout">[\s\S]*?<\/form>/.exec(page.text)![0];
+      expect(form).not.toContain(fields.cardNumber);
+      expect(form.replace(/[\s-]/g, '')).not.toContain(digits.slice(0, 12));
+      expect(form).not.toContain(`"${fields.cvc}"`);
+      expect(form).toMatch(/<input name="cardNumber"[^>]*value=""/);
+      expect(form).toMatch(/<input name="cvc"[^>]*value=""/);
+      expect(form).toContain(`ending ${digits.slice(-4)}`);
+      expect(form).toContain('value="shopper@example.com"'); // the rest of the form is kept
+    }
+  });
   test('log-in page and an unknown page give HTML', async () => {
     expect((await request(app).get('/login').expect(200)).text).toContain('<form method="post" action="/login">');
     expect((await request(app).get('/nowhere').expect(404)).headers['content-type']).toMatch(/html/);

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import { ShopError } from '../../domain/errors';
+import { digitsOnly } from '../../domain/payments';
 import type { Product } from '../../domain/catalog';
 import { isRegionCode } from '../../domain/regions';
 import type { Shop } from '../../domain/shop';
@@ -90,12 +91,18 @@ ${cart.coupon ? html`<p>Coupon ${cart.coupon.code}: ${cart.coupon.status}</p>` :
     const q = shop.checkout.quoteFor({ ...ctx, userId: null });
     if (q.lines.length === 0) { res.redirect(303, '/cart'); return; }
     const field = (name: string, label: string, value = ''): Html => html`<label>${label} <input name="${name}" value="${form[name] ?? value}"></label>`;
+    // PCI DSS 3.3/3.4: a card number and CVC never go back to the browser, not even to the shopper
+    // who typed them; a failed form asks for them again and names only the last four digits.
+    const submittedCard = digitsOnly(String(form.cardNumber ?? ''));
+    const again = error !== null;
+    const cardFields = html`${again && submittedCard.length >= 4 ? html`<p class="muted">Please enter your card again (the card ending ${submittedCard.slice(-4)} was not charged).</p>` : ''}
+<label>Card number <input name="cardNumber" autocomplete="cc-number" inputmode="numeric" value="${again ? '' : '4242 4242 4242 4242'}"></label>${field('expMonth', 'Expiry month', '12')}${field('expYear', 'Expiry year', String(ctx.now.getUTCFullYear() + 2))}<label>CVC <input name="cvc" autocomplete="cc-csc" inputmode="numeric" value="${again ? '' : '123'}"></label>`;
     page(res, status, 'Checkout', html`<h1>Checkout</h1>${error ? html`<p class="error">${error}</p>` : ''}
 <table>${q.lines.map((l) => html`<tr><td>${l.quantity} × ${l.name}</td><td>${price(ctx.region, l.total)}</td></tr>`)}</table>
 <p>Merchandise ${price(ctx.region, q.subtotal - q.discount)} · Shipping ${price(ctx.region, q.shipping)} · Tax ${price(ctx.region, q.tax)}${q.taxIncluded ? ' (included)' : ''} · <strong>Total ${price(ctx.region, q.total)}</strong></p>
 <form method="post" action="/checkout"><input type="hidden" name="idempotencyKey" value="${form.idempotencyKey ?? crypto.randomUUID()}">
 ${field('email', 'E-mail')}${field('name', 'Name')}${field('line1', 'Address')}${field('city', 'City')}${field('postalCode', 'Postal code')}${field('country', 'Country (2 letters)', 'US')}
-${field('cardNumber', 'Card number', '4242 4242 4242 4242')}${field('expMonth', 'Expiry month', '12')}${field('expYear', 'Expiry year', String(ctx.now.getUTCFullYear() + 2))}${field('cvc', 'CVC', '123')}
+${cardFields}
 <button>Place order</button></form><p class="muted">Test cards: 4242 4242 4242 4242 approves, 4000 0000 0000 0002 declines.</p>`);
   };
   router.get('/checkout', (_req, res) => checkoutPage(res, 200, null, {}));
