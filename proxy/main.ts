@@ -6,7 +6,7 @@ import { proxyConfigFromEnv, type ProxyConfig } from './config';
 import { effectivePercent } from './decide/decide';
 import { overrideTokenDigest } from './decide/override';
 import { staticFlags, type FlagSource } from './flags/flag-state';
-import { AgentRegistry, DEFAULT_AGENT_OPTIONS } from './forward/agents';
+import { DEFAULT_POOL_OPTIONS, UpstreamPools } from './forward/pools';
 import { Forwarder } from './forward/forwarder';
 import { newAnonymousId } from './http/anon-id';
 import { createHandler } from './http/handler';
@@ -84,7 +84,7 @@ export async function startProxy(config: ProxyConfig = proxyConfigFromEnv(), log
       log.flush();
     },
   });
-  const agents = new AgentRegistry({ ...DEFAULT_AGENT_OPTIONS, maxSockets: config.maxSocketsPerUpstream });
+  const pools = new UpstreamPools({ ...DEFAULT_POOL_OPTIONS, maxSockets: config.maxSocketsPerUpstream });
   const flags = await flagSourceFor(config, log, metrics);
   const diffStore = new DiffStore(config.diffDb, DEFAULT_STORE_OPTIONS).start();
   const mirror = new Mirror(shadowClient, diffStore, {
@@ -94,7 +94,7 @@ export async function startProxy(config: ProxyConfig = proxyConfigFromEnv(), log
     },
   }, config.shadowMaxInFlight);
   const handler = createHandler({
-    rules: store, flags, forwarder: new Forwarder(agents), metrics, log, accessLog: accessLogger(log), retryBodyLimit: config.retryBodyLimit,
+    rules: store, flags, forwarder: new Forwarder(pools), metrics, log, accessLog: accessLogger(log), retryBodyLimit: config.retryBodyLimit,
     decideInputs: { overrideDigest: overrideTokenDigest(config.overrideToken), newAnonymousId },
     shadow: { sample: (percent) => Math.random() * 100 < percent, offer: (job) => { mirror.offer(job); }, captureCap: config.shadowCaptureBytes },
   });
@@ -104,7 +104,7 @@ export async function startProxy(config: ProxyConfig = proxyConfigFromEnv(), log
   let ready = false;
   let allowed: ReadonlySet<string> = new Set();
   const admin = createAdminServer({
-    status: () => statusReport(store, flags, metrics, agents),
+    status: () => statusReport(store, flags, metrics, pools),
     metrics: async () => {
       metrics.shadowInFlight.set(mirror.busy());
       metrics.diffRowsDropped.set(diffStore.droppedRows);
@@ -150,7 +150,7 @@ export async function startProxy(config: ProxyConfig = proxyConfigFromEnv(), log
       while (mirror.busy() > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
       await shadowClient.close();
       diffStore.close();
-      agents.destroy();
+      await pools.destroy();
       log.flush();
     })();
     return stopping;

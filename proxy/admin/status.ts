@@ -1,13 +1,13 @@
 import { effectivePercent } from '../decide/decide';
 import { flagWarnings } from '../flags/feature-to-flag';
 import type { FlagSource } from '../flags/flag-state';
-import type { AgentRegistry } from '../forward/agents';
+import type { UpstreamPools } from '../forward/pools';
 import type { ProxyMetrics } from '../observability/metrics';
 import { formatIssue } from '../rules/load';
 import type { RulesStore } from '../rules/store';
 
 /** The JSON behind GET /status: what is active, how the last reload went, and each route's split. */
-export function statusReport(store: RulesStore, flags: FlagSource, metrics: ProxyMetrics, agents: AgentRegistry): Record<string, unknown> {
+export function statusReport(store: RulesStore, flags: FlagSource, metrics: ProxyMetrics, pools: UpstreamPools): Record<string, unknown> {
   const active = store.current();
   const last = store.lastReload();
   const snapshot = flags.current();
@@ -51,6 +51,6 @@ export function statusReport(store: RulesStore, flags: FlagSource, metrics: Prox
         },
       };
     }),
-    sockets: agents.socketCounts(),
+    sockets: pools.socketCounts(),
   };
 }

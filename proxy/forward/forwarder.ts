@@ -1,97 +1,53 @@
 import type http from 'node:http';
-import { Readable } from 'node:stream';
-import httpProxy from 'http-proxy';
+import type { Readable } from 'node:stream';
 import type { Upstream } from '../rules/types';
-import type { AgentRegistry } from './agents';
-import { classifyError, type ForwardOutcome } from './outcome';
-
-/** An error we put on the upstream request when our deadline fires, so nothing mistakes it for a reset. */
-class DeadlineExceeded extends Error {
-  readonly code = 'STRANGLER_DEADLINE';
-}
+import type { ForwardOutcome } from './outcome';
+import type { UpstreamPools } from './pools';
+import { ExchangeAborted, UpstreamResponse } from './upstream-response';
 
 export interface ForwardRequest {
   readonly upstream: Upstream;
   /** One deadline for pool wait + connect + response headers. */
   readonly timeoutMs: number;
-  /** The request body to send instead of streaming the client's (retries, buffered retryable bodies). */
-  readonly body: Buffer | null;
+  readonly method: string;
+  /** The path and query exactly as received (the path that was matched is the path that is sent). */
+  readonly path: string;
+  /** Flat name, value, … list, already filtered (transforms/request-headers.ts). */
+  readonly headers: readonly string[];
+  /** The body: the client's stream (sent once), a buffered copy (retries), or none. */
+  readonly body: Readable | Buffer | null;
 }
 
 /**
- * Sends one request upstream through http-proxy and resolves when the response headers arrive or
- * the exchange fails. Never throws and never decides anything: the outcome says what happened and
- * the caller chooses what to do (fallback, error status). The response is not piped here.
- *
- * Wrapper fixes for http-proxy 1.18.1 defects live here:
- *  - our own deadline covers the wait for a pooled socket and reports `timeout`, not a reset;
- *  - a shopper who goes away aborts the upstream request (http-proxy #1586 listens for the
- *    deprecated `aborted` event, which Node 20 does not emit for a closed response);
- *  - a synchronous throw inside `proxy.web` becomes an outcome instead of a crash.
+ * Sends one request upstream over undici and resolves when the response headers arrive or the
+ * exchange fails. Never throws and never decides anything: the outcome says what happened and the
+ * caller chooses what to do (fallback, error status, relay). It enforces what undici leaves to us:
+ *  - one deadline covering the wait for a pooled connection, connect and headers; a request that
+ *    timed out while queued is never sent later (aborted in onConnect, before undici writes it);
+ *  - a shopper who goes away aborts the upstream exchange at once.
  */
 export class Forwarder {
-  private readonly proxy = httpProxy.createProxyServer({
-    xfwd: false, // we set X-Forwarded-* ourselves; http-proxy would append to the client's value
-    ws: false,
-    toProxy: true, // forward req.url as received: the path that was matched is the path that is sent
-    prependPath: false,
-    selfHandleResponse: true,
-    followRedirects: false,
-  });
+  constructor(private readonly pools: UpstreamPools) {}
 
-  constructor(private readonly agents: AgentRegistry) {
-    // Errors reach the per-request callback; this listener only guarantees none is ever unhandled.
-    this.proxy.on('error', () => undefined);
-  }
-
-  forward(req: http.IncomingMessage, res: http.ServerResponse, request: ForwardRequest): Promise<ForwardOutcome> {
+  forward(res: http.ServerResponse, request: ForwardRequest): Promise<ForwardOutcome> {
     return new Promise<ForwardOutcome>((resolve) => {
-      const agent = this.agents.get(request.upstream);
-      let settled = false;
-      let upstreamRequest: http.ClientRequest | null = null;
-      const settle = (outcome: ForwardOutcome): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
+      let timer: NodeJS.Timeout | null = null;
+      const onClientClose = (): void => exchange.abort(new ExchangeAborted('client closed the connection', 'client-gone'));
+      const exchange = new UpstreamResponse((outcome) => {
+        if (timer !== null) clearTimeout(timer);
         res.off('close', onClientClose);
         resolve(outcome);
-      };
-      const fail = (error: Error, failure = classifyError(error)): void => {
-        settle({ ok: false, failure, error, reusedSocket: upstreamRequest?.reusedSocket ?? false });
-      };
-      const onClientClose = (): void => {
-        upstreamRequest?.destroy();
-        fail(new Error('client closed the connection'), 'client-gone');
-      };
-      const timer = setTimeout(() => {
-        const error = new DeadlineExceeded(`no response headers within ${request.timeoutMs} ms`);
-        fail(error, 'timeout');
-        upstreamRequest?.destroy(error);
-      }, request.timeoutMs);
-      res.once('close', onClientClose);
-
-      agent.lastRequest = null;
-      try {
-        this.proxy.web(req, res, {
-          target: request.upstream.target,
-          agent,
-          buffer: request.body === null ? undefined : Readable.from([request.body]),
-        }, (error: Error) => fail(error));
-      } catch (error) {
-        fail(error as Error);
-        return;
-      }
-      upstreamRequest = agent.lastRequest as http.ClientRequest | null; // set synchronously inside proxy.web
-      agent.lastRequest = null;
-      if (upstreamRequest === null) {
-        fail(new Error('http-proxy did not create an upstream request'), 'error');
-        return;
-      }
-      const sent = upstreamRequest;
-      sent.once('response', (response: http.IncomingMessage) => {
-        if (settled) { response.destroy(); return; }
-        settle({ ok: true, response, request: sent });
       });
+      timer = setTimeout(() => exchange.abort(new ExchangeAborted(`no response headers within ${request.timeoutMs} ms`, 'timeout')), request.timeoutMs);
+      res.once('close', onClientClose);
+      try {
+        this.pools.get(request.upstream).dispatch({
+          path: request.path, method: request.method as 'GET', headers: request.headers as string[], body: request.body,
+        }, exchange);
+      } catch (error) {
+        // undici refuses some requests outright (a header it will not send): an outcome, never a crash.
+        exchange.onError(error as Error);
+      }
     });
   }
 }

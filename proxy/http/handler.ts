@@ -1,10 +1,11 @@
 import type http from 'node:http';
+import type { Readable } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import { decide, type Decision, type DecideInputs } from '../decide/decide';
 import type { StranglerErrorCode } from '../errors';
 import type { FlagSource } from '../flags/flag-state';
 import type { Forwarder } from '../forward/forwarder';
-import type { ForwardOutcome } from '../forward/outcome';
+import type { ForwardFailure, ForwardOutcome } from '../forward/outcome';
 import { errorCodeFor } from '../forward/status-map';
 import { outgoingRequestHeaders } from '../forward/transforms/request-headers';
 import { outgoingResponseHeaders, type Backend } from '../forward/transforms/response-headers';
@@ -16,7 +17,6 @@ import type { CompiledRoute, Upstream } from '../rules/types';
 import { anonCookie } from './anon-id';
 import { unsafePath } from './path-safety';
 import { MAX_HEADER_FIELDS } from './server';
-import { relayResponse } from './relay';
 import { requestIdOf, traceparentOf } from './request-ids';
 import { sendError } from './respond';
 import { bodyPlan, EMPTY_BODY, isRetryable, readBody } from './retry-policy';
@@ -48,6 +48,8 @@ interface Exchange {
   readonly setCookie: string | null;
   /** Chosen for shadow comparison (route `shadow.percent`). */
   readonly sampled: boolean;
+  /** The headers sent upstream (flat list), the same for every attempt. */
+  readonly headers: readonly string[];
 }
 
 /**
@@ -75,8 +77,8 @@ export function createHandler(deps: HandlerDeps): (req: http.IncomingMessage, re
       req, res, started, requestId, rules, decision,
       setCookie: decision.newIdentity && decision.identity !== null ? anonCookie(decision.identity) : null,
       sampled: shadowPercent > 0 && deps.shadow !== null && deps.shadow.sample(shadowPercent),
+      headers: outgoingRequestHeaders(req.headers, { remoteAddress: req.socket.remoteAddress ?? '', requestId, traceparent: traceparentOf(req.headers) }),
     };
-    req.headers = outgoingRequestHeaders(req.headers, { remoteAddress: req.socket.remoteAddress ?? '', requestId, traceparent: traceparentOf(req.headers) });
     void serve(deps, exchange);
   };
 }
@@ -117,25 +119,25 @@ async function serve(deps: HandlerDeps, ex: Exchange): Promise<void> {
 
   let backend: Backend = decision.side;
   let tried: Upstream = first;
-  let outcome = await deps.forwarder.forward(req, ex.res, { upstream: first, timeoutMs, body });
-  // Keep-alive race: the upstream closed an idle pooled socket as we reused it. Safe to resend once.
-  if (!outcome.ok && outcome.failure === 'reset' && outcome.reusedSocket && canRetry) {
-    outcome = await deps.forwarder.forward(req, ex.res, { upstream: first, timeoutMs, body: retryBody });
-  }
+  const send = (upstream: Upstream, sendBody: Readable | Buffer | null): Promise<ForwardOutcome> =>
+    deps.forwarder.forward(ex.res, { upstream, timeoutMs, method: req.method!, path: req.url!, headers: ex.headers, body: sendBody });
+  let outcome = await send(first, plan.kind === 'stream' ? req : body);
+  // Keep-alive race: the upstream closed an idle pooled connection as we reused it. Safe to resend once.
+  if (!outcome.ok && outcome.failure === 'reset' && outcome.reusedSocket && canRetry) outcome = await send(first, retryBody);
 
   const failedReason = extractedFailure(outcome, backend, route);
   if (failedReason !== null && route !== null) {
     deps.metrics.upstreamFailures.labels(route.name, first.name, failedReason).inc();
     if (canRetry && route.fallback !== null) {
-      if (outcome.ok) outcome.response.resume(); // drain the failed answer so its socket returns to the pool
+      if (outcome.ok) outcome.response.discard(); // read the failed answer out so its connection returns to the pool
       deps.metrics.fallbacks.labels(route.name, failedReason).inc();
       backend = 'legacy-fallback';
       tried = route.fallback;
-      outcome = await deps.forwarder.forward(req, ex.res, { upstream: route.fallback, timeoutMs, body: retryBody });
+      outcome = await send(route.fallback, retryBody);
     } else if (outcome.ok) {
       // A failure status on a request that must not be replayed: a clear error, never a second send.
-      outcome.response.resume();
-      const status = sendError(ex.res, 'STRANGLER_ERR_UPSTREAM_STATUS', errorContext(ex, backend), { upstreamStatus: outcome.response.statusCode });
+      outcome.response.discard();
+      const status = sendError(ex.res, 'STRANGLER_ERR_UPSTREAM_STATUS', errorContext(ex, backend), { upstreamStatus: outcome.response.status });
       record(deps, ex, backend, status, 'STRANGLER_ERR_UPSTREAM_STATUS');
       return;
     }
@@ -145,32 +147,38 @@ async function serve(deps: HandlerDeps, ex: Exchange): Promise<void> {
     if (outcome.failure !== 'client-gone' && route !== null && failedReason === null) {
       deps.metrics.upstreamFailures.labels(route.name, tried.name, outcome.failure).inc();
     }
-    const code = errorCodeFor(outcome.failure);
-    const status = outcome.failure === 'client-gone' ? 499 : sendError(ex.res, code, errorContext(ex, backend));
-    record(deps, ex, backend, status, code);
+    fail(deps, ex, backend, outcome.failure);
     return;
   }
 
   const response = outcome.response;
-  const status = response.statusCode ?? 502;
+  const status = response.status;
   const headers = outgoingResponseHeaders(response.headers, { route: route ? route.name : UNMATCHED_ROUTE, backend, setCookie: ex.setCookie });
   const shadow = deps.shadow;
   const tap = ex.sampled && shadow !== null && backend !== 'legacy-fallback' && plan.kind !== 'stream' ? new ResponseTap(shadow.captureCap) : null;
-  tap?.attach(response);
-  relayResponse(response, ex.res, status, headers, (completed) => {
+  if (tap !== null) response.tap((chunk) => tap.add(chunk));
+  const relayed = response.relay(ex.res, status, headers, (completed) => {
     record(deps, ex, backend, completed ? status : 499, completed ? null : 'STRANGLER_ERR_RESPONSE_ABORTED');
     // Only after the shopper has everything: the mirror never sits on their path.
     if (tap !== null && shadow !== null && completed && route !== null) {
-      const job = shadowJob(ex.rules.table, route, req, body, backend === 'extracted' ? 'extracted' : 'legacy', tap.answer(status, response.headers, performance.now() - ex.started), Date.now());
+      const job = shadowJob(ex.rules.table, route, req, ex.headers, body, backend === 'extracted' ? 'extracted' : 'legacy', tap.answer(status, response.headers, performance.now() - ex.started), Date.now());
       if (job !== null) shadow.offer(job);
     }
   });
+  if (!relayed) fail(deps, ex, backend, 'malformed');
+}
+
+/** The shopper's error answer for a failed exchange (none when they already left), and its record. */
+function fail(deps: HandlerDeps, ex: Exchange, backend: Backend, failure: ForwardFailure): void {
+  const code = errorCodeFor(failure);
+  const status = failure === 'client-gone' ? 499 : sendError(ex.res, code, errorContext(ex, backend));
+  record(deps, ex, backend, status, code);
 }
 
 /** Why an extracted answer counts as failed (DESIGN: refused, reset, timeout, or a `fallback_on` status). */
 function extractedFailure(outcome: ForwardOutcome, backend: Backend, route: CompiledRoute | null): string | null {
   if (backend !== 'extracted' || route === null) return null;
-  if (outcome.ok) return route.fallbackOn.has(outcome.response.statusCode ?? 0) ? `status_${outcome.response.statusCode}` : null;
+  if (outcome.ok) return route.fallbackOn.has(outcome.response.status) ? `status_${outcome.response.status}` : null;
   return outcome.failure === 'client-gone' ? null : outcome.failure;
 }
 

@@ -1,6 +1,7 @@
 import type http from 'node:http';
 import type { ShadowAnswer } from '../../shadow/compare/compare';
 import type { ShadowJob } from '../../shadow/mirror';
+import { flatToObject } from '../forward/transforms/hop-by-hop';
 import type { CompiledRoute, CompiledRules } from '../rules/types';
 
 /** What the handler needs of the shadow side: a sampling coin and a non-blocking offer. */
@@ -12,7 +13,7 @@ export interface ShadowHook {
 }
 
 /**
- * Copies the served response's body (up to the cap) as it streams to the shopper, without
+ * Keeps the served response's body chunks (up to the cap) as they stream to the shopper, without
  * changing a byte of what they get; the copy is handed to the mirror once the response has ended.
  */
 export class ResponseTap {
@@ -22,31 +23,29 @@ export class ResponseTap {
 
   constructor(private readonly cap: number) {}
 
-  attach(response: http.IncomingMessage): void {
-    response.on('data', (chunk: Buffer) => {
-      if (this.truncated) return;
-      if (this.size + chunk.length > this.cap) {
-        this.chunks.push(chunk.subarray(0, this.cap - this.size));
-        this.truncated = true;
-        return;
-      }
-      this.chunks.push(chunk);
-      this.size += chunk.length;
-    });
+  add(chunk: Buffer): void {
+    if (this.truncated) return;
+    if (this.size + chunk.length > this.cap) {
+      this.chunks.push(chunk.subarray(0, this.cap - this.size));
+      this.truncated = true;
+      return;
+    }
+    this.chunks.push(chunk);
+    this.size += chunk.length;
   }
 
-  answer(status: number, headers: http.IncomingHttpHeaders, ms: number): ShadowAnswer {
-    return { status, headers, body: Buffer.concat(this.chunks).toString('utf8'), truncated: this.truncated, ms };
+  answer(status: number, headers: readonly string[], ms: number): ShadowAnswer {
+    return { status, headers: flatToObject(headers), body: Buffer.concat(this.chunks).toString('utf8'), truncated: this.truncated, ms };
   }
 }
 
-export function shadowJob(rules: CompiledRules, route: CompiledRoute, req: http.IncomingMessage, body: Buffer | null,
+export function shadowJob(rules: CompiledRules, route: CompiledRoute, req: http.IncomingMessage, headers: readonly string[], body: Buffer | null,
   servedBy: 'legacy' | 'extracted', served: ShadowAnswer, at: number): ShadowJob | null {
   const shadow = route.shadow;
   if (shadow === null) return null;
   return {
     at, route: route.name, config: { ignore: shadow.ignore, arrayKeys: shadow.arrayKeys, normalisers: shadow.normalisers },
     legacyOrigin: rules.legacy.url, extractedOrigin: route.extracted.url, method: req.method ?? 'GET', target: req.url ?? '/',
-    headers: req.headers as Record<string, string | string[]>, body, servedBy, served, source: 'live',
+    headers: flatToObject(headers), body, servedBy, served, source: 'live',
   };
 }

@@ -17,12 +17,7 @@ function stickySources(list: readonly string[]): StickySource[] {
 
 function upstreamOf(name: string, url: string): Upstream {
   const parsed = new URL(url);
-  const port = parsed.port ? Number(parsed.port) : 80;
-  return Object.freeze({
-    name,
-    url: `http://${parsed.host}`,
-    target: Object.freeze({ protocol: 'http:' as const, host: parsed.hostname, hostname: parsed.hostname, port }),
-  });
+  return Object.freeze({ name, url: `http://${parsed.host}` });
 }
 
 /** Turns a validated file into the frozen route table. Only called on input that passed validation. */

@@ -12,9 +12,8 @@ export interface RuleIssue {
 
 export interface Upstream {
   readonly name: string;
+  /** The origin (`http://host:port`) requests are sent to; one connection pool each. */
   readonly url: string;
-  /** What http-proxy needs as `target`, parsed once. */
-  readonly target: { readonly protocol: 'http:'; readonly host: string; readonly hostname: string; readonly port: number };
 }
 
 export type StickySource = { readonly kind: 'cookie' | 'header'; readonly name: string; readonly label: string };

@@ -1,6 +1,12 @@
-import { connectionNamed, copyEndToEndHeaders } from '../forward/transforms/hop-by-hop';
-import { outgoingRequestHeaders } from '../forward/transforms/request-headers';
-import { outgoingResponseHeaders } from '../forward/transforms/response-headers';
+import type { IncomingHttpHeaders } from 'node:http';
+import { connectionNamed, flatToObject } from '../forward/transforms/hop-by-hop';
+import { outgoingRequestHeaders as flatRequestHeaders } from '../forward/transforms/request-headers';
+import { outgoingResponseHeaders as flatResponseHeaders, type ResponseHeaderFacts } from '../forward/transforms/response-headers';
+
+// The passes build the flat name/value lists undici and writeHead take; most assertions read them as objects.
+const outgoingRequestHeaders = (incoming: IncomingHttpHeaders, f: typeof facts) => flatToObject(flatRequestHeaders(incoming, f));
+const flat = (headers: Record<string, string | string[]>): string[] => Object.entries(headers).flatMap(([name, value]) => (Array.isArray(value) ? value.flatMap((v) => [name, v]) : [name, value]));
+const outgoingResponseHeaders = (upstream: Record<string, string | string[]>, f: ResponseHeaderFacts) => flatToObject(flatResponseHeaders(flat(upstream), f));
 
 const facts = { remoteAddress: '127.0.0.9', requestId: 'rid-1', traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' };
 
@@ -41,10 +47,21 @@ describe('response header passes', () => {
       'content-type': 'text/html', connection: 'keep-alive, x-internal', 'keep-alive': 'timeout=5', 'x-internal': '1',
       'set-cookie': ['sid=abc; HttpOnly'], 'x-strangler-backend': 'spoofed', 'transfer-encoding': 'chunked',
     }, { route: 'product-detail', backend: 'legacy-fallback', setCookie: 'strangler_id=x; Path=/' });
+    // Transfer-Encoding is this hop's framing: Node frames the shopper's body itself (chunked for HTTP/1.1).
     expect(out).toEqual({
-      'content-type': 'text/html', 'transfer-encoding': 'chunked', 'set-cookie': ['sid=abc; HttpOnly', 'strangler_id=x; Path=/'],
+      'content-type': 'text/html', 'set-cookie': ['sid=abc; HttpOnly', 'strangler_id=x; Path=/'],
       'x-strangler-route': 'product-detail', 'x-strangler-backend': 'legacy-fallback', via: '1.1 strangler',
     });
+  });
+  test('repeated upstream headers stay separate lines in their order; Via lines are joined and appended to', () => {
+    const out = flatResponseHeaders(['set-cookie', 'a=1', 'x-one', '1', 'set-cookie', 'b=2', 'via', '1.1 cdn', 'via', '1.0 edge'], { route: 'r', backend: 'legacy', setCookie: null });
+    expect(out).toEqual(['set-cookie', 'a=1', 'x-one', '1', 'set-cookie', 'b=2', 'x-strangler-route', 'r', 'x-strangler-backend', 'legacy', 'via', '1.1 cdn, 1.0 edge, 1.1 strangler']);
+  });
+  test('the request list keeps the client\'s order, one pair per value, with the proxy\'s headers last', () => {
+    expect(flatRequestHeaders({ host: 'h', accept: '*/*', 'transfer-encoding': 'chunked' }, facts)).toEqual([
+      'host', 'h', 'accept', '*/*', 'x-forwarded-for', '127.0.0.9', 'x-forwarded-proto', 'http', 'x-forwarded-host', 'h',
+      'via', '1.1 strangler', 'x-request-id', 'rid-1', 'traceparent', facts.traceparent,
+    ]);
   });
 });
 
@@ -52,7 +69,6 @@ test('Connection: keep-alive or close names nothing beyond itself; other names a
   expect(connectionNamed('keep-alive')).toBeNull();
   expect(connectionNamed('Close')).toBeNull();
   expect([...(connectionNamed('keep-alive, X-Secret') ?? [])]).toEqual(['keep-alive', 'x-secret']);
-  const to: Record<string, string | string[] | number> = {};
-  copyEndToEndHeaders({ connection: 'Keep-Alive', 'keep-alive': 'timeout=5', 'content-type': 'text/plain' }, to);
-  expect(to).toEqual({ 'content-type': 'text/plain' });
+  const to = flatResponseHeaders(['connection', 'Keep-Alive', 'keep-alive', 'timeout=5', 'content-type', 'text/plain'], { route: 'r', backend: 'legacy', setCookie: null });
+  expect(flatToObject(to)).toEqual({ 'content-type': 'text/plain', 'x-strangler-route': 'r', 'x-strangler-backend': 'legacy', via: '1.1 strangler' });
 });

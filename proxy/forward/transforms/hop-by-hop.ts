@@ -1,26 +1,18 @@
 /**
  * Hop-by-hop headers (RFC 9110 §7.6.1) plus the ones no upstream should act on: they describe
  * this connection, not the message, so a proxy must not forward them in either direction.
- * Transfer-Encoding and Content-Length are message framing: Node re-frames the body it forwards,
- * so they are kept and handled by Node.
+ * Transfer-Encoding is framing of this hop too: the body is re-framed on each side (undici chunks a
+ * request body of unknown length; Node frames the shopper's response by Content-Length, chunked
+ * for HTTP/1.1, or close for HTTP/1.0). Content-Length is kept: it is the body's length either way.
  */
 export const HOP_BY_HOP: ReadonlySet<string> = new Set([
   'connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization',
-  'te', 'trailer', 'upgrade', 'http2-settings', 'expect',
+  'te', 'trailer', 'upgrade', 'http2-settings', 'expect', 'transfer-encoding',
 ]);
 
-/**
- * Copies the end-to-end headers of one side into the object for the other: drops hop-by-hop
- * ones, those named in `Connection`, and every `x-strangler-*` (internal headers are the proxy's
- * alone, in both directions).
- */
-export function copyEndToEndHeaders(from: Readonly<Record<string, string | string[] | undefined>>, to: Record<string, string | string[] | number>): void {
-  const named = connectionNamed(from.connection);
-  for (const name in from) {
-    if (HOP_BY_HOP.has(name) || (named !== null && named.has(name)) || name.startsWith('x-strangler-')) continue;
-    const value = from[name];
-    if (value !== undefined) to[name] = value;
-  }
+/** True when a header must not cross the proxy: hop-by-hop, named in `Connection`, or internal (`x-strangler-*`). */
+export function isHopOrInternal(name: string, named: ReadonlySet<string> | null): boolean {
+  return HOP_BY_HOP.has(name) || (named !== null && named.has(name)) || name.startsWith('x-strangler-');
 }
 
 const SELF_NAMED: ReadonlySet<string> = new Set(['keep-alive', 'close']);
@@ -37,4 +29,25 @@ export function connectionNamed(connection: string | string[] | undefined): Read
     if (name !== '') names.add(name);
   }
   return names;
+}
+
+/** A header list as undici and `writeHead` take it: name, value, name, value… (names lower-case). */
+export type FlatHeaders = string[];
+
+/** The value of the first header called `name` in a flat list, or undefined. */
+export function flatGet(headers: readonly string[], name: string): string | undefined {
+  for (let i = 0; i < headers.length; i += 2) if (headers[i] === name) return headers[i + 1];
+  return undefined;
+}
+
+/** A flat list as an object (repeated names become arrays), for the shadow side's comparison. */
+export function flatToObject(headers: readonly string[]): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (let i = 0; i < headers.length; i += 2) {
+    const name = headers[i];
+    const value = headers[i + 1];
+    const seen = out[name];
+    out[name] = seen === undefined ? value : Array.isArray(seen) ? [...seen, value] : [seen, value];
+  }
+  return out;
 }

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { copyEndToEndHeaders } from './hop-by-hop';
+import { connectionNamed, isHopOrInternal, type FlatHeaders } from './hop-by-hop';
 
 export interface RequestHeaderFacts {
   readonly remoteAddress: string;
@@ -7,41 +7,48 @@ export interface RequestHeaderFacts {
   readonly traceparent: string;
 }
 
-/** A transform reads the client's headers and writes into the outgoing object it is given. */
-type RequestHeaderPass = (incoming: IncomingHttpHeaders, outgoing: Record<string, string | string[]>, facts: RequestHeaderFacts) => void;
+/** A transform reads the client's headers and appends to the flat list sent upstream. */
+type RequestHeaderPass = (incoming: IncomingHttpHeaders, outgoing: FlatHeaders, facts: RequestHeaderFacts) => void;
 
 /**
- * The client's end-to-end headers, copied before we add ours, so `Connection: x-request-id`
+ * Headers the proxy sets itself: the client's are never copied (set, not appended). A client's
+ * RFC 7239 `Forwarded` (which the proxy does not write) is dropped rather than passed on as truth.
+ */
+const SET_BY_PROXY: ReadonlySet<string> = new Set(['forwarded', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'via', 'x-request-id', 'traceparent']);
+
+/**
+ * The client's end-to-end headers, filtered before we add ours, so `Connection: x-request-id`
  * cannot remove what the proxy sets; `x-strangler-*` never passes, like Envoy's `x-envoy-*`.
  */
-const copyEndToEnd: RequestHeaderPass = (incoming, outgoing) => copyEndToEndHeaders(incoming, outgoing as Record<string, string | string[] | number>);
+const copyEndToEnd: RequestHeaderPass = (incoming, outgoing) => {
+  const named = connectionNamed(incoming.connection);
+  for (const name in incoming) {
+    if (SET_BY_PROXY.has(name) || isHopOrInternal(name, named)) continue;
+    const value = incoming[name];
+    if (typeof value === 'string') outgoing.push(name, value);
+    else if (value !== undefined) for (const one of value) outgoing.push(name, one);
+  }
+};
 
-/**
- * The forwarded headers are set, never appended: a client's own X-Forwarded-* is not trusted, and
- * its RFC 7239 `Forwarded` (which the proxy does not write) is dropped rather than passed on as truth.
- */
 const setForwarded: RequestHeaderPass = (incoming, outgoing, facts) => {
-  delete outgoing.forwarded;
-  outgoing['x-forwarded-for'] = facts.remoteAddress;
-  outgoing['x-forwarded-proto'] = 'http';
-  outgoing['x-forwarded-host'] = incoming.host ?? '';
+  outgoing.push('x-forwarded-for', facts.remoteAddress, 'x-forwarded-proto', 'http', 'x-forwarded-host', incoming.host ?? '');
 };
 
 /** RFC 9110 §7.6.3: each proxy appends itself to Via. */
 const appendVia: RequestHeaderPass = (incoming, outgoing) => {
   const via = incoming.via;
-  outgoing.via = via ? `${Array.isArray(via) ? via.join(', ') : via}, 1.1 strangler` : '1.1 strangler';
+  outgoing.push('via', via ? `${via}, 1.1 strangler` : '1.1 strangler');
 };
 
 const setTracing: RequestHeaderPass = (_incoming, outgoing, facts) => {
-  outgoing['x-request-id'] = facts.requestId;
-  outgoing.traceparent = facts.traceparent;
+  outgoing.push('x-request-id', facts.requestId, 'traceparent', facts.traceparent);
 };
 
 export const REQUEST_HEADER_PASSES: readonly RequestHeaderPass[] = Object.freeze([copyEndToEnd, setForwarded, appendVia, setTracing]);
 
-export function outgoingRequestHeaders(incoming: IncomingHttpHeaders, facts: RequestHeaderFacts): Record<string, string | string[]> {
-  const outgoing: Record<string, string | string[]> = {};
+/** The headers sent upstream, as the flat list undici takes (no object, no second copy). */
+export function outgoingRequestHeaders(incoming: IncomingHttpHeaders, facts: RequestHeaderFacts): FlatHeaders {
+  const outgoing: FlatHeaders = [];
   for (const pass of REQUEST_HEADER_PASSES) pass(incoming, outgoing, facts);
   return outgoing;
 }

@@ -1,5 +1,4 @@
-import type { IncomingHttpHeaders } from 'node:http';
-import { copyEndToEndHeaders } from './hop-by-hop';
+import { connectionNamed, isHopOrInternal, type FlatHeaders } from './hop-by-hop';
 
 export type Backend = 'legacy' | 'extracted' | 'legacy-fallback';
 
@@ -10,29 +9,45 @@ export interface ResponseHeaderFacts {
   readonly setCookie: string | null;
 }
 
-type ResponseHeaderPass = (upstream: IncomingHttpHeaders, outgoing: Record<string, string | string[] | number>, facts: ResponseHeaderFacts) => void;
+/** A transform reads the upstream's headers (a flat, lower-case list) and appends to the shopper's. */
+type ResponseHeaderPass = (upstream: readonly string[], outgoing: FlatHeaders, facts: ResponseHeaderFacts) => void;
 
-const copyEndToEnd: ResponseHeaderPass = (upstream, outgoing) => copyEndToEndHeaders(upstream, outgoing);
+function connectionOf(upstream: readonly string[]): string | undefined {
+  let value: string | undefined;
+  for (let i = 0; i < upstream.length; i += 2) if (upstream[i] === 'connection') value = value === undefined ? upstream[i + 1] : `${value}, ${upstream[i + 1]}`;
+  return value;
+}
+
+/** Upstream headers that cross, in their order; repeated ones (Set-Cookie) stay separate lines. Via is rewritten below. */
+const copyEndToEnd: ResponseHeaderPass = (upstream, outgoing) => {
+  const named = connectionNamed(connectionOf(upstream));
+  for (let i = 0; i < upstream.length; i += 2) {
+    const name = upstream[i];
+    if (name === 'via' || isHopOrInternal(name, named)) continue;
+    outgoing.push(name, upstream[i + 1]);
+  }
+};
 
 const markOrigin: ResponseHeaderPass = (_upstream, outgoing, facts) => {
-  outgoing['x-strangler-route'] = facts.route;
-  outgoing['x-strangler-backend'] = facts.backend;
+  outgoing.push('x-strangler-route', facts.route, 'x-strangler-backend', facts.backend);
 };
 
 const addCookie: ResponseHeaderPass = (_upstream, outgoing, facts) => {
-  if (facts.setCookie === null) return;
-  const existing = outgoing['set-cookie'];
-  outgoing['set-cookie'] = existing === undefined ? [facts.setCookie] : [...(existing as string[]), facts.setCookie];
+  if (facts.setCookie !== null) outgoing.push('set-cookie', facts.setCookie);
 };
 
+/** RFC 9110 §7.6.3: each proxy appends itself to Via. */
 const appendVia: ResponseHeaderPass = (upstream, outgoing) => {
-  outgoing.via = upstream.via ? `${upstream.via}, 1.1 strangler` : '1.1 strangler';
+  const vias: string[] = [];
+  for (let i = 0; i < upstream.length; i += 2) if (upstream[i] === 'via') vias.push(upstream[i + 1]);
+  outgoing.push('via', vias.length > 0 ? `${vias.join(', ')}, 1.1 strangler` : '1.1 strangler');
 };
 
 export const RESPONSE_HEADER_PASSES: readonly ResponseHeaderPass[] = Object.freeze([copyEndToEnd, markOrigin, addCookie, appendVia]);
 
-export function outgoingResponseHeaders(upstream: IncomingHttpHeaders, facts: ResponseHeaderFacts): Record<string, string | string[] | number> {
-  const outgoing: Record<string, string | string[] | number> = {};
+/** The shopper's response headers, as the flat list `writeHead` takes. */
+export function outgoingResponseHeaders(upstream: readonly string[], facts: ResponseHeaderFacts): FlatHeaders {
+  const outgoing: FlatHeaders = [];
   for (const pass of RESPONSE_HEADER_PASSES) pass(upstream, outgoing, facts);
   return outgoing;
 }

@@ -1,6 +1,7 @@
 /**
- * A proxy pays in memory only for what its configuration uses: unleash-client is loaded only
- * with UNLEASH_URL, undici only once a route mirrors traffic (at start or after a reload).
+ * A proxy pays in memory only for what its configuration uses: unleash-client (about 15 MB of
+ * resident memory) is loaded only with UNLEASH_URL. undici is the forwarding engine, so it is
+ * always there, and http-proxy (kept for WebSocket upgrades) is not loaded by HTTP forwarding.
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -11,7 +12,7 @@ import { oneRouteRules } from '../../../scripts/testing/upstreams';
 const MAIN = path.resolve(__dirname, '../../../dist/proxy/main.js');
 
 /** Starts the built proxy in a fresh node, optionally rewrites its rules, and reports which modules it loaded. */
-function loadedModules(rules: string, thenRules: string | null, env: Record<string, string> = {}): Promise<{ undici: boolean; unleash: boolean }> {
+function loadedModules(rules: string, thenRules: string | null, env: Record<string, string> = {}): Promise<{ undici: boolean; unleash: boolean; httpProxy: boolean }> {
   const dir = tempDir('lazy');
   const file = path.join(dir, 'rules.yaml');
   fs.writeFileSync(file, rules);
@@ -25,7 +26,7 @@ function loadedModules(rules: string, thenRules: string | null, env: Record<stri
         fs.writeFileSync(process.env.STRANGLER_RULES, process.env.THEN_RULES);
         await proxy.store.reload('admin');
       }
-      const report = JSON.stringify({ undici: loaded('undici'), unleash: loaded('unleash-client') });
+      const report = JSON.stringify({ undici: loaded('undici'), unleash: loaded('unleash-client'), httpProxy: loaded('http-proxy') });
       await proxy.stop();
       process.stdout.write(report);
     })().catch((error) => { console.error(error); process.exit(1); });`;
@@ -35,7 +36,7 @@ function loadedModules(rules: string, thenRules: string | null, env: Record<stri
       timeout: 20_000,
     }, (error, stdout, stderr) => {
       if (error) { reject(new Error(`${error.message}\n${stderr}`)); return; }
-      resolve(JSON.parse(stdout) as { undici: boolean; unleash: boolean });
+      resolve(JSON.parse(stdout) as { undici: boolean; unleash: boolean; httpProxy: boolean });
     });
   });
 }
@@ -43,16 +44,13 @@ function loadedModules(rules: string, thenRules: string | null, env: Record<stri
 const plain = oneRouteRules('http://127.0.0.1:9', 'http://127.0.0.1:9', 'match: { path: /api/x }\npercent: 10');
 const mirrored = oneRouteRules('http://127.0.0.1:9', 'http://127.0.0.1:9', 'match: { path: /api/x }\npercent: 10\nshadow: { percent: 5 }');
 
-test('without shadow routes and without Unleash, neither undici nor unleash-client is loaded', async () => {
-  expect(await loadedModules(plain, null)).toEqual({ undici: false, unleash: false });
+test('without Unleash, unleash-client is not loaded; undici forwards; http-proxy is not loaded for HTTP', async () => {
+  expect(await loadedModules(plain, null)).toEqual({ undici: true, unleash: false, httpProxy: false });
 });
 
-test('a shadow route at start loads undici before the first mirrored request', async () => {
-  expect(await loadedModules(mirrored, null)).toEqual({ undici: true, unleash: false });
-});
-
-test('a reload that adds a shadow route loads undici then', async () => {
-  expect(await loadedModules(plain, mirrored)).toEqual({ undici: true, unleash: false });
+test('a shadow route, at start or added by a reload, does not load unleash-client', async () => {
+  expect(await loadedModules(mirrored, null)).toEqual({ undici: true, unleash: false, httpProxy: false });
+  expect(await loadedModules(plain, mirrored)).toEqual({ undici: true, unleash: false, httpProxy: false });
 });
 
 test('UNLEASH_URL loads unleash-client', async () => {
