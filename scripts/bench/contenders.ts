@@ -4,6 +4,7 @@ import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { ITEMS_PATH } from './bench-paths';
 import { childPids } from './procstat';
 import { nginxConfig } from './nginx';
 
@@ -64,12 +65,21 @@ export async function startUpstream(core: number, delayMs = 0): Promise<Running>
   return { name: delayMs ? `upstream (sleeps ${delayMs} ms)` : 'upstream', url, pids: () => [child.pid!], stop: stopper(child) };
 }
 
-export async function startBareProxy(core: number, target: string): Promise<Running> {
+/** A one-file Node forwarder (`node SCRIPT TARGET PORT`) on one core. */
+async function startForwarder(core: number, script: string, name: string, target: string): Promise<Running> {
   const port = await freePort();
-  const child = pinned(core, process.execPath, [path.join(DIST, 'scripts/bench/bare-proxy.js'), target, String(port)]);
+  const child = pinned(core, process.execPath, [path.join(DIST, 'scripts/bench', script), target, String(port)]);
   const url = `http://127.0.0.1:${port}`;
   await waitHttp(`${url}/`);
-  return { name: 'bare http-proxy', url, pids: () => [child.pid!], stop: stopper(child) };
+  return { name, url, pids: () => [child.pid!], stop: stopper(child) };
+}
+
+export function startBareProxy(core: number, target: string): Promise<Running> {
+  return startForwarder(core, 'bare-proxy.js', 'bare http-proxy', target);
+}
+
+export function startUndiciForwarder(core: number, target: string): Promise<Running> {
+  return startForwarder(core, 'undici-forwarder.js', 'minimal undici forwarder', target);
 }
 
 export async function startNginx(core: number, legacyPort: number, extractedPort: number): Promise<Running> {
@@ -94,13 +104,13 @@ export async function startStrangler(core: number, name: string, rulesYaml: stri
   return { name, url: `http://127.0.0.1:${port}`, adminUrl: `http://127.0.0.1:${adminPort}`, pids: () => [child.pid!], stop: stopper(child) };
 }
 
-/** Rules for a benchmark: `count` routes, the benchmarked path matching the last one. */
-export function benchRules(legacy: string, extracted: string, options: { percent: number; shadow?: number; routes?: number }): string {
+/** Rules for a benchmark: `count` routes, the benchmarked path (default ITEMS_PATH) matching the last one. */
+export function benchRules(legacy: string, extracted: string, options: { percent: number; shadow?: number; routes?: number; path?: string }): string {
   const count = options.routes ?? 1;
   const lines: string[] = [];
   for (let i = 0; i < count; i++) {
     const last = i === count - 1;
-    const path = last ? '/api/items' : `/api/other-${i}/:id`;
+    const path = last ? (options.path ?? ITEMS_PATH) : `/api/other-${i}/:id`;
     lines.push(`  - { name: r${i}, match: { methods: [GET], path: "${path}" }, extracted: svc, percent: ${last ? options.percent : 0}${last && options.shadow ? `, shadow: { percent: ${options.shadow} }` : ''} }`);
   }
   return `version: 1\nupstreams: { legacy: "${legacy}", svc: "${extracted}" }\nroutes:\n${lines.join('\n')}\n`;

@@ -1,9 +1,13 @@
-import { benchRules, startBareProxy, startNginx, startStrangler, startUpstream, type Running } from './contenders';
+import { BIG_ANSWER_PATH, ITEMS_PATH } from './bench-paths';
+import { benchRules, startBareProxy, startNginx, startStrangler, startUndiciForwarder, startUpstream, type Running } from './contenders';
 import { cpuSeconds, peakRssMb } from './procstat';
 import { identityScript, runWrk, type WrkResult } from './wrk';
 
 export const PROXY_CORE = 0;
 export const LOAD_CORE = 1;
+
+/** The contenders that fetch the ~200 KB answer (BIG_ANSWER_PATH) instead of the ~2 KB one. */
+export const BIG_ANSWER_CONTENDERS = ['strangler 25%, 200 KB answer', 'strangler 25% + shadow 10%, 200 KB answer'] as const;
 
 export interface RunStats extends WrkResult { cpuUsPerRequest: number }
 export interface LevelResult { connections: number; runs: RunStats[]; median: RunStats; min: number; max: number }
@@ -16,15 +20,22 @@ function median(runs: RunStats[]): RunStats {
 }
 
 /** One wrk run against one contender, with its CPU from /proc over the run. */
-async function oneRun(contender: Running, connections: number, seconds: number, script: string): Promise<RunStats> {
+async function oneRun(contender: Running, path: string, connections: number, seconds: number, script: string): Promise<RunStats> {
   const before = cpuSeconds(contender.pids());
-  const result = await runWrk(`${contender.url}/api/items`, connections, seconds, LOAD_CORE, script);
+  const result = await runWrk(`${contender.url}${path}`, connections, seconds, LOAD_CORE, script);
   const cpu = cpuSeconds(contender.pids()) - before;
   return { ...result, cpuUsPerRequest: result.requests > 0 ? Math.round((cpu / result.requests) * 1e6 * 10) / 10 : NaN };
 }
 
-/** How to start a contender: a fresh process for each round of runs. */
-export interface ContenderStart { readonly name: string; start(): Promise<Running> }
+/**
+ * How to start a contender: a fresh process for each round of runs. `path` is what wrk asks for
+ * (default ITEMS_PATH); `connections`, when set, limits the contender to those of the run's levels.
+ */
+export interface ContenderStart { readonly name: string; readonly path?: string; readonly connections?: readonly number[]; start(): Promise<Running> }
+
+function measuredAt(contender: ContenderStart, connections: number): boolean {
+  return contender.connections === undefined || contender.connections.includes(connections);
+}
 
 /**
  * Loads every contender at each connection count, in `runs` rounds. Each round starts every
@@ -42,9 +53,11 @@ export async function measureInterleaved(contenders: ContenderStart[], options: 
   for (let round = 0; round < options.runs; round++) {
     const running = await startAll(contenders.map((c) => async () => ({ ...(await c.start()), name: c.name })));
     try {
-      for (const contender of running) await runWrk(`${contender.url}/api/items`, 50, 1, LOAD_CORE, script); // warm-up: JIT, pools
+      for (const [c, contender] of running.entries()) await runWrk(`${contender.url}${contenders[c].path ?? ITEMS_PATH}`, 50, 1, LOAD_CORE, script); // warm-up: JIT, pools
       for (const [level, connections] of options.connections.entries()) {
-        for (const [c, contender] of running.entries()) runs[c][level].push(await oneRun(contender, connections, options.seconds, script));
+        for (const [c, contender] of running.entries()) {
+          if (measuredAt(contenders[c], connections)) runs[c][level].push(await oneRun(contender, contenders[c].path ?? ITEMS_PATH, connections, options.seconds, script));
+        }
       }
       for (const [c, contender] of running.entries()) peakRss[c] = Math.max(peakRss[c], peakRssMb(contender.pids()));
     } finally {
@@ -52,11 +65,12 @@ export async function measureInterleaved(contenders: ContenderStart[], options: 
     }
   }
   return contenders.map((contender, c) => {
-    const levels = options.connections.map((connections, level): LevelResult => {
+    const levels = options.connections.flatMap((connections, level): LevelResult[] => {
+      if (!measuredAt(contender, connections)) return [];
       const all = runs[c][level];
       const m = median(all);
-      log(`  ${contender.name.padEnd(34)} c=${String(connections).padEnd(4)} ${Math.round(m.rps)} req/s  p50 ${m.p50Ms.toFixed(3)} ms  p99 ${m.p99Ms.toFixed(3)} ms  ${m.cpuUsPerRequest} µs CPU/req`);
-      return { connections, runs: all, median: m, min: Math.min(...all.map((r) => r.rps)), max: Math.max(...all.map((r) => r.rps)) };
+      log(`  ${contender.name.padEnd(41)} c=${String(connections).padEnd(4)} ${Math.round(m.rps)} req/s  p50 ${m.p50Ms.toFixed(3)} ms  p99 ${m.p99Ms.toFixed(3)} ms  ${m.cpuUsPerRequest} µs CPU/req`);
+      return [{ connections, runs: all, median: m, min: Math.min(...all.map((r) => r.rps)), max: Math.max(...all.map((r) => r.rps)) }];
     });
     return { name: contender.name, levels, peakRssMb: peakRss[c] };
   });
@@ -85,10 +99,14 @@ export async function runHttpBench(options: HttpBenchOptions, log: (line: string
       { name: '(a) upstream direct', start: async () => ({ ...upstream, stop: async () => undefined }) },
       { name: '(b) bare http-proxy', start: () => startBareProxy(PROXY_CORE, upstream.url) },
       { name: '(c) nginx split_clients 25%', start: () => startNginx(PROXY_CORE, upstreamPort, upstreamPort) },
+      { name: '(d) minimal undici forwarder', start: () => startUndiciForwarder(PROXY_CORE, upstream.url) },
       strangler('strangler 0%', benchRules(upstream.url, upstream.url, { percent: 0 })),
       strangler('strangler 25% split', benchRules(upstream.url, upstream.url, { percent: 25 })),
       strangler('strangler 25% + shadow 10%', benchRules(upstream.url, upstream.url, { percent: 25, shadow: 10 })),
       strangler('strangler 25%, 1,000 routes (last)', benchRules(upstream.url, upstream.url, { percent: 25, routes: 1000 })),
+      // Does comparing big answers show in the shopper's p99? Measured at 1 and 50 connections only.
+      { ...strangler(BIG_ANSWER_CONTENDERS[0], benchRules(upstream.url, upstream.url, { percent: 25, path: BIG_ANSWER_PATH })), path: BIG_ANSWER_PATH, connections: [1, 50] },
+      { ...strangler(BIG_ANSWER_CONTENDERS[1], benchRules(upstream.url, upstream.url, { percent: 25, shadow: 10, path: BIG_ANSWER_PATH })), path: BIG_ANSWER_PATH, connections: [1, 50] },
     ], options, log);
 
     // Shadow at 100% to a side that sleeps 500 ms, against no shadow, in the same run.

@@ -5,13 +5,17 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { repoRoot } from './contenders';
 import { benchDecision, type DecisionResult } from './decision-bench';
-import { LOAD_CORE, PROXY_CORE, runHttpBench, type ContenderResult } from './http-bench';
+import { BIG_ANSWER_PATH, ITEMS_PATH } from './bench-paths';
+import { CONCURRENT, runBigBodies, SEQUENTIAL, type BigBodiesResult } from './big-bodies';
+import { BIG_ANSWER_CONTENDERS, LOAD_CORE, PROXY_CORE, runHttpBench, type ContenderResult } from './http-bench';
 
 /**
  * `npm run bench [-- --quick]`: the proxy side by side with its peers on loopback, in one run and
  * under the same load, then the routing decision alone. Prints tables, writes JSON to
  * bench-results/. Only same-run ratios count: absolute figures drift between runs.
  */
+const WIDTH = 41; // the longest contender name, 'strangler 25% + shadow 10%, 200 KB answer'
+
 function has(command: string): boolean {
   try { execFileSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }); return true; } catch { return false; }
 }
@@ -30,15 +34,17 @@ function version(command: string, args: string[]): string {
   return `${result.stdout ?? ''}${result.stderr ?? ''}`.split('\n')[0].trim();
 }
 
-function table(contenders: ContenderResult[], connections: number[]): string[] {
-  const lines = ['contender                            conns   req/s (min–max)          p50 ms   p99 ms   CPU µs/req  RSS MB   ×(a)   ×(b)'];
+/** `comparable`: whether a row serves the same answer as the first two, so that ×(a) and ×(b) mean something. */
+function table(contenders: ContenderResult[], connections: number[], comparable: (name: string) => boolean = () => true): string[] {
+  const lines = [`${'contender'.padEnd(WIDTH)} conns   req/s (min–max)          p50 ms   p99 ms   CPU µs/req  RSS MB   ×(a)   ×(b)`];
   for (const c of contenders) {
     for (const level of c.levels) {
-      const direct = contenders[0]?.levels.find((l) => l.connections === level.connections)?.median.rps;
-      const bare = contenders[1]?.levels.find((l) => l.connections === level.connections)?.median.rps;
+      const ratios = comparable(c.name);
+      const direct = ratios ? contenders[0]?.levels.find((l) => l.connections === level.connections)?.median.rps : undefined;
+      const bare = ratios ? contenders[1]?.levels.find((l) => l.connections === level.connections)?.median.rps : undefined;
       const m = level.median;
       lines.push([
-        c.name.padEnd(36), String(level.connections).padStart(5), `${String(Math.round(m.rps)).padStart(8)} (${Math.round(level.min)}–${Math.round(level.max)})`.padEnd(25),
+        c.name.padEnd(WIDTH), String(level.connections).padStart(5), `${String(Math.round(m.rps)).padStart(8)} (${Math.round(level.min)}–${Math.round(level.max)})`.padEnd(25),
         m.p50Ms.toFixed(3).padStart(7), m.p99Ms.toFixed(3).padStart(8), String(m.cpuUsPerRequest).padStart(11), String(c.peakRssMb).padStart(7),
         direct ? (m.rps / direct).toFixed(2).padStart(6) : '     -', bare ? (m.rps / bare).toFixed(2).padStart(6) : '     -',
       ].join(' '));
@@ -46,6 +52,26 @@ function table(contenders: ContenderResult[], connections: number[]): string[] {
   }
   void connections;
   return lines;
+}
+
+/** The 200 KB answer with shadow against without, at each connection count both were measured at. */
+function bigAnswerLines(contenders: ContenderResult[]): string[] {
+  const [plain, shadowed] = BIG_ANSWER_CONTENDERS.map((name) => contenders.find((c) => c.name === name));
+  if (!plain || !shadowed) return [];
+  return plain.levels.flatMap((level) => {
+    const other = shadowed.levels.find((l) => l.connections === level.connections)?.median;
+    if (!other) return [];
+    const m = level.median;
+    return [`200 KB answer, ${level.connections} conn.: shadow 10 % vs none: ${(other.rps / m.rps).toFixed(2)}× req/s, p50 ${(other.p50Ms / m.p50Ms).toFixed(2)}×, p99 ${(other.p99Ms / m.p99Ms).toFixed(2)}× (${m.p99Ms.toFixed(3)} → ${other.p99Ms.toFixed(3)} ms)`];
+  });
+}
+
+function bigBodiesTable(rows: BigBodiesResult[]): string[] {
+  const cell = (t: { ok: number; failed: number; ms: number }): string => `${t.ok}/${t.ok + t.failed} ok in ${t.ms} ms`.padEnd(22);
+  return [
+    `${'process'.padEnd(WIDTH)} peak RSS MB  1 MiB downloads         1 MiB uploads`,
+    ...rows.map((r) => `${r.name.padEnd(WIDTH)} ${String(r.peakRssMb).padStart(11)}  ${cell(r.downloads)}  ${cell(r.uploads)}`.trimEnd()),
+  ];
 }
 
 async function main(): Promise<void> {
@@ -62,13 +88,18 @@ async function main(): Promise<void> {
   };
   log(`Pinning: each proxy on core ${PROXY_CORE}; wrk, the upstream and this script on core ${LOAD_CORE}.`);
   if (machine.cpus <= 2) log('Note: on a 2-core machine the load generator shares a core with the upstream; every contender gets the same pinning, so compare ratios, not absolute figures.');
-  log(`Load: wrk -t1, ${options.connections.join('/')} connections, ${options.seconds} s × ${options.runs} run(s), a random x-user-id per request; GET /api/items, ~2 KB JSON.\n`);
+  log(`Load: wrk -t1, ${options.connections.join('/')} connections, ${options.seconds} s × ${options.runs} run(s), a random x-user-id per request; GET ${ITEMS_PATH}, ~2 KB JSON (the "200 KB answer" rows: GET ${BIG_ANSWER_PATH}, ~200 KB JSON, 1 and 50 connections only).\n`);
 
   const http = await runHttpBench(options, log);
   log('\nHTTP, median of runs (×(a): share of the upstream-direct rate; ×(b): share of bare http-proxy)');
-  for (const line of table(http.contenders, options.connections)) log(line);
+  for (const line of table(http.contenders, options.connections, (name) => !(BIG_ANSWER_CONTENDERS as readonly string[]).includes(name))) log(line);
+  for (const line of bigAnswerLines(http.contenders)) log(line);
   log(`\nShadow: shopper-facing figures at 50 connections, shadow at 100% to a side that sleeps 500 ms, vs none (dropped copies: ${http.shadowDropped})`);
   for (const line of table(http.shadow, [50])) log(line);
+
+  log(`\nBig bodies: peak RSS (VmHWM) of each process over ${SEQUENTIAL} sequential then ${CONCURRENT} concurrent 1 MiB downloads, then the same of 1 MiB uploads`);
+  const bigBodies = await runBigBodies(log);
+  for (const line of bigBodiesTable(bigBodies)) log(line);
 
   const decisions: DecisionResult[] = [];
   for (const kind of ['exact', 'pattern'] as const) for (const size of [1, 16, 256, 1000, 4096]) decisions.push(benchDecision(size, kind, quick ? 50_000 : 400_000));
@@ -79,7 +110,7 @@ async function main(): Promise<void> {
   const dir = path.join(repoRoot(), 'bench-results');
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  fs.writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), quick, machine, pinning: { proxy: PROXY_CORE, load: LOAD_CORE }, options, http, decisions }, null, 2));
+  fs.writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), quick, machine, pinning: { proxy: PROXY_CORE, load: LOAD_CORE }, options, http, bigBodies, decisions }, null, 2));
   log(`\nmachine: ${machine.cpus} cores, ${machine.model}, ${machine.memoryGiB} GiB, node ${machine.node}, ${machine.nginx}\nwritten: ${path.relative(process.cwd(), file)}`);
 }
 
