@@ -17,9 +17,7 @@ import { ProxyMetrics } from './observability/metrics';
 import { formatIssue } from './rules/load';
 import { RulesStore } from './rules/store';
 import { watchRulesFile } from './rules/watch';
-import { ShadowClient } from '../shadow/client';
-import { Mirror } from '../shadow/mirror';
-import { DEFAULT_STORE_OPTIONS, DiffStore } from '../shadow/store/diff-store';
+import { ShadowSide } from './shadow-side';
 
 export interface RunningProxy {
   readonly proxyPort: number;
@@ -67,8 +65,8 @@ async function flagSourceFor(config: ProxyConfig, log: Logger, metrics: ProxyMet
 /** Starts the shopper and admin servers; rejects (with every rules error) when the rules are invalid. */
 export async function startProxy(config: ProxyConfig = proxyConfigFromEnv(), log: Logger = createLogger(config.logLevel)): Promise<RunningProxy> {
   const metrics = new ProxyMetrics();
-  // Made before the rules are read: their first load (and every reload) may warm it.
-  const shadowClient = new ShadowClient(config.shadowTimeoutMs, config.shadowCaptureBytes);
+  // Made before the rules are read: their first load (and every reload) may start its worker.
+  const shadowSide = new ShadowSide(config, metrics, log);
   const store = await RulesStore.open(config.rulesFile, {
     onReload(report, active) {
       metrics.reloads.labels(report.result === 'failure' ? 'failure' : 'success').inc();
@@ -78,25 +76,20 @@ export async function startProxy(config: ProxyConfig = proxyConfigFromEnv(), log
         log.error({ trigger: report.trigger, epoch: active.epoch, errors: report.errors.map(formatIssue) }, 'rules reload failed; still serving the last good rules');
       } else {
         log.info({ trigger: report.trigger, epoch: active.epoch, hash: active.table.hash, routes: active.table.routes.length, warnings: report.warnings.map(formatIssue) }, 'rules active');
-        // The first load at start comes through here too: undici is loaded before any mirrored request.
-        if (active.table.routes.some((route) => route.shadow !== null)) shadowClient.warm();
+        // The first load at start comes through here too (and is awaited below).
+        if (active.table.routes.some((route) => route.shadow !== null)) void shadowSide.ensureStarted();
       }
       log.flush();
     },
   });
   const pools = new UpstreamPools({ ...DEFAULT_POOL_OPTIONS, maxSockets: config.maxSocketsPerUpstream });
   const flags = await flagSourceFor(config, log, metrics);
-  const diffStore = new DiffStore(config.diffDb, DEFAULT_STORE_OPTIONS).start();
-  const mirror = new Mirror(shadowClient, diffStore, {
-    outcome(route, outcome) {
-      metrics.shadowOutcomes.labels(route, outcome).inc();
-      if (outcome === 'mismatch') metrics.mismatches.labels(route).inc();
-    },
-  }, config.shadowMaxInFlight);
+  // With shadow routes at start, their worker is ready before the first shopper is served.
+  if (store.current().table.routes.some((route) => route.shadow !== null)) await shadowSide.ensureStarted();
   const handler = createHandler({
     rules: store, flags, forwarder: new Forwarder(pools), metrics, log, accessLog: accessLogger(log), retryBodyLimit: config.retryBodyLimit,
     decideInputs: { overrideDigest: overrideTokenDigest(config.overrideToken), newAnonymousId },
-    shadow: { sample: (percent) => Math.random() * 100 < percent, offer: (job) => { mirror.offer(job); }, captureCap: config.shadowCaptureBytes },
+    shadow: { sample: (percent) => Math.random() * 100 < percent, offer: (job) => { shadowSide.offer(job); }, captureCap: config.shadowCaptureBytes },
   });
   const shopper = createShopperServer(handler, {
     ...DEFAULT_SHOPPER_SERVER_OPTIONS, headersTimeoutMs: config.headersTimeoutMs, requestTimeoutMs: Math.max(config.requestTimeoutMs, config.headersTimeoutMs),
@@ -106,9 +99,10 @@ export async function startProxy(config: ProxyConfig = proxyConfigFromEnv(), log
   const admin = createAdminServer({
     status: () => statusReport(store, flags, metrics, pools),
     metrics: async () => {
-      metrics.shadowInFlight.set(mirror.busy());
-      metrics.diffRowsDropped.set(diffStore.droppedRows);
-      metrics.diffFlushFailures.set(diffStore.failedFlushes);
+      const shadow = shadowSide.sample();
+      metrics.shadowInFlight.set(shadow.inFlight);
+      metrics.diffRowsDropped.set(shadow.droppedRows);
+      metrics.diffFlushFailures.set(shadow.failedFlushes);
       metrics.routePercent.reset();
       for (const route of store.current().table.routes) metrics.routePercent.labels(route.name).set(effectivePercent(route, flags.current()).percent);
       return { contentType: metrics.registry.contentType, body: await metrics.registry.metrics() };
@@ -146,10 +140,7 @@ export async function startProxy(config: ProxyConfig = proxyConfigFromEnv(), log
       clearTimeout(force);
       await flags.stop();
       // Mirrored requests in flight get their own timeout to finish, so their rows are stored.
-      const until = Date.now() + config.shadowTimeoutMs;
-      while (mirror.busy() > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
-      await shadowClient.close();
-      diffStore.close();
+      await shadowSide.stop(config.shadowTimeoutMs);
       await pools.destroy();
       log.flush();
     })();

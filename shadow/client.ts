@@ -1,14 +1,6 @@
-import type { Pool } from 'undici';
+// The package index, not the Pool alone: `request` is added to Pool's prototype by undici's index.
+import { Pool } from 'undici';
 import type { ShadowAnswer } from './compare/compare';
-
-/**
- * undici is loaded when the first shadow route appears, not with the proxy: it adds about 9 MB
- * of resident memory that a proxy without shadow traffic has no use for.
- */
-function undici(): typeof import('undici') {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on demand, see above
-  return require('undici') as typeof import('undici');
-}
 
 /** Headers that describe the proxy's own connection or that undici sets itself. */
 const NOT_MIRRORED = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'expect', 'te', 'trailer', 'upgrade']);
@@ -28,15 +20,10 @@ export class ShadowClient {
 
   constructor(private readonly timeoutMs: number, private readonly captureCap: number) {}
 
-  /** Loads undici now (once), so the first mirrored request does not wait for it. */
-  warm(): void {
-    undici();
-  }
-
   private pool(origin: string): Pool {
     let pool = this.pools.get(origin);
     if (!pool) {
-      pool = new (undici().Pool)(origin, { connections: 32, keepAliveTimeout: 4000, headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs });
+      pool = new Pool(origin, { connections: 32, keepAliveTimeout: 4000, headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs });
       this.pools.set(origin, pool);
     }
     return pool;

@@ -1,14 +1,5 @@
-import type { Pool as PoolType } from 'undici';
 import type { Upstream } from '../rules/types';
-
-/**
- * undici's Pool alone, not the package index: the index also loads fetch, WebSocket, caches and
- * mocks, about 8 MB of resident memory a forwarder never uses (measured: 58 → 50 MB at start).
- * The path is pinned by proxy/test/pools.test.ts, which fails if undici moves it.
- */
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- see above
-const Pool = require('undici/lib/dispatcher/pool') as typeof PoolType;
-type Pool = PoolType;
+import { Pool } from './undici-pool';
 
 export interface PoolOptions {
   /** Connections per upstream, busy and idle together (`STRANGLER_MAX_SOCKETS`). */

@@ -1,6 +1,5 @@
 import type http from 'node:http';
-import type { ShadowAnswer } from '../../shadow/compare/compare';
-import type { ShadowJob } from '../../shadow/mirror';
+import type { CapturedAnswer, CapturedShadowJob } from '../../shadow/worker/shadow-worker';
 import { flatToObject } from '../forward/transforms/hop-by-hop';
 import type { CompiledRoute, CompiledRules } from '../rules/types';
 
@@ -8,7 +7,8 @@ import type { CompiledRoute, CompiledRules } from '../rules/types';
 export interface ShadowHook {
   /** True for a share `percent` of calls; randomness stays at the edge, out of decide(). */
   sample(percent: number): boolean;
-  offer(job: ShadowJob): void;
+  /** Takes over the job's body Buffers (they may be moved to the worker thread, leaving them empty). */
+  offer(job: CapturedShadowJob): void;
   readonly captureCap: number;
 }
 
@@ -34,13 +34,14 @@ export class ResponseTap {
     this.size += chunk.length;
   }
 
-  answer(status: number, headers: readonly string[], ms: number): ShadowAnswer {
-    return { status, headers: flatToObject(headers), body: Buffer.concat(this.chunks).toString('utf8'), truncated: this.truncated, ms };
+  /** The captured bytes, undecoded: decoding and parsing happen on the worker thread. */
+  answer(status: number, headers: readonly string[], ms: number): CapturedAnswer {
+    return { status, headers: flatToObject(headers), body: Buffer.concat(this.chunks), truncated: this.truncated, ms };
   }
 }
 
 export function shadowJob(rules: CompiledRules, route: CompiledRoute, req: http.IncomingMessage, headers: readonly string[], body: Buffer | null,
-  servedBy: 'legacy' | 'extracted', served: ShadowAnswer, at: number): ShadowJob | null {
+  servedBy: 'legacy' | 'extracted', served: CapturedAnswer, at: number): CapturedShadowJob | null {
   const shadow = route.shadow;
   if (shadow === null) return null;
   return {

@@ -77,8 +77,10 @@ test('mirrors, cancels noise, stores redacted rows; the report names exactly the
   expect(svc.seen.find((s) => s.method === 'POST')!.headers['x-strangler-shadow']).toBe('1');
   expect(legacy.seen.filter((s) => s.method === 'POST')).toHaveLength(1); // the shopper's own, never a mirror
 
-  const metrics = (await request({ port: proxy.adminPort, path: '/metrics' })).body;
-  expect(metrics).toMatch(/strangler_mismatches_total\{route="product"\} 21/);
+  // Comparing happens on the shadow worker thread, which reports its outcomes in batches (~100 ms).
+  const metrics = async (): Promise<string> => (await request({ port: proxy.adminPort, path: '/metrics' })).body;
+  await until('the comparisons to be counted', async () => /strangler_mismatches_total\{route="product"\} 21\n/.test(await metrics()));
+  expect(await metrics()).toMatch(/strangler_mismatches_total\{route="product"\} 21\n/);
   await proxy.stop(); // flushes the diff store
 
   const db = new Database(proxy.diffDb, { readonly: true });

@@ -1,0 +1,62 @@
+import type { ShadowOutcome } from '../shadow/mirror';
+import { DEFAULT_STORE_OPTIONS } from '../shadow/store/diff-store';
+import { ShadowWorker, type CapturedShadowJob } from '../shadow/worker/shadow-worker';
+import type { ProxyConfig } from './config';
+import type { Logger } from './observability/logger';
+import type { ProxyMetrics } from './observability/metrics';
+
+/**
+ * The proxy's side of shadow traffic: a worker thread (shadow/worker/) that mirrors, compares,
+ * redacts and writes the diff store, so none of that runs on the thread serving shoppers. The
+ * thread is started when the first shadowed route appears (at start or on a reload): a proxy
+ * without shadow routes pays no thread, no SQLite and no second undici. Until it is up, sampled
+ * jobs are dropped and counted like any job the budget cannot take.
+ */
+export class ShadowSide {
+  private worker: ShadowWorker | null = null;
+  private starting: Promise<void> | null = null;
+  private stopped = false;
+
+  constructor(private readonly config: ProxyConfig, private readonly metrics: ProxyMetrics, private readonly log: Logger) {}
+
+  /** Starts the worker once; resolves when it is ready (or has failed, which is logged, never thrown). */
+  ensureStarted(): Promise<void> {
+    this.starting ??= ShadowWorker.start({
+      diffDb: this.config.diffDb, storeOptions: DEFAULT_STORE_OPTIONS, shadowTimeoutMs: this.config.shadowTimeoutMs,
+      captureBytes: this.config.shadowCaptureBytes, maxInFlight: this.config.shadowMaxInFlight,
+      onOutcome: (route, outcome, count) => this.counted(route, outcome, count),
+      onError: (error) => this.log.error({ error: error.message }, 'shadow worker died; starting a new one (sampled requests are dropped meanwhile)'),
+    }).then(async (worker) => {
+      if (this.stopped) { await worker.stop(0); return; }
+      this.worker = worker;
+      this.log.info({ diffDb: this.config.diffDb }, 'shadow worker started');
+    }, (error: Error) => {
+      this.log.error({ diffDb: this.config.diffDb, error: error.message }, 'shadow worker could not start; sampled requests are dropped and counted');
+      this.starting = null; // the next reload with a shadow route tries again
+    });
+    return this.starting;
+  }
+
+  offer(job: CapturedShadowJob): void {
+    if (this.worker !== null) { this.worker.offer(job); return; }
+    this.counted(job.route, 'dropped', 1);
+  }
+
+  /** Figures /metrics reads at scrape time. */
+  sample(): { inFlight: number; droppedRows: number; failedFlushes: number } {
+    const w = this.worker;
+    return { inFlight: w ? w.busy() : 0, droppedRows: w ? w.droppedRows : 0, failedFlushes: w ? w.failedFlushes : 0 };
+  }
+
+  /** Mirrors in flight get `graceMs` to finish so their rows are stored; then the store is closed. */
+  async stop(graceMs: number): Promise<void> {
+    this.stopped = true;
+    await this.starting;
+    await this.worker?.stop(graceMs);
+  }
+
+  private counted(route: string, outcome: ShadowOutcome, count: number): void {
+    this.metrics.shadowOutcomes.labels(route, outcome).inc(count);
+    if (outcome === 'mismatch') this.metrics.mismatches.labels(route).inc(count);
+  }
+}

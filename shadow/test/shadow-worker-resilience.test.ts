@@ -1,0 +1,94 @@
+/**
+ * The shadow worker when things go wrong or get heavy: a worker that dies is replaced (jobs are
+ * dropped and counted meanwhile), and comparing big bodies never stalls the main thread.
+ */
+import { startUpstream, type TestUpstream } from '../../scripts/testing/upstreams';
+import { until } from '../../scripts/testing/wait';
+import { ShadowWorker } from '../worker/shadow-worker';
+import { answer, catalogue, job, options, storedRows, storedStats } from './worker-fixtures';
+
+const PRODUCT = JSON.stringify({ id: 7, name: 'Mug', price: 1299 });
+let legacy: TestUpstream;
+let extracted: TestUpstream;
+const sides = (): { legacy: TestUpstream; extracted: TestUpstream } => ({ legacy, extracted });
+
+beforeEach(async () => {
+  legacy = await startUpstream('legacy');
+  extracted = await startUpstream('extracted');
+});
+afterEach(async () => {
+  await Promise.all([legacy.close(), extracted.close()]);
+});
+
+test('a worker that dies is replaced: jobs in flight count as errors, jobs meanwhile are dropped and counted, later ones are compared', async () => {
+  const errors: Error[] = [];
+  const opts = options({ onError: (error) => errors.push(error) });
+  const shadow = await ShadowWorker.start(opts);
+  try {
+    answer(legacy, PRODUCT);
+    answer(extracted, PRODUCT);
+    expect(shadow.offer(job(sides(), 'r', Buffer.from(PRODUCT)))).toBe(true);
+    await until('the first compare', () => shadow.outcomeCount('r', 'match') === 1 && shadow.writtenRows === 1);
+
+    answer(extracted, PRODUCT, 2000);
+    expect(shadow.offer(job(sides(), 'r', Buffer.from(PRODUCT), '/slow'))).toBe(true); // still waiting when the worker dies
+    await shadow.crashForTest();
+    expect(errors).toHaveLength(1);
+    expect(errors[0].message).toMatch(/exited with code/);
+    expect(shadow.running).toBe(false);
+    expect(shadow.busy()).toBe(0);
+    expect(shadow.outcomeCount('r', 'error')).toBe(1);
+    expect(shadow.offer(job(sides(), 'r', Buffer.from(PRODUCT)))).toBe(false);
+    expect(shadow.outcomeCount('r', 'dropped')).toBe(1);
+
+    await until('a new worker', () => shadow.running, 3000);
+    expect(shadow.restarts).toBe(1);
+    answer(extracted, PRODUCT);
+    expect(shadow.offer(job(sides(), 'r', Buffer.from(PRODUCT)))).toBe(true);
+    await until('a compare by the new worker', () => shadow.outcomeCount('r', 'match') === 2);
+    // Counters carry over the dead worker's.
+    await until('its row', () => shadow.writtenRows === 2);
+  } finally {
+    await shadow.stop(1000);
+  }
+  expect(errors).toHaveLength(1);
+  expect(storedRows(opts.diffDb).map((r) => r.outcome)).toEqual(['match', 'match']);
+  // The drop and the lost job, counted on the main thread while no worker ran, reached the new worker's store.
+  expect(storedStats(opts.diffDb, 'r')).toMatchObject({ dropped: 1, errors: 1 });
+});
+
+test('comparing twenty 200 KB answers does not block the main thread', async () => {
+  const opts = options();
+  const shadow = await ShadowWorker.start(opts);
+  try {
+    const served = catalogue(1000);
+    // Every price differs: the heaviest compare (parse both, diff every item, ask legacy again, parse that too).
+    answer(legacy, served);
+    answer(extracted, catalogue(5000));
+    const bodies = Array.from({ length: 20 }, () => Buffer.from(served));
+    let last = performance.now();
+    let worst = 0;
+    let ticks = 0;
+    const timer = setInterval(() => {
+      const now = performance.now();
+      worst = Math.max(worst, now - last);
+      last = now;
+      ticks++;
+    }, 1);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      for (const body of bodies) expect(shadow.offer(job(sides(), 'heavy', body))).toBe(true);
+      await until('all twenty compared', () => shadow.outcomeCount('heavy', 'mismatch') === 20, 20000);
+    } finally {
+      clearInterval(timer);
+    }
+    expect(ticks).toBeGreaterThan(20);
+    // Generous on purpose: a behaviour check (no compare runs here), not a benchmark.
+    expect(worst).toBeLessThan(50);
+  } finally {
+    await shadow.stop(1000);
+  }
+  const rows = storedRows(opts.diffDb);
+  expect(rows).toHaveLength(20);
+  expect(rows[0].paths).toHaveLength(2300);
+});

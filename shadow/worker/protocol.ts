@@ -1,0 +1,59 @@
+import type { ShadowAnswer } from '../compare/compare';
+import type { ShadowJob, ShadowOutcome } from '../mirror';
+import type { DiffStoreOptions } from '../store/diff-store';
+
+/** The served answer as the proxy's tap captured it: the raw teed bytes (capped), not yet decoded. */
+export interface CapturedAnswer extends Omit<ShadowAnswer, 'body'> {
+  readonly body: Buffer;
+}
+
+/**
+ * A ShadowJob as the proxy hands it to the worker: the served body stays bytes, so decoding,
+ * parsing and comparing all happen off the main thread. Headers must be plain objects of strings
+ * or string arrays (they are structured-cloned).
+ */
+export interface CapturedShadowJob extends Omit<ShadowJob, 'served'> {
+  readonly served: CapturedAnswer;
+}
+
+/** What a job looks like once posted: structured clone turns Buffers into plain Uint8Arrays. */
+export interface WireJob extends Omit<CapturedShadowJob, 'body' | 'served'> {
+  readonly body: Uint8Array | null;
+  readonly served: Omit<ShadowAnswer, 'body'> & { readonly body: Uint8Array };
+}
+
+export interface WorkerSetup {
+  readonly diffDb: string;
+  readonly storeOptions: DiffStoreOptions | undefined;
+  readonly shadowTimeoutMs: number;
+  readonly captureBytes: number;
+  /** One Int32: jobs posted and not finished. The main thread adds, the worker subtracts. */
+  readonly inFlight: SharedArrayBuffer;
+}
+
+/** shadow_stats increments for one (minute, route), counted on the main thread (jobs it dropped). */
+export interface StatCount {
+  readonly route: string;
+  readonly at: number;
+  sampled: number;
+  dropped: number;
+  errors: number;
+}
+
+export interface StoreCounters {
+  readonly droppedRows: number;
+  readonly failedFlushes: number;
+  readonly writtenRows: number;
+}
+
+export type ToWorker =
+  | { readonly type: 'job'; readonly id: number; readonly job: WireJob }
+  | { readonly type: 'counts'; readonly counts: readonly StatCount[] }
+  | { readonly type: 'stop'; readonly graceMs: number };
+
+export type FromWorker =
+  | { readonly type: 'ready' }
+  | { readonly type: 'failed'; readonly message: string }
+  /** Since the last report: outcomes as [route, outcome, count], ids of finished jobs; store counters are totals. */
+  | { readonly type: 'report'; readonly outcomes: ReadonlyArray<readonly [string, ShadowOutcome, number]>; readonly done: readonly number[]; readonly store: StoreCounters }
+  | { readonly type: 'stopped' };

@@ -1,0 +1,199 @@
+import type { ShadowOutcome } from '../mirror';
+import type { DiffStoreOptions } from '../store/diff-store';
+import { NO_COUNTERS, spawnGeneration, type Generation } from './generation';
+import { workerScript } from './locate';
+import type { CapturedShadowJob, FromWorker, StoreCounters, ToWorker } from './protocol';
+import { StatCounts } from './stat-counts';
+import { transferable } from './transfer';
+
+export type { CapturedAnswer, CapturedShadowJob } from './protocol';
+
+export interface ShadowWorkerOptions {
+  readonly diffDb: string;
+  readonly storeOptions?: DiffStoreOptions;
+  readonly shadowTimeoutMs: number;
+  readonly captureBytes: number;
+  readonly maxInFlight: number;
+  /** On the main thread, in batches (about every 100 ms): `count` more jobs of `route` ended with `outcome`. */
+  readonly onOutcome?: (route: string, outcome: ShadowOutcome, count: number) => void;
+  /** The worker died, or a restart failed; it is restarted at most once a second, jobs are dropped meanwhile. */
+  readonly onError?: (error: Error) => void;
+}
+
+const RESTART_EVERY_MS = 1000;
+const SHIP_COUNTS_EVERY_MS = 100;
+/** How long stop() waits, past the grace period, for the worker to close the store before terminating it. */
+const CLOSE_STORE_MS = 5000;
+
+/**
+ * Shadow comparison in a worker thread. The main thread only counts and posts: `offer` never
+ * awaits and never throws, and the served body's bytes are moved, not copied, when they can be.
+ */
+export class ShadowWorker {
+  private current: Generation | null = null;
+  private started = false;
+  private stopping: Promise<void> | null = null;
+  private nextId = 1;
+  private lastSpawn = 0;
+  private restartTimer: NodeJS.Timeout | null = null;
+  private readonly shipTimer: NodeJS.Timeout;
+  /** shadow_stats counts of jobs dropped here, shipped to the worker's store in batches. */
+  private readonly stats = new StatCounts();
+  private readonly outcomes = new Map<string, number>();
+  /** Store counters of workers that have died, so the totals never go down. */
+  private past: StoreCounters = NO_COUNTERS;
+  /** Attempts to start a new worker after one died (at most one a second). */
+  restarts = 0;
+
+  private constructor(private readonly options: ShadowWorkerOptions, private readonly script: string) {
+    this.shipTimer = setInterval(() => this.shipCounts(), SHIP_COUNTS_EVERY_MS).unref();
+  }
+
+  /** Resolves once the worker has opened the store; rejects with its error when it cannot. */
+  static async start(options: ShadowWorkerOptions): Promise<ShadowWorker> {
+    const shadow = new ShadowWorker(options, workerScript());
+    try {
+      await shadow.spawn();
+    } catch (error) {
+      await shadow.stop(0);
+      throw error;
+    }
+    shadow.started = true;
+    return shadow;
+  }
+
+  /** Hands a job to the worker, which takes over its body Buffers (they may be detached). */
+  offer(job: CapturedShadowJob): boolean {
+    const gen = this.current;
+    if (this.stopping || !gen?.ready || Atomics.load(gen.inFlight, 0) >= this.options.maxInFlight) return this.drop(job);
+    const id = this.nextId++;
+    // Counted before posting: the worker may finish (and subtract) before postMessage returns.
+    Atomics.add(gen.inFlight, 0, 1);
+    gen.pending.set(id, { route: job.route, at: job.at });
+    try {
+      const list = new Set<ArrayBuffer>();
+      const served = { ...job.served, body: transferable(job.served.body, list) };
+      const body = job.body ? transferable(job.body, list) : null;
+      const message: ToWorker = { type: 'job', id, job: { ...job, body, served } };
+      gen.worker.postMessage(message, [...list]);
+      return true;
+    } catch {
+      Atomics.sub(gen.inFlight, 0, 1);
+      gen.pending.delete(id);
+      return this.drop(job); // e.g. a header value that cannot be cloned
+    }
+  }
+
+  /** Jobs handed to the worker and not finished. */
+  busy(): number {
+    return this.current ? Atomics.load(this.current.inFlight, 0) : 0;
+  }
+
+  /** True while a worker is up and taking jobs. */
+  get running(): boolean {
+    return !this.stopping && this.current?.ready === true;
+  }
+
+  outcomeCount(route: string, outcome: ShadowOutcome): number {
+    return this.outcomes.get(`${route}\u0000${outcome}`) ?? 0;
+  }
+
+  get droppedRows(): number { return this.past.droppedRows + (this.current?.store.droppedRows ?? 0); }
+  get failedFlushes(): number { return this.past.failedFlushes + (this.current?.store.failedFlushes ?? 0); }
+  get writtenRows(): number { return this.past.writtenRows + (this.current?.store.writtenRows ?? 0); }
+
+  /** In-flight mirrors get `graceMs` to finish; then the worker flushes and closes the store and is terminated. */
+  stop(graceMs: number): Promise<void> {
+    this.stopping ??= (async () => {
+      clearInterval(this.shipTimer);
+      if (this.restartTimer) clearTimeout(this.restartTimer);
+      const gen = this.current;
+      if (!gen) return;
+      if (gen.ready) {
+        this.shipCounts();
+        gen.worker.postMessage({ type: 'stop', graceMs } satisfies ToWorker);
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([gen.stopped, gen.exited, new Promise((resolve) => { timer = setTimeout(resolve, graceMs + CLOSE_STORE_MS); })]);
+        clearTimeout(timer);
+      }
+      await gen.worker.terminate();
+      await gen.exited;
+    })();
+    return this.stopping;
+  }
+
+  /** For tests: ends the worker thread as a crash would. */
+  async crashForTest(): Promise<void> {
+    await this.current?.worker.terminate();
+  }
+
+  private spawn(): Promise<void> {
+    this.lastSpawn = Date.now();
+    const { diffDb, storeOptions, shadowTimeoutMs, captureBytes } = this.options;
+    const { gen, ready } = spawnGeneration(this.script, { diffDb, storeOptions, shadowTimeoutMs, captureBytes }, {
+      report: (g, message) => this.report(g, message),
+      exit: (g, error, wasReady) => this.died(g, error, wasReady),
+    });
+    this.current = gen;
+    return ready;
+  }
+
+  private report(gen: Generation, message: Extract<FromWorker, { type: 'report' }>): void {
+    gen.store = message.store;
+    for (const id of message.done) gen.pending.delete(id);
+    for (const [route, outcome, count] of message.outcomes) this.count(route, outcome, count);
+  }
+
+  private died(gen: Generation, error: Error, wasReady: boolean): void {
+    if (gen !== this.current) return;
+    this.current = null;
+    this.past = { droppedRows: this.past.droppedRows + gen.store.droppedRows, failedFlushes: this.past.failedFlushes + gen.store.failedFlushes,
+      writtenRows: this.past.writtenRows + gen.store.writtenRows };
+    // Their rows (if any) were in the dead worker's buffer: counted as errors so none goes unaccounted.
+    for (const job of gen.pending.values()) { this.stats.add(job.route, job.at, 'errors'); this.count(job.route, 'error', 1); }
+    gen.pending.clear();
+    if (this.stopping || !this.started) return;
+    if (wasReady) this.hook(() => this.options.onError?.(error));
+    this.restartLater();
+  }
+
+  private restartLater(): void {
+    const wait = Math.max(0, this.lastSpawn + RESTART_EVERY_MS - Date.now());
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = null;
+      if (this.stopping) return;
+      this.restarts++;
+      // A failed start has already scheduled the next attempt (through died); here it is only reported.
+      try {
+        this.spawn().catch((error: Error) => this.hook(() => this.options.onError?.(error)));
+      } catch (error) {
+        this.hook(() => this.options.onError?.(error as Error));
+        this.restartLater();
+      }
+    }, wait).unref();
+  }
+
+  private drop(job: CapturedShadowJob): false {
+    this.stats.add(job.route, job.at, 'sampled');
+    this.stats.add(job.route, job.at, 'dropped');
+    this.count(job.route, 'dropped', 1);
+    return false;
+  }
+
+  private count(route: string, outcome: ShadowOutcome, n: number): void {
+    const key = `${route}\u0000${outcome}`;
+    this.outcomes.set(key, (this.outcomes.get(key) ?? 0) + n);
+    this.hook(() => this.options.onOutcome?.(route, outcome, n));
+  }
+
+  /** The caller's hooks must not break offer's promise never to throw. */
+  private hook(call: () => void): void {
+    try { call(); } catch { /* the caller's own bug; shoppers must not see it */ }
+  }
+
+  private shipCounts(): void {
+    const gen = this.current;
+    if (!gen?.ready || this.stats.size === 0) return;
+    gen.worker.postMessage({ type: 'counts', counts: this.stats.take() } satisfies ToWorker);
+  }
+}

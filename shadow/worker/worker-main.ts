@@ -1,0 +1,93 @@
+/**
+ * The shadow worker thread: owns the mirrored-request client, the diff store and the Mirror, so
+ * decoding, parsing, normalising, diffing, redaction and SQLite writes never run on the thread
+ * that serves shoppers. Started by ShadowWorker (shadow-worker.ts); speaks protocol.ts.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { ShadowClient } from '../client';
+import { Mirror, type ShadowJob, type ShadowOutcome } from '../mirror';
+import { DEFAULT_STORE_OPTIONS, DiffStore } from '../store/diff-store';
+import type { FromWorker, StoreCounters, ToWorker, WireJob, WorkerSetup } from './protocol';
+
+const REPORT_EVERY_MS = 100;
+/** After the grace period, how long closing the client may take before the store is closed anyway. */
+const CLOSE_CLIENT_MS = 250;
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+function main(): void {
+  const port = parentPort;
+  if (!port) throw new Error('worker-main must run in a worker thread');
+  const setup = workerData as WorkerSetup;
+  const post = (message: FromWorker): void => port.postMessage(message);
+  let store: DiffStore;
+  try {
+    store = new DiffStore(setup.diffDb, setup.storeOptions ?? DEFAULT_STORE_OPTIONS).start();
+  } catch (error) {
+    post({ type: 'failed', message: error instanceof Error ? error.message : String(error) });
+    return;
+  }
+  const client = new ShadowClient(setup.shadowTimeoutMs, setup.captureBytes);
+  const inFlight = new Int32Array(setup.inFlight);
+  const outcomes = new Map<string, [string, ShadowOutcome, number]>();
+  const countOutcome = (route: string, outcome: ShadowOutcome): void => {
+    const key = `${route}\u0000${outcome}`;
+    const entry = outcomes.get(key);
+    if (entry) entry[2]++; else outcomes.set(key, [route, outcome, 1]);
+  };
+  // The worker's Mirror is only ever `run`: the main thread already bounds how many are in flight.
+  const mirror = new Mirror(client, store, { outcome: countOutcome });
+  let running = 0;
+  let done: number[] = [];
+  let last: StoreCounters = { droppedRows: 0, failedFlushes: 0, writtenRows: 0 };
+
+  const report = (): void => {
+    const counters = { droppedRows: store.droppedRows, failedFlushes: store.failedFlushes, writtenRows: store.writtenRows };
+    const changed = counters.droppedRows !== last.droppedRows || counters.failedFlushes !== last.failedFlushes || counters.writtenRows !== last.writtenRows;
+    if (outcomes.size === 0 && done.length === 0 && !changed) return;
+    post({ type: 'report', outcomes: [...outcomes.values()], done, store: counters });
+    outcomes.clear();
+    done = [];
+    last = counters;
+  };
+  const timer = setInterval(report, REPORT_EVERY_MS);
+
+  const runJob = (id: number, wire: WireJob): void => {
+    running++;
+    store.count(wire.route, wire.at, 'sampled');
+    void mirror.run(decode(wire))
+      .catch(() => { countOutcome(wire.route, 'error'); })
+      .finally(() => { running--; Atomics.sub(inFlight, 0, 1); done.push(id); });
+  };
+
+  const stop = async (graceMs: number): Promise<void> => {
+    const until = Date.now() + graceMs;
+    while (running > 0 && Date.now() < until) await sleep(10);
+    // undici's close waits for requests still running; past the grace period they get a moment, no more.
+    await Promise.race([client.close(), sleep(CLOSE_CLIENT_MS)]);
+    clearInterval(timer);
+    try { store.close(); } catch { /* the last flush's failure is already counted; nothing more to do */ }
+    report();
+    post({ type: 'stopped' });
+  };
+
+  port.on('message', (message: ToWorker) => {
+    if (message.type === 'job') runJob(message.id, message.job);
+    else if (message.type === 'counts') {
+      for (const c of message.counts) {
+        for (let i = 0; i < c.sampled; i++) store.count(c.route, c.at, 'sampled');
+        for (let i = 0; i < c.dropped; i++) store.count(c.route, c.at, 'dropped');
+        for (let i = 0; i < c.errors; i++) store.count(c.route, c.at, 'errors');
+      }
+    } else if (message.type === 'stop') void stop(message.graceMs);
+  });
+  post({ type: 'ready' });
+}
+
+/** Back to what Mirror expects: Buffers, and the served body decoded (here, not on the main thread). */
+function decode(wire: WireJob): ShadowJob {
+  const buffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return { ...wire, body: wire.body ? buffer(wire.body) : null, served: { ...wire.served, body: buffer(wire.served.body).toString('utf8') } };
+}
+
+main();
