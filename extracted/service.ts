@@ -26,5 +26,5 @@ export function startService(definition: ServiceDefinition, port = Number(proces
   const log = serviceLogger(definition.name);
   const db = openShopDb();
   const app = createServiceApp(definition, createShop(db), (error) => log.error({ err: error }, 'unexpected error'));
-  return listen(definition.name, app, port, () => db.close());
+  return listen(definition.name, app, port, () => db.close(), definition.portEnv);
 }

@@ -165,6 +165,14 @@ export async function runProxyProcess(): Promise<void> {
       process.once(signal, () => { log.info({ signal }, 'stopping'); void running.stop().then(() => process.exit(0)); });
     }
   } catch (error) {
+    const { code, port } = error as Error & { code?: string; port?: number };
+    if (code === 'EADDRINUSE' || code === 'EACCES') {
+      // Not worth retrying: a taken port stays taken. sysexits.h EX_CONFIG tells the launcher so.
+      const name = port === config.adminPort ? 'ADMIN_PORT' : 'PROXY_PORT';
+      process.stderr.write(`strangler proxy: cannot listen on port ${port}: ${code === 'EADDRINUSE' ? 'the port is in use' : 'permission denied'}; set ${name} to another port\n`);
+      log.flush();
+      process.exit(78);
+    }
     process.stderr.write(`strangler proxy: cannot start: ${(error as Error).message}\n`);
     log.flush();
     process.exit(1);

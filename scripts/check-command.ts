@@ -24,16 +24,16 @@ export function runCheck(fileArg: string | undefined, format: CheckFormat, out: 
     const code = (error as { code?: string }).code;
     const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : (error as Error).message;
     const issue: RuleIssue = { level: 'error', code: 'RULES_UNREADABLE', file: shown, line: 1, column: 1, message: `cannot read the rules file: ${reason}` };
-    emit([issue], format, out, false);
+    emit([issue], format, out, false, shown);
     return 1;
   }
   const result = loadRules(text, shown);
   const issues = result.ok ? [...result.warnings] : [...result.errors, ...result.warnings].sort((a, b) => a.line - b.line || a.column - b.column);
-  emit(issues, format, out, result.ok, result.ok ? result.rules.routes.length : 0);
+  emit(issues, format, out, result.ok, shown, result.ok ? result.rules.routes.length : 0);
   return result.ok ? 0 : 1;
 }
 
-function emit(issues: RuleIssue[], format: CheckFormat, out: (line: string) => void, ok: boolean, routes = 0): void {
+function emit(issues: RuleIssue[], format: CheckFormat, out: (line: string) => void, ok: boolean, file: string, routes = 0): void {
   if (format === 'json') {
     out(JSON.stringify({ ok, errors: issues.filter((i) => i.level === 'error'), warnings: issues.filter((i) => i.level === 'warning') }, null, 2));
     return;
@@ -42,6 +42,6 @@ function emit(issues: RuleIssue[], format: CheckFormat, out: (line: string) => v
   if (format === 'text') {
     const errors = issues.filter((i) => i.level === 'error').length;
     const warnings = issues.length - errors;
-    out(ok ? `ok: ${routes} routes, ${warnings} warning(s)` : `invalid: ${errors} error(s), ${warnings} warning(s)`);
+    out(ok ? `${file}: ok: ${routes} routes, ${warnings} warning(s)` : `${file}: invalid: ${errors} error(s), ${warnings} warning(s)`);
   }
 }

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { runCheck, type CheckFormat } from './check-command';
@@ -23,12 +24,30 @@ commands:
   kill ROUTE | unkill ROUTE [--file F] [--json]
                             set or clear the route's kill switch the same way
   report [--since 24h] [--out DIR] [--db FILE] [--rules FILE] [--retain 30d] [--json]
-                            the diff report (html, md, json); exit 1 when a route is over budget
+                            the diff report (html, md, json) in DIR (default data/report);
+                            exit 1 when a route is over budget
   replay [--since 24h] [--route NAME] [--db FILE] [--rules FILE]
                             send captured reads to both sides again and store the comparison
   traffic [--shoppers N] [--duration S] [--url URL]
                             simulated shoppers browsing, adding to cart and checking out
+  --version | --help        the version | this text
 `;
+
+/** The version in the package.json above this file (from scripts/ or dist/scripts/). */
+function packageVersion(): string {
+  let dir = __dirname;
+  while (!fs.existsSync(path.join(dir, 'package.json'))) dir = path.dirname(dir);
+  return (JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
 
 /** A usage error: one line saying what was wrong, then the usage, exit 2. */
 function usageError(message: string): never {
@@ -104,6 +123,7 @@ async function main(argv: string[]): Promise<void> {
     case 'plan': {
       const { values, positionals } = parse(rest, { json: { type: 'boolean' }, admin: { type: 'string' } });
       if (positionals.length < 1 || positionals.length > 2) usageError(`plan needs NEW, or OLD and NEW, got ${positionals.length} file(s)`);
+      if (values.admin !== undefined && !isHttpUrl(values.admin)) usageError(`--admin must be an http:// URL of the proxy's admin port, got "${values.admin}"`);
       const { runPlan } = await import('./plan-command');
       process.exitCode = await runPlan(positionals, { json: Boolean(values.json), admin: values.admin }, (line) => console.log(line));
       return;
@@ -111,6 +131,9 @@ async function main(argv: string[]): Promise<void> {
     case 'ramp':
     case 'kill':
     case 'unkill': {
+      // `ramp ROUTE -5` would reach the option parser as an unknown flag: name the real problem.
+      const negative = command === 'ramp' ? rest.find((arg) => /^-\d/.test(arg)) : undefined;
+      if (negative !== undefined) usageError(`PERCENT must be a whole number 0..100, got "${negative}"`);
       const { values, positionals } = parse(rest, {
         file: { type: 'string' }, force: { type: 'boolean' }, json: { type: 'boolean' }, admin: { type: 'string' }, 'max-error-rate': { type: 'string' },
       });
@@ -119,9 +142,10 @@ async function main(argv: string[]): Promise<void> {
       let value = command === 'kill' ? 'true' : 'false';
       if (command === 'ramp') {
         value = positionals[1].replace(/%$/, '');
-        if (!/^\d{1,3}$/.test(value) || Number(value) > 100) usageError(`PERCENT must be a whole number from 0 to 100, got "${positionals[1]}"`);
+        if (!/^\d{1,3}$/.test(value) || Number(value) > 100) usageError(`PERCENT must be a whole number 0..100, got "${positionals[1]}"`);
         value = String(Number(value));
       }
+      if (values.admin !== undefined && !isHttpUrl(values.admin)) usageError(`--admin must be an http:// URL of the proxy's admin port, got "${values.admin}"`);
       const maxErrorRate = values['max-error-rate'] === undefined ? 0.05 : Number(values['max-error-rate']);
       if (!(maxErrorRate >= 0 && maxErrorRate <= 1)) usageError(`--max-error-rate must be a number from 0 to 1, got "${values['max-error-rate']}"`);
       const { runEdit } = await import('./ramp-command');
@@ -149,7 +173,7 @@ async function main(argv: string[]): Promise<void> {
       if (command === 'report') {
         if (values.route) usageError('--route is for replay');
         const { runReport } = await import('./report-command');
-        process.exitCode = runReport({ sinceMs: sinceMs!, out: values.out ?? 'report', db, rules, retainMs: retainMs!, json: Boolean(values.json) }, (l) => console.log(l), warn);
+        process.exitCode = runReport({ sinceMs: sinceMs!, out: values.out ?? path.join('data', 'report'), db, rules, retainMs: retainMs!, json: Boolean(values.json) }, (l) => console.log(l), warn);
       } else {
         if (values.out || values.json || values.retain) usageError('replay takes --since, --route, --db and --rules');
         const { runReplay } = await import('./replay-command');
@@ -171,6 +195,11 @@ async function main(argv: string[]): Promise<void> {
     }
     case undefined:
       return usageError('no command given');
+    case '-v':
+    case '--version': {
+      process.stdout.write(`strangler ${packageVersion()}\n`);
+      return;
+    }
     case '-h':
     case '--help':
     case 'help':

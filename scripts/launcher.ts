@@ -3,6 +3,7 @@ import http from 'node:http';
 import readline from 'node:readline';
 import { isSeeded, openShopDb } from '../legacy-monolith/src/db/open';
 import { seedShop } from '../legacy-monolith/src/db/seed';
+import { EXIT_CANNOT_LISTEN } from '../legacy-monolith/src/serve';
 
 interface ChildSpec { name: string; args: string[]; health: string }
 
@@ -80,6 +81,11 @@ export async function runLauncher(cliPath: string): Promise<void> {
     child.once('exit', (code, signal) => {
       if (stopping) return;
       console.error(`[launcher] ${spec.name} exited (${signal ?? `code ${code}`})`);
+      if (code === EXIT_CANNOT_LISTEN) {
+        console.error(`[launcher] ${spec.name} cannot listen on its port (its line above says which variable to change); not restarting it`);
+        void stopAll(1);
+        return;
+      }
       const now = Date.now();
       const recent = (restarts.get(spec.name) ?? []).filter((t) => now - t < RESTART_WINDOW_MS);
       if (recent.length >= MAX_RESTARTS) {

@@ -3,9 +3,8 @@ import fs from 'node:fs';
 import { DAY_MS, defaultDiffDbPath } from '../shadow/store/diff-store';
 import { formatPlan, planChange, planRoutesOf } from '../proxy/rules/plan';
 import { routeNames, setRouteKey } from '../proxy/rules/edit';
-import { closest } from '../proxy/rules/suggest';
 import { AdminUnreachable, adminUrl, fetchMetrics, sumMetric } from './admin-client';
-import { CommandError, compileOrThrow, readRulesText, writeAtomically } from './rules-file';
+import { CommandError, compileOrThrow, readRulesText, unknownRoute, writeAtomically } from './rules-file';
 
 export interface EditOptions { file: string; force: boolean; admin?: string; maxErrorRate: number; json: boolean }
 
@@ -62,16 +61,16 @@ export async function runEdit(route: string, key: 'percent' | 'killed', value: s
   const text = readRulesText(options.file);
   const before = compileOrThrow(text, options.file);
   const current = before.routes.find((r) => r.name === route);
-  if (!current) {
-    const guess = closest(route, routeNames(text));
-    throw new CommandError(`unknown route "${route}" in ${options.file}${guess ? ` (did you mean "${guess}"?)` : ''}; routes: ${routeNames(text).join(', ')}`);
-  }
+  if (!current) throw unknownRoute(route, routeNames(text), options.file);
   const raising = key === 'percent' && Number(value) > current.percent;
+  // With --json, stdout is one JSON document: the gate's lines go into it instead of before it.
+  const gateLines: string[] = [];
+  const say = options.json ? (line: string): void => { gateLines.push(line); } : out;
   if (raising) {
-    const refusal = await gate(route, current.shadow?.budget ?? 0.01, options, out);
+    const refusal = await gate(route, current.shadow?.budget ?? 0.01, options, say);
     if (refusal !== null) {
       if (!options.force) throw new CommandError(`refusing to raise "${route}" to ${value}%: ${refusal} (use --force to override)`);
-      out(`--force: raising anyway although ${refusal}`);
+      say(`--force: raising anyway although ${refusal}`);
     }
   }
   if (key === 'percent' && current.flag !== null && !options.json) {
@@ -82,7 +81,7 @@ export async function runEdit(route: string, key: 'percent' | 'killed', value: s
   const after = compileOrThrow(edited.text, options.file);
   const rows = planChange(planRoutesOf(before), planRoutesOf(after));
   if (edited.text !== text) writeAtomically(options.file, edited.text);
-  if (options.json) out(JSON.stringify({ file: options.file, route, [key]: key === 'killed' ? value === 'true' : Number(value), changed: edited.text !== text, plan: rows }, null, 2));
+  if (options.json) out(JSON.stringify({ file: options.file, route, [key]: key === 'killed' ? value === 'true' : Number(value), changed: edited.text !== text, gate: gateLines, plan: rows }, null, 2));
   else out(`${edited.text === text ? 'Unchanged' : 'Updated'} ${options.file}: route "${route}" ${key} ${edited.previous ?? '(unset)'} → ${value}\n${formatPlan(rows)}`);
   return 0;
 }

@@ -1,6 +1,6 @@
 import { ShadowClient } from '../shadow/client';
 import { Mirror, type ShadowOutcome } from '../shadow/mirror';
-import { CommandError } from './rules-file';
+import { CommandError, unknownRoute } from './rules-file';
 import { openExistingStore, rulesIfValid } from './report-command';
 
 export interface ReplayOptions { sinceMs: number; route?: string; db: string; rules: string; concurrency: number; timeoutMs: number }
@@ -13,6 +13,7 @@ export interface ReplayOptions { sinceMs: number; route?: string; db: string; ru
 export async function runReplay(options: ReplayOptions, out: (line: string) => void, warn: (line: string) => void): Promise<number> {
   const rules = rulesIfValid(options.rules, warn);
   if (rules === null) throw new CommandError(`replay needs a valid rules file for the upstream addresses: ${options.rules}`);
+  if (options.route !== undefined && !rules.routes.some((r) => r.name === options.route)) throw unknownRoute(options.route, rules.routes.map((r) => r.name), options.rules);
   const store = openExistingStore(options.db, 30 * 86_400_000);
   const client = new ShadowClient(options.timeoutMs, 256 * 1024);
   const counts: Record<ShadowOutcome, number> = { match: 0, mismatch: 0, error: 0, dropped: 0, skipped: 0 };

@@ -1,9 +1,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadRules } from '../proxy/rules/load';
+import { closest } from '../proxy/rules/suggest';
 import type { CompiledRules } from '../proxy/rules/types';
 
 export class CommandError extends Error {}
+
+/** The refusal for a route name the file does not have, with the closest name and the list. */
+export function unknownRoute(route: string, names: readonly string[], file: string): CommandError {
+  const guess = closest(route, [...names]);
+  return new CommandError(`unknown route "${route}" in ${file}${guess ? ` (did you mean "${guess}"?)` : ''}; routes: ${names.join(', ')}`);
+}
 
 export function rulesFilePath(explicit: string | undefined): string {
   return explicit ?? process.env.STRANGLER_RULES ?? 'routing-rules.yaml';

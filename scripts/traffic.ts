@@ -74,18 +74,49 @@ class Shopper {
   }
 }
 
+/** Why the proxy cannot be reached, or null when it answers (any status). */
+async function unreachable(url: string): Promise<string | null> {
+  try {
+    const response = await fetch(`${url}/`, { signal: AbortSignal.timeout(3000) });
+    await response.arrayBuffer();
+    return null;
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name;
+    return cause;
+  }
+}
+
+const BACKOFF_MIN_MS = 100;
+const BACKOFF_MAX_MS = 2000;
+
 export async function runTraffic(options: TrafficOptions, out: (line: string) => void): Promise<number> {
+  const base = options.url.replace(/\/+$/, '');
+  const why = await unreachable(base);
+  if (why !== null) {
+    out(`cannot connect to ${base} (${why}): is npm start running?`);
+    return 1;
+  }
   const tally: Tally = {};
   const rand = prng(options.seed ?? Date.now());
   const until = Date.now() + options.durationMs;
   let visits = 0;
   let failures = 0;
+  let backoffMs = 0;
   const loop = async (): Promise<void> => {
     while (Date.now() < until) {
-      const shopper = new Shopper(options.url.replace(/\/+$/, ''), tally, rand);
+      const shopper = new Shopper(base, tally, rand);
       const visitsPerShopper = 1 + Math.floor(rand() * 3);
       for (let i = 0; i < visitsPerShopper && Date.now() < until; i++) {
-        try { await shopper.visit(); visits++; } catch { failures++; }
+        try {
+          await shopper.visit();
+          visits++;
+          backoffMs = 0;
+        } catch {
+          failures++;
+          // The proxy went away (restart, crash): wait before the next try instead of spinning.
+          backoffMs = Math.min(BACKOFF_MAX_MS, Math.max(BACKOFF_MIN_MS, backoffMs * 2));
+          await new Promise((resolve) => setTimeout(resolve, Math.min(backoffMs, Math.max(0, until - Date.now()))));
+        }
       }
     }
   };

@@ -5,7 +5,15 @@
  */
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
 const DIGIT_RUN = /\d(?:[ -]?\d){12,18}/g;
-const SECRET_NAME = /pass(word)?|secret|token|auth|session|sid|cvc|cvv|card|otp|api[-_]?key|^key$|^code$|email/i;
+/**
+ * Names that say a value is secret, by what it is: passwords, tokens, credentials, sessions, card
+ * data, one-time and verification codes, e-mail. Not a bare word like `code`, which in a JSON
+ * answer is usually an error or product code (`not_found`), and not words that merely contain one
+ * (`author`, `inside`).
+ */
+const SECRET_FIELD = /pass(word)?|secret|token|auth(?!ors?$)|credential|session|^sid$|cvc|cvv|card|otp|api[-_]?key|^key$|(auth|verification|reset|mfa|2fa|one[-_]?time)[-_]?code|email/i;
+/** In a query string `code` is also OAuth's authorization code (RFC 6749 §4.1.2), so it is blanked there. */
+const SECRET_QUERY = new RegExp(`${SECRET_FIELD.source}|^code$`, 'i');
 export const SECRET_HEADERS: ReadonlySet<string> = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key', 'x-strangler-token']);
 
 function luhn(digits: string): boolean {
@@ -37,7 +45,7 @@ export function redactTarget(target: string): string {
     const name = eq === -1 ? pair : pair.slice(0, eq);
     let decoded = name;
     try { decoded = decodeURIComponent(name); } catch { /* keep as is */ }
-    return eq !== -1 && SECRET_NAME.test(decoded) ? `${name}=[redacted]` : redactText(pair);
+    return eq !== -1 && SECRET_QUERY.test(decoded) ? `${name}=[redacted]` : redactText(pair);
   });
   return `${redactText(target.slice(0, q))}?${params.join('&')}`;
 }
@@ -50,7 +58,7 @@ export function redactJson(value: unknown): unknown {
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const [key, child] of Object.entries(value)) {
-      out[key] = SECRET_NAME.test(key) && (typeof child === 'string' || typeof child === 'number') ? '[redacted]' : redactJson(child);
+      out[key] = SECRET_FIELD.test(key) && (typeof child === 'string' || typeof child === 'number') ? '[redacted]' : redactJson(child);
     }
     return out;
   }

@@ -13,7 +13,7 @@ export async function startLegacy(port = Number(process.env.LEGACY_PORT ?? 3001)
     log.info(summary, 'seeded an empty shop database');
   }
   const app = createLegacyApp(createShop(db), (error) => log.error({ err: error }, 'unexpected error'));
-  return listen('legacy', app, port, () => db.close());
+  return listen('legacy', app, port, () => db.close(), 'LEGACY_PORT');
 }
 
 if (require.main === module) {

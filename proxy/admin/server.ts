@@ -8,6 +8,15 @@ export interface AdminRoutes {
   reload(): Promise<{ status: number; body: Record<string, unknown> }>;
 }
 
+/** What `GET /` lists, so a newcomer who opens the admin port sees where to go. */
+export const ADMIN_ENDPOINTS: readonly { readonly method: string; readonly path: string; readonly what: string }[] = Object.freeze([
+  { method: 'GET', path: '/status', what: 'active rules, last reload, each route\'s percent, its source and the observed split (JSON)' },
+  { method: 'GET', path: '/metrics', what: 'Prometheus metrics' },
+  { method: 'GET', path: '/healthz', what: 'the process is up' },
+  { method: 'GET', path: '/readyz', what: 'ready to serve shoppers (503 while starting or stopping)' },
+  { method: 'POST', path: '/reload', what: 're-read the rules file (needs the header x-strangler-admin: 1)' },
+]);
+
 /**
  * The admin server (127.0.0.1 only by default). It answers only requests addressed to its own
  * host and port (no DNS rebinding), and POST /reload needs `x-strangler-admin: 1`, a header a
@@ -25,6 +34,7 @@ export function createAdminServer(routes: AdminRoutes, allowedHosts: () => Reado
     const route = `${req.method} ${path}`;
     Promise.resolve().then(async () => {
       switch (route) {
+        case 'GET /': return send(200, JSON.stringify({ name: 'strangler admin', endpoints: ADMIN_ENDPOINTS }, null, 2));
         case 'GET /status': return send(200, JSON.stringify(routes.status(), null, 2));
         case 'GET /metrics': { const m = await routes.metrics(); return send(200, m.body, m.contentType); }
         case 'GET /healthz': return send(200, '{"ok":true}');

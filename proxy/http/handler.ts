@@ -192,7 +192,7 @@ function record(deps: HandlerDeps, ex: Exchange, backend: Backend, status: numbe
   const routeName = ex.decision.route ? ex.decision.route.name : UNMATCHED_ROUTE;
   deps.metrics.route(routeName).observe(backend, status, seconds);
   deps.accessLog({
-    reqId: ex.requestId, method: ex.req.method!, route: routeName, side: ex.decision.side, backend, bucket: ex.decision.bucket,
+    reqId: ex.requestId, method: ex.req.method!, path: ex.req.url!, route: routeName, side: ex.decision.side, backend, bucket: ex.decision.bucket,
     reason: ex.decision.reason, status, ms: Math.round(seconds * 10000) / 10, epoch: ex.rules.epoch, code,
   });
 }

@@ -1,9 +1,21 @@
 import pino from 'pino';
+import { redactTarget } from '../../shadow/redact';
 import type { Logger } from './logger';
+
+/**
+ * The target as the diff store keeps it: secret-named query parameters blanked, e-mail addresses
+ * and card numbers masked. A plain path (no query, no `@`, no escapes, no long digit run) has
+ * nothing to redact and skips the scan.
+ */
+function loggedTarget(target: string): string {
+  return /[?@%]|\d{6}/.test(target) ? redactTarget(target) : target;
+}
 
 export interface AccessEntry {
   readonly reqId: string;
   readonly method: string;
+  /** The request target as received (path and query); redacted here, before it is written. */
+  readonly path: string;
   readonly route: string;
   readonly side: string;
   readonly backend: string;
@@ -27,6 +39,6 @@ export function accessLogger(log: Logger): (entry: AccessEntry) => void {
   const stream = (log as unknown as Record<symbol, { write(line: string): void }>)[pino.symbols.streamSym];
   const head = `,"pid":${process.pid},"name":"strangler","reqId":`;
   return (e) => {
-    stream.write(`{"level":30,"time":${Date.now()}${head}${JSON.stringify(e.reqId)},"method":${JSON.stringify(e.method)},"route":${JSON.stringify(e.route)},"side":"${e.side}","backend":"${e.backend}","bucket":${e.bucket},"reason":"${e.reason}","status":${e.status},"ms":${e.ms},"epoch":${e.epoch}${e.code === null ? '' : `,"code":"${e.code}"`},"msg":"request"}\n`);
+    stream.write(`{"level":30,"time":${Date.now()}${head}${JSON.stringify(e.reqId)},"method":${JSON.stringify(e.method)},"path":${JSON.stringify(loggedTarget(e.path))},"route":${JSON.stringify(e.route)},"side":"${e.side}","backend":"${e.backend}","bucket":${e.bucket},"reason":"${e.reason}","status":${e.status},"ms":${e.ms},"epoch":${e.epoch}${e.code === null ? '' : `,"code":"${e.code}"`},"msg":"request"}\n`);
   };
 }

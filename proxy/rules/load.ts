@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import { compileRules } from './compile';
+import { resolveUpstreamVariables, type Environment } from './env-vars';
 import { PositionedDocument } from './positions';
 import { schemaIssues } from './schema-issues';
 import { semanticIssues } from './semantic-issues';
@@ -8,9 +9,10 @@ import type { LoadResult, RawRules, RuleIssue } from './types';
 /**
  * The one entry point for rules, used by the proxy and the CLI alike:
  * parse (with positions) -> validate (every issue, not the first) -> compile -> freeze.
- * Pure: no file system, no clock. An invalid file yields every error and no table.
+ * Pure: no file system, no clock; the environment (for `${VAR}` in upstream URLs) is an input.
+ * An invalid file yields every error and no table.
  */
-export function loadRules(text: string, file: string): LoadResult {
+export function loadRules(text: string, file: string, env: Environment = process.env): LoadResult {
   const at = (message: string, code: string, line = 1, column = 1): RuleIssue => ({ level: 'error', code, file, line, column, message });
   if (text.trim() === '') {
     return { ok: false, errors: [at('the rules file is empty; it must define version, upstreams and routes', 'RULES_EMPTY')], warnings: [] };
@@ -27,7 +29,10 @@ export function loadRules(text: string, file: string): LoadResult {
   if (data === null || data === undefined) {
     return { ok: false, errors: [at('the rules file has no content; it must define version, upstreams and routes', 'RULES_EMPTY')], warnings: [] };
   }
-  const issues = [...schemaIssues(data, doc, file), ...semanticIssues(data, doc, file)]
+  const unset = resolveUpstreamVariables(data, doc, file, env);
+  // A value missing its variable also fails the URL check; that complaint adds nothing, so it goes.
+  const consequence = (issue: RuleIssue): boolean => unset.some((u) => u.line === issue.line && issue.message.startsWith(`upstream "`));
+  const issues = [...unset, ...[...schemaIssues(data, doc, file), ...semanticIssues(data, doc, file)].filter((i) => !consequence(i))]
     .sort((a, b) => a.line - b.line || a.column - b.column);
   const errors = issues.filter((i) => i.level === 'error');
   const warnings = issues.filter((i) => i.level === 'warning');

@@ -41,6 +41,14 @@ export class PositionedDocument {
     return node?.range ? this.at(node.range[0]) : { line: 1, column: 1 };
   }
 
+  /** Where the text of the string at `path` starts: after its opening quote when it is quoted. */
+  textAt(path: readonly PathSegment[]): Position {
+    const node = this.nodeAt(path);
+    const start = this.valueAt(path);
+    const quoted = isScalar(node) && (node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE');
+    return quoted ? { line: start.line, column: start.column + 1 } : start;
+  }
+
   /** Where the key `key` of the map at `path` starts (for unknown or misplaced keys). */
   keyAt(path: readonly PathSegment[], key: string): Position {
     const node = this.nodeAt(path);

@@ -9,7 +9,7 @@ function capture(level: string): { lines: string[]; log: pino.Logger } {
   return { lines, log };
 }
 
-const entry = { reqId: 'r-1', method: 'GET', route: 'product-detail', side: 'extracted', backend: 'legacy-fallback', bucket: 34, reason: 'percent', status: 200, ms: 1.3, epoch: 2, code: null };
+const entry = { reqId: 'r-1', method: 'GET', path: '/api/products/7?sort=price', route: 'product-detail', side: 'extracted', backend: 'legacy-fallback', bucket: 34, reason: 'percent', status: 200, ms: 1.3, epoch: 2, code: null };
 
 test('the access line has the shape of every other pino line: level, time, pid, name, fields, msg', () => {
   const { lines, log } = capture('info');
@@ -30,6 +30,18 @@ test('a hostile request id (quotes, newlines, a fake field) stays one line of va
   expect(lines).toHaveLength(1);
   expect(lines[0].trimEnd().split('\n')).toHaveLength(1);
   expect(JSON.parse(lines[0])).toMatchObject({ level: 30, reqId, bucket: null, code: 'STRANGLER_ERR_UPSTREAM_TIMEOUT', msg: 'request' });
+});
+
+test('the path is logged with secret-named query parameters, e-mail addresses and card numbers masked', () => {
+  const { lines, log } = capture('info');
+  accessLogger(log)({ ...entry, path: '/api/orders?token=SECRET-1&email=ada%40example.com&page=2' });
+  accessLogger(log)({ ...entry, path: '/api/users/ada@example.com/cards/4242424242424242' });
+  accessLogger(log)({ ...entry, path: '/api/products/17' });
+  const paths = lines.map((l) => (JSON.parse(l) as { path: string }).path);
+  expect(paths[0]).toMatch(/^\/api\/orders\?token=\[redacted\]&email=\[redacted\]&page=2$/);
+  expect(paths[1]).not.toContain('ada@example.com');
+  expect(paths[1]).not.toContain('4242424242424242');
+  expect(paths[2]).toBe('/api/products/17');
 });
 
 test('nothing is written when the level is above info', () => {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { loadRules } from '../rules/load';
+import { formatIssue, loadRules } from '../rules/load';
 import type { RuleIssue } from '../rules/types';
 
 interface ErrorCase { name: string; routes?: string; file?: string; expect: Partial<RuleIssue> & { message?: string } }
@@ -112,5 +112,29 @@ routes:
     ['GET', '/anything', null],
   ])('%s %s -> %s', (method, p, expected) => {
     expect(rules.rules.match(method, p)?.name ?? null).toBe(expected);
+  });
+});
+
+describe('environment variables in upstream URLs', () => {
+  const text = `version: 1
+upstreams:
+  legacy: http://127.0.0.1:\${LEGACY_PORT:-3001}
+  svc: "http://\${SVC_HOST}:\${SVC_PORT:-3101}"
+routes:
+  - { name: r, match: { path: /api/x }, extracted: svc }
+`;
+  test('${NAME} and ${NAME:-default} resolve from the environment given; unset or empty takes the default', () => {
+    const set = loadRules(text, 'env.yaml', { LEGACY_PORT: '4001', SVC_HOST: 'svc.internal', SVC_PORT: '' });
+    if (!set.ok) throw new Error(JSON.stringify(set.errors));
+    expect(set.rules.legacy.url).toBe('http://127.0.0.1:4001');
+    expect(set.rules.upstreams.get('svc')!.url).toBe('http://svc.internal:3101');
+  });
+  test('a variable that is unset and has no default is an error at its line and column, and the only one for that value', () => {
+    const unset = loadRules(text, 'env.yaml', {});
+    expect(unset.ok).toBe(false);
+    if (unset.ok) return;
+    expect(unset.errors.map(formatIssue)).toEqual([
+      'env.yaml:4:16: error: upstream "svc" uses ${SVC_HOST}, which is not set (set SVC_HOST, or give a default: ${SVC_HOST:-…})',
+    ]);
   });
 });

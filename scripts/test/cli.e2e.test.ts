@@ -22,12 +22,15 @@ describe('strangler check', () => {
     expect(lines.slice(0, 5).map((l) => /:(\d+:\d+): error: /.exec(l)?.[1])).toEqual(['8:16', '9:11', '12:14', '14:20', '16:5']);
     expect(lines[0]).toContain('did you mean "catalog"?');
     expect(lines[4]).toContain('unknown key "colour"');
-    expect(lines[5]).toBe('invalid: 5 error(s), 0 warning(s)');
+    // The summary names the file it checked.
+    expect(lines[5]).toBe(`${path.relative(process.cwd(), file)}: invalid: 5 error(s), 0 warning(s)`);
   });
   test('the shipped file is valid (exit 0); --json and --format github for machines', async () => {
-    expect((await runCli(['check'])).code).toBe(0);
+    const shipped = await runCli(['check']);
+    expect(shipped.code).toBe(0);
+    expect(shipped.stdout.trim().split('\n').pop()).toMatch(/^routing-rules\.yaml: ok: \d+ routes, 0 warning\(s\)$/);
     const file = path.join(tempDir('check'), 'warn.yaml');
-    fs.writeFileSync(file, SHIPPED.replace('  checkout: http://127.0.0.1:3103', '  checkout: http://127.0.0.1:3103\n  spare: http://127.0.0.1:3999'));
+    fs.writeFileSync(file, SHIPPED.replace('  checkout: http://127.0.0.1:${CHECKOUT_PORT:-3103}', '  checkout: http://127.0.0.1:${CHECKOUT_PORT:-3103}\n  spare: http://127.0.0.1:3999'));
     const json = await runCli(['check', file, '--json']);
     expect(json.code).toBe(0);
     expect(JSON.parse(json.stdout)).toMatchObject({ ok: true, errors: [], warnings: [{ code: 'RULES_UNUSED_UPSTREAM', line: 9 }] });
@@ -118,7 +121,11 @@ describe('strangler ramp / kill / unkill', () => {
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('unknown route "product-detial"');
     expect(unknown.stderr).toContain('did you mean "product-detail"?');
-    for (const percent of ['101', '-5', 'ten', '2.5']) expect((await runCli(['ramp', 'product-detail', percent, '--file', file])).code).toBe(2);
+    for (const percent of ['101', '-5', 'ten', '2.5']) {
+      const bad = await runCli(['ramp', 'product-detail', percent, '--file', file]);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr.split('\n')[0]).toBe(`strangler: PERCENT must be a whole number 0..100, got "${percent}"`);
+    }
     fs.writeFileSync(file, SHIPPED.replace('extracted: catalog', 'extracted: catalogue'));
     const invalid = await runCli(['ramp', 'product-detail', '10', '--file', file]);
     expect(invalid.code).toBe(1);
@@ -184,5 +191,60 @@ describe('strangler ramp / kill / unkill', () => {
       expect(fs.readFileSync(proxy.rulesFile, 'utf8')).toContain('percent: 50');
       await proxy.stop();
     });
+  });
+});
+
+describe('what a newcomer trips over on the command line', () => {
+  test('--version and --help; a bad --admin URL is a usage error', async () => {
+    const version = await runCli(['--version']);
+    expect(version.code).toBe(0);
+    expect(version.stdout.trim()).toBe(`strangler ${(JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version}`);
+    const help = await runCli(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('report [--since 24h]');
+    expect(help.stdout).toContain('default data/report');
+    const plan = await runCli(['plan', copyOfShipped(), '--admin', 'notaurl']);
+    expect(plan.code).toBe(2);
+    expect(plan.stderr.split('\n')[0]).toBe('strangler: --admin must be an http:// URL of the proxy\'s admin port, got "notaurl"');
+  });
+
+  test('ramp --json prints one JSON document, with the gate\'s figures inside it', async () => {
+    const file = copyOfShipped();
+    const ramp = await runCli(['ramp', 'product-detail', '50', '--json', '--file', file, '--admin', `http://127.0.0.1:${await closedPort()}`]);
+    expect(ramp.code).toBe(0);
+    const doc = JSON.parse(ramp.stdout) as { route: string; percent: number; gate: string[] };
+    expect(doc).toMatchObject({ route: 'product-detail', percent: 50 });
+    expect(doc.gate.some((line) => line.startsWith('error rate: unknown'))).toBe(true);
+  });
+
+  test('traffic against a proxy that is not running says why and exits 1 at once', async () => {
+    const started = Date.now();
+    const traffic = await runCli(['traffic', '--duration', '20', '--url', `http://127.0.0.1:${await closedPort()}`]);
+    expect(traffic.code).toBe(1);
+    expect(traffic.stdout).toMatch(/^cannot connect to http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\): is npm start running\?/);
+    expect(Date.now() - started).toBeLessThan(15000); // not the 20 s it was asked to run
+  });
+
+  test('a taken port is not retried: the process exits 78 naming the variable to change', async () => {
+    const taken = await startUpstream('squatter');
+    try {
+      const proxy = await runCli(['proxy'], { env: { PROXY_PORT: String(taken.port), ADMIN_PORT: '0', STRANGLER_DIFF_DB: path.join(tempDir('bind'), 'd.sqlite') } });
+      expect(proxy.code).toBe(78);
+      expect(proxy.stderr).toContain(`cannot listen on port ${taken.port}: the port is in use; set PROXY_PORT to another port`);
+      const legacy = await runCli(['legacy'], { env: { LEGACY_PORT: String(taken.port), SHOP_DB: path.join(tempDir('bind'), 'shop.sqlite') } });
+      expect(legacy.code).toBe(78);
+      expect(legacy.stderr).toContain('set LEGACY_PORT to another port');
+    } finally {
+      await taken.close();
+    }
+  });
+
+  test('replay of an unknown route exits 1 naming the closest route', async () => {
+    const dir = tempDir('replay');
+    const db = path.join(dir, 'diffs.sqlite');
+    new DiffStore(db).close();
+    const replay = await runCli(['replay', '--route', 'product-detial', '--db', db, '--rules', copyOfShipped()]);
+    expect(replay.code).toBe(1);
+    expect(replay.stderr).toMatch(/unknown route "product-detial" .*did you mean "product-detail"\?/);
   });
 });

@@ -58,6 +58,8 @@ test('a 200 KB body is moved to the worker, not copied, and compared there; a sm
     // The precondition for a transfer: this Buffer is the whole of its ArrayBuffer.
     expect([big.byteOffset, big.buffer.byteLength]).toEqual([0, big.length]);
     expect(shadow.offer(job(sides(), 'big', big, '/big'))).toBe(true);
+    // Jobs are posted in batches a few ms apart; the Buffer is moved when its batch goes.
+    await until('the batch to be posted', () => big.byteLength === 0, 2000);
     expect(big.byteLength).toBe(0);
     expect(big.buffer.byteLength).toBe(0); // detached: the bytes now belong to the worker
 

@@ -47,7 +47,8 @@ export interface StoreCounters {
 }
 
 export type ToWorker =
-  | { readonly type: 'job'; readonly id: number; readonly job: WireJob }
+  /** Jobs posted together (one wake-up of the worker for many jobs), in the order offered. */
+  | { readonly type: 'jobs'; readonly jobs: ReadonlyArray<{ readonly id: number; readonly job: WireJob }> }
   | { readonly type: 'counts'; readonly counts: readonly StatCount[] }
   | { readonly type: 'stop'; readonly graceMs: number };
 

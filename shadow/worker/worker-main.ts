@@ -72,7 +72,7 @@ function main(): void {
   };
 
   port.on('message', (message: ToWorker) => {
-    if (message.type === 'job') runJob(message.id, message.job);
+    if (message.type === 'jobs') for (const { id, job } of message.jobs) runJob(id, job);
     else if (message.type === 'counts') {
       for (const c of message.counts) {
         for (let i = 0; i < c.sampled; i++) store.count(c.route, c.at, 'sampled');

@@ -134,6 +134,13 @@ describe('the admin port', () => {
     expect((await request({ port: proxy.adminPort, path: '/readyz' })).status).toBe(200);
     expect((await request({ port: proxy.adminPort, path: '/nope' })).status).toBe(404);
   });
+  test('the root lists every endpoint, and each one it lists answers', async () => {
+    const root = await request({ port: proxy.adminPort, path: '/' });
+    expect(root.status).toBe(200);
+    const endpoints = root.json<{ endpoints: Array<{ method: string; path: string }> }>().endpoints;
+    expect(endpoints.map((e) => `${e.method} ${e.path}`)).toEqual(['GET /status', 'GET /metrics', 'GET /healthz', 'GET /readyz', 'POST /reload']);
+    for (const e of endpoints.filter((x) => x.method === 'GET')) expect((await request({ port: proxy.adminPort, path: e.path })).status).toBe(200);
+  });
 });
 
 describe('start-up', () => {
