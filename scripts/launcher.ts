@@ -42,6 +42,32 @@ async function waitHealthy(url: string, deadlineMs: number, alive: () => boolean
   return false;
 }
 
+/** The upstream each service the launcher starts listens on, by the rules' upstream name. */
+function startedUpstreams(): Record<string, string> {
+  return {
+    legacy: `http://127.0.0.1:${port('LEGACY_PORT', 3001)}`,
+    catalog: `http://127.0.0.1:${port('CATALOG_PORT', 3101)}`,
+    pricing: `http://127.0.0.1:${port('PRICING_PORT', 3102)}`,
+    checkout: `http://127.0.0.1:${port('CHECKOUT_PORT', 3103)}`,
+  };
+}
+
+/** Each upstream of the proxy's active rules that names a service we started at another address. */
+async function upstreamsNotStarted(adminPort: number): Promise<string[]> {
+  const status = await new Promise<{ upstreams?: Record<string, string> } | null>((resolve) => {
+    http.get(`http://127.0.0.1:${adminPort}/status`, (res) => {
+      let body = '';
+      res.on('data', (chunk: Buffer) => { body += chunk; });
+      res.on('end', () => { try { resolve(JSON.parse(body)); } catch { resolve(null); } });
+    }).on('error', () => resolve(null));
+  });
+  if (status?.upstreams === undefined) return ['cannot read the proxy\'s /status to check its upstreams'];
+  const started = startedUpstreams();
+  return Object.entries(started)
+    .filter(([name, url]) => status.upstreams![name] !== undefined && status.upstreams![name] !== url)
+    .map(([name, url]) => `upstream "${name}" in the rules is ${status.upstreams![name]}, but ${name} was started at ${url}`);
+}
+
 /**
  * `npm start` / `strangler start`: seeds on first run, starts every process with its log lines
  * prefixed by its name, prints the URLs, restarts a child that dies (at most 3 times a minute),
@@ -111,6 +137,12 @@ export async function runLauncher(cliPath: string): Promise<void> {
       console.error(`[launcher] ${spec.name} did not become healthy at ${spec.health}`);
       await stopAll(1);
     }
+  }
+  const mismatched = await upstreamsNotStarted(port('ADMIN_PORT', 9901));
+  if (mismatched.length > 0) {
+    for (const line of mismatched) console.error(`[launcher] ${line}`);
+    console.error('[launcher] the rules send shoppers somewhere this launcher did not start; fix the rules file (or use ${NAME_PORT:-default} in its upstream URLs), then start again');
+    await stopAll(1);
   }
   const proxyPort = port('PROXY_PORT', 8080);
   console.log([
