@@ -23,6 +23,8 @@ async function get(url: string): Promise<string> {
 
 export interface StatusRoute {
   name: string; group: string; percent: number; killed: boolean; extracted: string; shadow: { percent: number; budget: number } | null;
+  /** Absent from proxies older than the plan that compares them. */
+  settings?: Record<string, string>;
 }
 
 export async function fetchStatus(base: string): Promise<{ file: string; epoch: number; routes: StatusRoute[] }> {

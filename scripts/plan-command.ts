@@ -5,7 +5,7 @@ import { compileOrThrow, readRulesText } from './rules-file';
 /** The routes a running proxy is serving, as its /status reports them (flags and kill switch applied). */
 export async function liveRoutes(admin: string): Promise<PlanRoute[]> {
   const status = await fetchStatus(admin);
-  return status.routes.map((r) => ({ name: r.name, group: r.group, percent: r.percent, killed: r.killed, shadowPercent: r.shadow ? r.shadow.percent : 0, extracted: r.extracted }));
+  return status.routes.map((r) => ({ name: r.name, group: r.group, percent: r.percent, killed: r.killed, shadowPercent: r.shadow ? r.shadow.percent : 0, extracted: r.extracted, settings: r.settings ?? {} }));
 }
 
 /** `strangler plan [OLD] NEW`: OLD defaults to the rules active in the running proxy. */

@@ -4,6 +4,7 @@ import type { FlagSource } from '../flags/flag-state';
 import type { UpstreamPools } from '../forward/pools';
 import type { ProxyMetrics } from '../observability/metrics';
 import { formatIssue } from '../rules/load';
+import { routeSettings } from '../rules/plan';
 import type { RulesStore } from '../rules/store';
 
 /** The JSON behind GET /status: what is active, how the last reload went, and each route's split. */
@@ -45,6 +46,8 @@ export function statusReport(store: RulesStore, flags: FlagSource, metrics: Prox
         flagState: flagState === null ? null : { ...flagState, fetchedAt: flagInfo.lastFetchAt ?? null, stateFrom: flagInfo.stateFrom ?? null },
         flagWarnings: flagState === null ? [] : flagWarnings(route.group, flagState),
         shadow: route.shadow ? { percent: route.shadow.percent, budget: route.shadow.budget } : null,
+        // What `strangler plan` compares against a rules file (match, upstream, fallback, timeout, …).
+        settings: routeSettings(route),
         observed: {
           legacy: served.legacy, extracted: served.extracted, legacyFallback: served['legacy-fallback'], total,
           extractedShare: total === 0 ? null : Math.round((served.extracted / total) * 10000) / 10000,

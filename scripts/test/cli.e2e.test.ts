@@ -72,6 +72,31 @@ describe('strangler plan', () => {
     const human = await runCli(['plan', old, next]);
     expect(human.stdout).toMatch(/product-detail\s+25% → 50%\s+10 → 10\s+25\.0% legacy→extracted/);
   });
+  test('every change that affects routing is shown: match, upstream, timeout; a changed match cannot say who moves', async () => {
+    const old = copyOfShipped();
+    const next = path.join(path.dirname(old), 'next.yaml');
+    fs.writeFileSync(next, SHIPPED
+      .replace('match: { methods: [GET, HEAD], path: /api/products/:id }', 'match: { methods: [GET], path: /api/products/:id }')
+      .replace('timeout_ms: 5000', 'timeout_ms: 2000')
+      .replace('catalog: http://127.0.0.1:${CATALOG_PORT:-3101}', 'catalog: http://127.0.0.1:4101'));
+    const { code, stdout } = await runCli(['plan', old, next, '--json']);
+    expect(code).toBe(0);
+    const rows = JSON.parse(stdout).routes as Array<{ route: string; change: string; exact: boolean; note: string; settingChanges: Array<{ key: string; old: string; new: string }> }>;
+    const detail = rows.find((r) => r.route === 'product-detail')!;
+    expect(detail).toMatchObject({ change: 'changed', exact: false });
+    expect(detail.note).toMatch(/the match changed: .*cannot be known/);
+    expect(detail.settingChanges).toEqual(expect.arrayContaining([
+      { key: 'match', old: 'GET,HEAD /api/products/:id', new: 'GET /api/products/:id' },
+      { key: 'upstream', old: 'catalog (http://127.0.0.1:3101)', new: 'catalog (http://127.0.0.1:4101)' },
+      { key: 'timeout_ms', old: '5000', new: '2000' },
+    ]));
+    // Every route inherits the new default timeout: none of them is "no change".
+    expect(rows.every((r) => r.change === 'changed')).toBe(true);
+    const human = await runCli(['plan', old, next]);
+    expect(human.stdout).not.toContain('No changes');
+    expect(human.stdout).toContain('product-detail: upstream catalog (http://127.0.0.1:3101) → catalog (http://127.0.0.1:4101)');
+    expect((await runCli(['plan', old, old])).stdout).toContain('No changes');
+  });
   test('with only NEW, OLD is what the running proxy serves; an unreachable proxy is one clear line', async () => {
     const legacy = await startUpstream('legacy');
     const rules = `version: 1\nupstreams: { legacy: "${legacy.url}", svc: "${legacy.url}" }\nroutes:\n  - { name: r, match: { path: /x }, extracted: svc, percent: 10 }\n`;
