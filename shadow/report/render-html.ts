@@ -1,24 +1,27 @@
 import type { DiffReport, RouteReport } from './model';
 
 const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const ms = (value: number | null | undefined): string => (value === null || value === undefined ? 'n/a' : value < 100 ? value.toFixed(1) : String(Math.round(value)));
 const pct = (rate: number | null): string => (rate === null ? 'n/a' : `${(rate * 100).toFixed(2)}%`);
 
 /** Mismatch rate per route as horizontal bars, with each route's budget as a red tick. */
 function ratesChart(routes: RouteReport[]): string {
   const width = 720;
-  const row = 28;
+  const row = 34;
   const labelW = 170;
   const max = Math.max(0.02, ...routes.map((r) => Math.max(r.mismatchRate ?? 0, r.budget))) * 1.1;
   const x = (rate: number): number => labelW + (rate / max) * (width - labelW - 70);
   const bars = routes.map((r, i) => {
-    const y = 10 + i * row;
+    const y = 14 + i * row;
     const rate = r.mismatchRate ?? 0;
     return `<text x="${labelW - 8}" y="${y + 15}" text-anchor="end">${esc(r.route)}</text>
 <rect class="bar" x="${labelW}" y="${y}" width="${Math.max(1, x(rate) - labelW).toFixed(1)}" height="20" fill="${r.overBudget ? '#d9534f' : '#5cb85c'}"><title>${esc(r.route)}: ${pct(r.mismatchRate)}</title></rect>
 <line x1="${x(r.budget).toFixed(1)}" x2="${x(r.budget).toFixed(1)}" y1="${y - 3}" y2="${y + 23}" stroke="#a00" stroke-width="2"><title>budget ${pct(r.budget)}</title></line>
+<text class="budget" x="${(x(r.budget) + 3).toFixed(1)}" y="${y - 1}" fill="#a00">budget ${pct(r.budget)}</text>
 <text x="${(x(rate) + 6).toFixed(1)}" y="${y + 15}">${pct(r.mismatchRate)}</text>`;
   }).join('\n');
-  return `<svg class="chart" role="img" aria-label="Mismatch rate per route against budget" width="${width}" height="${20 + routes.length * row}" viewBox="0 0 ${width} ${20 + routes.length * row}">${bars}</svg>`;
+  const height = 20 + routes.length * row;
+  return `<svg class="chart" role="img" aria-label="Mismatch rate per route against budget (red line: the route's budget)" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">${bars}</svg>`;
 }
 
 /** Mismatch rate by hour for one route. */
@@ -42,14 +45,16 @@ function latencyChart(route: RouteReport): string {
   const keys = ['p50', 'p95', 'p99'] as const;
   const values = keys.flatMap((k) => [route.latency.legacy[k] ?? 0, route.latency.extracted[k] ?? 0]);
   const max = Math.max(1, ...values);
-  const height = 90;
+  const height = 104;
   const bars = keys.map((k, i) => {
     const legacy = route.latency.legacy[k] ?? 0;
     const extracted = route.latency.extracted[k] ?? 0;
     const x = 10 + i * 100;
-    const h = (v: number): number => Math.max(1, (v / max) * (height - 30));
+    const h = (v: number): number => Math.max(1, (v / max) * (height - 40));
     return `<rect class="bar" x="${x}" y="${height - 18 - h(legacy)}" width="30" height="${h(legacy)}" fill="#999"><title>legacy ${k}: ${legacy} ms</title></rect>
 <rect class="bar" x="${x + 34}" y="${height - 18 - h(extracted)}" width="30" height="${h(extracted)}" fill="#337ab7"><title>extracted ${k}: ${extracted} ms</title></rect>
+<text class="value" x="${x + 15}" y="${height - 21 - h(legacy)}" text-anchor="middle">${ms(route.latency.legacy[k])}</text>
+<text class="value" x="${x + 49}" y="${height - 21 - h(extracted)}" text-anchor="middle">${ms(route.latency.extracted[k])}</text>
 <text x="${x + 32}" y="${height - 4}" text-anchor="middle">${k}</text>`;
   }).join('\n');
   return `<svg class="chart" role="img" aria-label="Latency for ${esc(route.route)}" width="320" height="${height}" viewBox="0 0 320 ${height}">${bars}</svg>`;
@@ -57,10 +62,12 @@ function latencyChart(route: RouteReport): string {
 
 /** One self-contained HTML file: no script, no network at view time. */
 export function renderHtml(report: DiffReport): string {
-  const rows = report.routes.map((r) => `<tr class="${r.overBudget ? 'over' : 'ok'}"><td>${esc(r.route)}</td><td>${r.sampled}</td><td>${r.compared}</td><td>${r.dropped}</td><td>${r.errors}</td><td>${r.mismatches}</td><td>${pct(r.mismatchRate)}</td><td>${pct(r.budget)}</td><td><span class="badge ${r.overBudget ? 'bad' : 'good'}">${r.overBudget ? 'over budget' : 'ok'}</span></td></tr>`).join('\n');
-  const details = report.routes.map((r) => `<section><h2>${esc(r.route)}</h2>
+  // Routes over budget first (the ones a reader came for), then by mismatch rate, highest first.
+  const routes = [...report.routes].sort((a, b) => Number(b.overBudget) - Number(a.overBudget) || (b.mismatchRate ?? -1) - (a.mismatchRate ?? -1));
+  const rows = routes.map((r) => `<tr class="${r.overBudget ? 'over' : 'ok'}"><td>${esc(r.route)}</td><td>${r.sampled}</td><td>${r.compared}</td><td>${r.dropped}</td><td>${r.errors}</td><td>${r.mismatches}</td><td>${pct(r.mismatchRate)}</td><td>${pct(r.budget)}</td><td><span class="badge ${r.overBudget ? 'bad' : 'good'}">${r.overBudget ? 'over budget' : 'ok'}</span></td></tr>`).join('\n');
+  const details = routes.map((r) => `<section><h2>${esc(r.route)}</h2>
 <div class="charts"><figure>${trendChart(r)}<figcaption>mismatch rate by hour (dashed: budget)</figcaption></figure>
-<figure>${latencyChart(r)}<figcaption>latency ms: legacy (grey) vs extracted (blue)</figcaption></figure></div>
+<figure>${latencyChart(r)}<figcaption>latency in ms: legacy (grey) vs extracted (blue)</figcaption></figure></div>
 ${r.topPaths.length === 0 ? '<p>No differing fields.</p>' : `<table><tr><th>differing field</th><th>count</th><th>example request</th></tr>${r.topPaths.map((p) => `<tr><td><code>${esc(p.path)}</code></td><td>${p.count}</td><td><code>${esc(p.example?.target ?? '')}</code></td></tr>`).join('')}</table>
 ${r.topPaths[0].example ? `<div class="side"><div><h3>legacy (${r.topPaths[0].example.legacyStatus})</h3><pre>${esc(r.topPaths[0].example.legacy ?? '')}</pre></div><div><h3>extracted (${r.topPaths[0].example.extractedStatus})</h3><pre>${esc(r.topPaths[0].example.extracted ?? '')}</pre></div></div>` : ''}`}
 </section>`).join('\n');
@@ -71,7 +78,7 @@ tr.over td{background:#fde2e2}.verdict{font-size:1.3rem}.charts{display:flex;gap
 .badge{display:inline-block;padding:.15rem .5rem;border-radius:4px;color:#fff;font-weight:600}.badge.good{background:#5cb85c}.badge.bad{background:#d9534f}</style></head>
 <body><h1>Strangler diff report</h1><p class="verdict"><span class="badge ${report.ok ? 'good' : 'bad'}">${report.ok ? 'PASS' : 'FAIL'}</span> ${report.ok ? 'every route within budget' : 'at least one route over budget'}</p>
 <p>${esc(report.since)} → ${esc(report.until)} · store <code>${esc(report.store)}</code> · generated ${esc(report.generatedAt)}</p>
-${report.routes.length === 0 ? '<p>No shadow comparisons in this period.</p>' : `${ratesChart(report.routes)}
+${routes.length === 0 ? '<p>No shadow comparisons in this period.</p>' : `${ratesChart(routes)}
 <table><tr><th>route</th><th>sampled</th><th>compared</th><th>dropped</th><th>errors</th><th>mismatches</th><th>rate</th><th>budget</th><th></th></tr>${rows}</table>`}
 ${details}</body></html>\n`;
 }
