@@ -14,7 +14,8 @@ describe('catalog', () => {
     expect(all.total).toBeGreaterThanOrEqual(500);
     const product = (await request(app).get('/api/products/1').expect(200)).body.product;
     expect(product.variants.length).toBeGreaterThan(0);
-    expect(product.images[0]).toMatch(/^https:\/\//);
+    expect(product.images).toEqual(['/images/products/1/0.svg', '/images/products/1/1.svg']);
+    expect(product.slug).toMatch(/^[a-z-]+-1$/); // the id once, not the name's number as well
   });
   test('search, filters, sorting and pagination', async () => {
     const page1 = (await request(app).get('/api/products?category=apparel&sort=price_asc&pageSize=10&page=1').expect(200)).body;
@@ -187,6 +188,46 @@ describe('storefront pages work without JavaScript', () => {
       expect(form).toContain(`ending ${digits.slice(-4)}`);
       expect(form).toContain('value="shopper@example.com"'); // the rest of the form is kept
     }
+  });
+  test('pictures come from the shop itself, with the product name as their alt text', async () => {
+    const product = (await request(app).get('/api/products/1').expect(200)).body.product as { name: string; images: string[] };
+    const image = await request(app).get(product.images[0]).expect(200);
+    expect(image.headers['content-type']).toMatch(/^image\/svg\+xml/);
+    expect(image.headers['cache-control']).toBe('public, max-age=86400');
+    expect(String(image.body)).toContain(`aria-label="${product.name}"`);
+    await request(app).get(product.images[0]).set('if-none-match', image.headers.etag).expect(304);
+    const page = await request(app).get('/product/1').expect(200);
+    expect(page.text).toContain(`<img src="${product.images[0]}" alt="${product.name}"`);
+    expect(page.text).not.toMatch(/alt=""/);
+  });
+  test('pages speak to shoppers: category names, sort labels, coupon sentences; no stray separator', async () => {
+    const home = await request(app).get('/').expect(200);
+    expect(home.text).not.toMatch(/ · <\/p>/);
+    const category = await request(app).get('/category/apparel').expect(200);
+    expect(category.text).toContain('<h1>Apparel</h1>');
+    expect(category.text).toContain('<option value="price_asc">Price: low to high</option>');
+    const agent = request.agent(app);
+    const product = await agent.get('/product/1').expect(200);
+    const sku = /<option value="(P\d+-[^"]+)">/.exec(product.text)![1];
+    await agent.post('/cart/add').type('form').send({ sku, quantity: '1' }).expect(303);
+    await agent.post('/cart/coupon').type('form').send({ code: 'SAVE15' }).expect(303);
+    const cart = await agent.get('/cart').expect(200);
+    expect(cart.text).not.toContain('min_subtotal_not_met');
+    expect(cart.text).toMatch(/Coupon SAVE15 (is applied|needs a larger order before it applies)\./);
+    const bad = await agent.post('/checkout').type('form').send({ email: 'x', cardNumber: '1' }).expect(400);
+    expect(bad.text).not.toMatch(/must NOT|shipTo\.|card\.number/);
+    expect(bad.text).toMatch(/Please check your [A-Za-z ,-]+\./);
+  });
+  test('a mistyped coupon keeps the one that works and says the new one is unknown', async () => {
+    const agent = request.agent(app);
+    const sku = skuInStock(db, 'home');
+    await agent.post('/api/cart/items').send({ sku, quantity: 1 }).expect(201);
+    await agent.post('/api/cart/coupon').send({ code: 'WELCOME10' }).expect(200);
+    const typo = await agent.post('/api/cart/coupon').send({ code: 'WELCOM10' }).expect(422);
+    expect(typo.body.error).toMatchObject({ code: 'unknown_coupon' });
+    expect((await agent.get('/api/cart').expect(200)).body.cart.coupon).toMatchObject({ code: 'WELCOME10' });
+    const page = await agent.post('/cart/coupon').type('form').send({ code: 'welcom10' }).expect(422);
+    expect(page.text.replace(/&#39;/g, "'")).toContain("We don't know the coupon WELCOM10. Your coupon WELCOME10 still applies.");
   });
   test('log-in page and an unknown page give HTML', async () => {
     expect((await request(app).get('/login').expect(200)).text).toContain('<form method="post" action="/login">');

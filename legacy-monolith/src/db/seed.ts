@@ -49,13 +49,15 @@ export function seedShop(db: ShopDb, options: { reset?: boolean } = {}): SeedSum
       insertCategory.run(index + 1, category.slug, category.name);
       for (let n = 0; n < PRODUCTS_PER_CATEGORY; n++) {
         productId++;
-        const name = `${pick(ADJECTIVES)} ${pick(category.nouns)} ${String(n + 1).padStart(2, '0')}`;
-        const slug = `${name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-${productId}`;
+        const label = `${pick(ADJECTIVES)} ${pick(category.nouns)}`;
+        const name = `${label} ${String(n + 1).padStart(2, '0')}`;
+        // The product id keeps the slug unique; the name's own number would only repeat it.
+        const slug = `${label.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-${productId}`;
         const price = Math.round(between(category.price[0], category.price[1]) / 100) * 100 - 1;
         insertProduct.run(productId, slug, name, `${name}, a favourite of our ${pick(ADJECTIVES).toLowerCase()} ${category.name.toLowerCase()} range.`,
           index + 1, price, between(category.grams[0], category.grams[1]), SEED_TIME);
         for (let position = 0; position < 2; position++) {
-          insertImage.run(productId, position, `https://images.example-shop.test/products/${productId}/${position}.jpg`);
+          insertImage.run(productId, position, `/images/products/${productId}/${position}.svg`); // drawn by the shop itself
         }
         const colours = [pick(COLOURS), pick(COLOURS)].filter((c, i, all) => all.indexOf(c) === i);
         const sizes: readonly (string | null)[] = category.sized ?? [null];

@@ -1,6 +1,6 @@
 import type { ShopDb } from '../db/open';
 import type { Catalog, LineFacts } from './catalog';
-import { badRequest, notFound, outOfStock } from './errors';
+import { badRequest, notFound, outOfStock, ShopError } from './errors';
 import { priceLines, type PriceResult, type PricedLineInput } from './pricing';
 import { localPrice, type Region } from './regions';
 
@@ -73,7 +73,19 @@ export class Carts {
     if (this.removeLine.run(sid, sku).changes === 0) throw notFound(`Cart line ${sku}`);
   }
 
-  setCoupon(sid: string, code: string): void { this.setCouponStmt.run(sid, code.trim().toUpperCase()); }
+  /**
+   * Applies a coupon code. An unknown code is refused (422 `unknown_coupon`) and changes nothing,
+   * so a typo never silently replaces a coupon that was working.
+   */
+  setCoupon(sid: string, code: string): void {
+    const normalised = code.trim().toUpperCase();
+    if (!this.catalog.promotions().some((p) => p.code === normalised)) {
+      const current = this.coupon(sid);
+      throw new ShopError(422, 'unknown_coupon', current ? `Coupon ${normalised} is unknown; ${current} still applies` : `Coupon ${normalised} is unknown`,
+        [{ path: 'code', message: 'is not a coupon we know' }], { coupon: normalised, current });
+    }
+    this.setCouponStmt.run(sid, normalised);
+  }
   clearCoupon(sid: string): void { this.clearCouponStmt.run(sid); }
   empty(sid: string): void { this.clearLines.run(sid); this.clearCouponStmt.run(sid); }
 

@@ -8,6 +8,7 @@ import { pricingApi } from './api/pricing-api';
 import { usersApi } from './api/users-api';
 import { createShopApp } from './app-kit';
 import { html, layout, sendPage } from './pages/html';
+import { productImages } from './pages/product-image';
 import { storefront } from './pages/storefront';
 
 /** The legacy monolith: every API and every storefront page in one Express app. */
@@ -19,6 +20,7 @@ export function createLegacyApp(shop: Shop, onUnexpectedError: (error: unknown) 
     app.use(checkoutApi(shop));
     app.use(usersApi(shop));
     app.use(cmsApi(shop));
+    app.use(productImages(shop));
     app.use(storefront(shop));
     app.use((req: Request, res: Response, next: NextFunction) => {
       if (req.path.startsWith('/api/')) { next(); return; } // the JSON 404 of createShopApp answers those

@@ -9,6 +9,7 @@ import { newSessionId } from '../../domain/users';
 import { clearSid, ensureSid, setSid } from '../kit/respond';
 import { idempotencyKeyOf, parseCartAdd, parseCartUpdate, parseCheckout, parseCoupon, parseIdParam, parseLogin, parseProductQuery, parseRegister } from '../kit/schemas';
 import { html, layout, price, raw, sendPage, type Html, type PageChrome } from './html';
+import { couponSentence, errorSentence, SORT_LABELS } from './messages';
 
 /** Server-rendered storefront pages; every action is a plain form post, so no JavaScript is needed. */
 export function storefront(shop: Shop): Router {
@@ -21,7 +22,7 @@ export function storefront(shop: Shop): Router {
     return { region, cartCount: shop.carts.price(region, sid, now).itemCount, userName: user ? user.name : null };
   };
   const page = (res: Response, status: number, title: string, body: Html): void => sendPage(res, status, layout(title, chrome(res), body));
-  const productCard = (res: Response, p: Product): Html => html`<div class="card"><a href="/product/${p.id}"><img src="${p.images[0]}" alt="" width="160" height="120"><br>${p.name}</a>
+  const productCard = (res: Response, p: Product): Html => html`<div class="card"><a href="/product/${p.id}"><img src="${p.images[0]}" alt="${p.name}" width="160" height="120"><br>${p.name}</a>
 <div>${price(res.locals.ctx.region, p.price.amount)}</div>${p.inStock ? '' : html`<div class="muted">Sold out</div>`}</div>`;
 
   router.get('/', async (_req, res) => {
@@ -30,7 +31,7 @@ export function storefront(shop: Shop): Router {
     const categories = shop.catalog.listCategories();
     const featured = shop.catalog.listProducts(region, { sort: 'newest', page: 1, pageSize: 8 }).items;
     page(res, 200, 'Home', html`${banners.map((b) => html`<div class="banner"><strong>${b.title}</strong> ${b.body} <a href="${b.link}">Shop now</a></div>`)}
-<h1>Welcome</h1><p>${categories.map((c) => html`<a href="/category/${c.slug}">${c.name}</a> · `)}</p>
+<h1>Welcome</h1><p>${categories.map((c, i) => html`${i > 0 ? ' · ' : ''}<a href="/category/${c.slug}">${c.name}</a>`)}</p>
 <h2>New in</h2><div class="grid">${featured.map((p) => productCard(res, p))}</div>`);
   });
 
@@ -40,8 +41,9 @@ export function storefront(shop: Shop): Router {
     const { items, total } = shop.catalog.listProducts(res.locals.ctx.region, query);
     const pages = Math.max(1, Math.ceil(total / query.pageSize));
     const link = (n: number): Html => html`<a href="/category/${req.params.slug}?page=${n}&amp;sort=${query.sort}">${n === query.page ? raw(`<strong>${n}</strong>`) : n}</a> `;
-    page(res, 200, req.params.slug, html`<h1>${req.params.slug}</h1>
-<form method="get">Sort <select name="sort">${['relevance', 'price_asc', 'price_desc', 'name', 'newest'].map((s) => html`<option${raw(s === query.sort ? ' selected' : '')}>${s}</option>`)}</select> <button>Apply</button></form>
+    const heading = shop.catalog.listCategories().find((c) => c.slug === req.params.slug)?.name ?? req.params.slug;
+    page(res, 200, heading, html`<h1>${heading}</h1>
+<form method="get">Sort <select name="sort">${SORT_LABELS.map(([code, label]) => html`<option value="${code}"${raw(code === query.sort ? ' selected' : '')}>${label}</option>`)}</select> <button>Apply</button></form>
 <p class="muted">${total} products</p><div class="grid">${items.map((p) => productCard(res, p))}</div>
 <p>Pages: ${Array.from({ length: pages }, (_, i) => link(i + 1))}</p>`);
   });
@@ -50,7 +52,7 @@ export function storefront(shop: Shop): Router {
     const { id } = parseIdParam(req.params);
     const p = shop.catalog.getProduct(res.locals.ctx.region, id);
     const options = p.variants.map((v) => html`<option value="${v.sku}"${raw(v.inStock ? '' : ' disabled')}>${[v.colour, v.size].filter(Boolean).join(' / ')}${v.inStock ? ` (${v.stock} left)` : ' (sold out)'}</option>`);
-    page(res, 200, p.name, html`<h1>${p.name}</h1><img src="${p.images[0]}" alt="" width="320" height="240">
+    page(res, 200, p.name, html`<h1>${p.name}</h1><img src="${p.images[0]}" alt="${p.name}" width="320" height="240">
 <p>${p.description}</p><p><strong>${price(res.locals.ctx.region, p.price.amount)}</strong> <span class="muted">${p.price.taxIncluded ? 'incl. tax' : 'plus tax'}</span></p>
 <form method="post" action="/cart/add"><label>Variant <select name="sku">${options}</select></label>
 <label>Quantity <input name="quantity" type="number" min="1" max="99" value="1"></label><button${raw(p.inStock ? '' : ' disabled')}>Add to cart</button></form>`);
@@ -65,7 +67,7 @@ export function storefront(shop: Shop): Router {
     page(res, status, 'Cart', html`<h1>Your cart</h1>${error ? html`<p class="error">${error}</p>` : ''}
 ${cart.lines.length === 0 ? html`<p>Your cart is empty. <a href="/category/apparel">Start shopping</a>.</p>` : html`<table><tr><th>Item</th><th>Qty</th><th>Total</th><th></th></tr>${rows}</table>
 <p>Subtotal ${price(region, cart.subtotal)} · Discounts −${price(region, cart.discount)} · <strong>${price(region, cart.total)}</strong></p>
-${cart.coupon ? html`<p>Coupon ${cart.coupon.code}: ${cart.coupon.status}</p>` : ''}
+${cart.coupon ? html`<p>${couponSentence(cart.coupon.code, cart.coupon.status)}</p>` : ''}
 <form method="post" action="/cart/coupon"><label>Coupon <input name="code"></label><button>Apply</button></form>
 <p><a href="/checkout">Checkout →</a></p>`}`);
   };
@@ -78,7 +80,7 @@ ${cart.coupon ? html`<p>Coupon ${cart.coupon.code}: ${cart.coupon.status}</p>` :
       res.redirect(303, '/cart');
     } catch (error) {
       if (!(error instanceof ShopError)) throw error;
-      cartPage(res, error.status, error.fields.length ? error.fields.map((f) => `${f.path} ${f.message}`).join('; ') : error.message);
+      cartPage(res, error.status, errorSentence(error));
     }
   };
   router.post('/cart/add', cartAction((req, res, sid) => { const b = parseCartAdd(req.body); shop.carts.add(sid, b.sku, b.quantity, res.locals.ctx.now); }));
@@ -119,7 +121,7 @@ ${cardFields}
       res.redirect(303, `/orders/${outcome.order.id}`);
     } catch (error) {
       if (!(error instanceof ShopError)) throw error;
-      checkoutPage(res, error.status, error.fields.length ? error.fields.map((f) => `${f.path} ${f.message}`).join('; ') : error.message, form);
+      checkoutPage(res, error.status, errorSentence(error), form);
     }
   });
 
@@ -153,7 +155,7 @@ ${mode === 'login' ? html`<p>New here? <a href="/register">Create an account</a>
       res.redirect(303, '/');
     } catch (error) {
       if (!(error instanceof ShopError)) throw error;
-      loginPage(res, error.status, error.fields.length ? error.fields.map((f) => `${f.path} ${f.message}`).join('; ') : error.message, mode);
+      loginPage(res, error.status, errorSentence(error), mode);
     }
   };
   router.post('/login', accountAction('login'));
@@ -172,7 +174,7 @@ ${mode === 'login' ? html`<p>New here? <a href="/register">Create an account</a>
 
   router.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
     if (!(error instanceof ShopError) || res.headersSent) { next(error); return; }
-    page(res, error.status, 'Sorry', html`<h1>${error.status === 404 ? 'Not found' : 'Something is wrong'}</h1><p>${error.message}</p>`);
+    page(res, error.status, 'Sorry', html`<h1>${error.status === 404 ? 'Not found' : 'Something is wrong'}</h1><p>${errorSentence(error)}</p>`);
   });
   return router;
 }
