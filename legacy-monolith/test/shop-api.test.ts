@@ -229,6 +229,18 @@ describe('storefront pages work without JavaScript', () => {
     const page = await agent.post('/cart/coupon').type('form').send({ code: 'welcom10' }).expect(422);
     expect(page.text.replace(/&#39;/g, "'")).toContain("We don't know the coupon WELCOM10. Your coupon WELCOME10 still applies.");
   });
+  test('pages show the price after automatic promotions, the list price struck through, as the pricing API prices it', async () => {
+    const category = await request(app).get('/category/apparel').expect(200);
+    const id = /href="\/product\/(\d+)"/.exec(category.text)![1];
+    const priced = (await request(app).get(`/api/pricing/products/${id}`).expect(200)).body as { listPrice: { amount: number }; salePrice: { amount: number } };
+    expect(priced.salePrice.amount).toBeLessThan(priced.listPrice.amount); // the banner's 20 % off apparel
+    const shown = (cents: number): string => `${(cents / 100).toFixed(2)} USD`;
+    for (const page of [category.text, (await request(app).get(`/product/${id}`).expect(200)).text]) {
+      expect(page).toContain(`<del class="muted">${shown(priced.listPrice.amount)}</del> <strong class="sale">${shown(priced.salePrice.amount)}</strong>`);
+    }
+    const home = await request(app).get('/category/home').expect(200); // no automatic promotion there
+    expect(home.text).not.toContain('<del');
+  });
   test('log-in page and an unknown page give HTML', async () => {
     expect((await request(app).get('/login').expect(200)).text).toContain('<form method="post" action="/login">');
     expect((await request(app).get('/nowhere').expect(404)).headers['content-type']).toMatch(/html/);

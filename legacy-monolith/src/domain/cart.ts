@@ -1,5 +1,5 @@
 import type { ShopDb } from '../db/open';
-import type { Catalog, LineFacts } from './catalog';
+import type { Catalog, LineFacts, Product } from './catalog';
 import { badRequest, notFound, outOfStock, ShopError } from './errors';
 import { priceLines, type PriceResult, type PricedLineInput } from './pricing';
 import { localPrice, type Region } from './regions';
@@ -106,4 +106,16 @@ export function priceCartLines(region: Region, lines: readonly CartLine[], coupo
     weightGrams: lines.reduce((sum, l) => sum + l.facts.weightGrams * l.quantity, 0),
     itemCount: lines.reduce((sum, l) => sum + l.quantity, 0),
   };
+}
+
+/**
+ * What one unit of a product costs on the shelf right now: its list price after the automatic
+ * promotions (no coupon), priced as a one-line cart so shelf, cart and API never disagree.
+ */
+export function shelfPrice(region: Region, product: Product, catalog: Catalog, now: Date): { list: number; sale: number; promotions: readonly string[] } {
+  const variant = product.variants[0];
+  const facts = variant ? catalog.facts(variant.sku) : undefined;
+  if (!facts) return { list: product.price.amount, sale: product.price.amount, promotions: [] };
+  const priced = priceCartLines(region, [{ facts, quantity: 1 }], null, catalog, now);
+  return { list: product.price.amount, sale: priced.total, promotions: priced.promotions };
 }

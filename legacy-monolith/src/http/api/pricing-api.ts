@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { priceCartLines, type CartLine } from '../../domain/cart';
+import { priceCartLines, shelfPrice, type CartLine } from '../../domain/cart';
 import { money } from '../../domain/catalog';
 import { badRequest, type FieldError } from '../../domain/errors';
 import { isActive } from '../../domain/pricing';
@@ -22,14 +22,8 @@ export function pricingApi(shop: Shop): Router {
     const { id } = parseIdParam(req.params);
     const { region, now } = res.locals.ctx;
     const product = shop.catalog.getProduct(region, id);
-    const variant = product.variants[0];
-    const facts = variant ? shop.catalog.facts(variant.sku) : undefined;
-    const priced = facts ? priceCartLines(region, [{ facts, quantity: 1 }], null, shop.catalog, now) : null;
-    const sale = priced ? priced.total : product.price.amount;
-    sendJson(res, 200, {
-      region: region.code, productId: id, listPrice: product.price, salePrice: money(region, sale),
-      promotions: priced ? priced.promotions : [],
-    });
+    const shelf = shelfPrice(region, product, shop.catalog, now);
+    sendJson(res, 200, { region: region.code, productId: id, listPrice: product.price, salePrice: money(region, shelf.sale), promotions: shelf.promotions });
   });
   router.post('/api/pricing/quote', (req, res) => {
     const body = parsePricingQuote(req.body);

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import { shelfPrice } from '../../domain/cart';
 import { ShopError } from '../../domain/errors';
 import { digitsOnly } from '../../domain/payments';
 import type { Product } from '../../domain/catalog';
@@ -22,8 +23,16 @@ export function storefront(shop: Shop): Router {
     return { region, cartCount: shop.carts.price(region, sid, now).itemCount, userName: user ? user.name : null };
   };
   const page = (res: Response, status: number, title: string, body: Html): void => sendPage(res, status, layout(title, chrome(res), body));
+  /** The shelf price: after the automatic promotions, with the list price struck through when they lower it. */
+  const priceTag = (res: Response, p: Product): Html => {
+    const { region, now } = res.locals.ctx;
+    const shelf = shelfPrice(region, p, shop.catalog, now);
+    return shelf.sale < shelf.list
+      ? html`<del class="muted">${price(region, shelf.list)}</del> <strong class="sale">${price(region, shelf.sale)}</strong>`
+      : html`<strong>${price(region, shelf.list)}</strong>`;
+  };
   const productCard = (res: Response, p: Product): Html => html`<div class="card"><a href="/product/${p.id}"><img src="${p.images[0]}" alt="${p.name}" width="160" height="120"><br>${p.name}</a>
-<div>${price(res.locals.ctx.region, p.price.amount)}</div>${p.inStock ? '' : html`<div class="muted">Sold out</div>`}</div>`;
+<div>${priceTag(res, p)}</div>${p.inStock ? '' : html`<div class="muted">Sold out</div>`}</div>`;
 
   router.get('/', async (_req, res) => {
     const { region, now } = res.locals.ctx;
@@ -53,7 +62,7 @@ export function storefront(shop: Shop): Router {
     const p = shop.catalog.getProduct(res.locals.ctx.region, id);
     const options = p.variants.map((v) => html`<option value="${v.sku}"${raw(v.inStock ? '' : ' disabled')}>${[v.colour, v.size].filter(Boolean).join(' / ')}${v.inStock ? ` (${v.stock} left)` : ' (sold out)'}</option>`);
     page(res, 200, p.name, html`<h1>${p.name}</h1><img src="${p.images[0]}" alt="${p.name}" width="320" height="240">
-<p>${p.description}</p><p><strong>${price(res.locals.ctx.region, p.price.amount)}</strong> <span class="muted">${p.price.taxIncluded ? 'incl. tax' : 'plus tax'}</span></p>
+<p>${p.description}</p><p>${priceTag(res, p)} <span class="muted">${p.price.taxIncluded ? 'incl. tax' : 'plus tax'}</span></p>
 <form method="post" action="/cart/add"><label>Variant <select name="sku">${options}</select></label>
 <label>Quantity <input name="quantity" type="number" min="1" max="99" value="1"></label><button${raw(p.inStock ? '' : ' disabled')}>Add to cart</button></form>`);
   });
