@@ -2,49 +2,37 @@
  * The shadow worker when things go wrong or get heavy: a worker that dies is replaced (jobs are
  * dropped and counted meanwhile), and comparing big bodies never stalls the main thread.
  */
-import { startUpstream, type TestUpstream } from '../../scripts/testing/upstreams';
 import { until } from '../../scripts/testing/wait';
 import { ShadowWorker } from '../worker/shadow-worker';
-import { answer, catalogue, job, options, storedRows, storedStats } from './worker-fixtures';
+import { answer, catalogue, job, options, PRODUCT, storedRows, storedStats, twoSidesPerTest } from './worker-fixtures';
 
-const PRODUCT = JSON.stringify({ id: 7, name: 'Mug', price: 1299 });
-let legacy: TestUpstream;
-let extracted: TestUpstream;
-const sides = (): { legacy: TestUpstream; extracted: TestUpstream } => ({ legacy, extracted });
-
-beforeEach(async () => {
-  legacy = await startUpstream('legacy');
-  extracted = await startUpstream('extracted');
-});
-afterEach(async () => {
-  await Promise.all([legacy.close(), extracted.close()]);
-});
+const sides = twoSidesPerTest();
 
 test('a worker that dies is replaced: jobs in flight count as errors, jobs meanwhile are dropped and counted, later ones are compared', async () => {
   const errors: Error[] = [];
   const opts = options({ onError: (error) => errors.push(error) });
   const shadow = await ShadowWorker.start(opts);
   try {
-    answer(legacy, PRODUCT);
-    answer(extracted, PRODUCT);
-    expect(shadow.offer(job(sides(), 'r', Buffer.from(PRODUCT)))).toBe(true);
+    answer(sides.legacy, PRODUCT);
+    answer(sides.extracted, PRODUCT);
+    expect(shadow.offer(job(sides, 'r', Buffer.from(PRODUCT)))).toBe(true);
     await until('the first compare', () => shadow.outcomeCount('r', 'match') === 1 && shadow.writtenRows === 1);
 
-    answer(extracted, PRODUCT, 2000);
-    expect(shadow.offer(job(sides(), 'r', Buffer.from(PRODUCT), '/slow'))).toBe(true); // still waiting when the worker dies
+    answer(sides.extracted, PRODUCT, 2000);
+    expect(shadow.offer(job(sides, 'r', Buffer.from(PRODUCT), '/slow'))).toBe(true); // still waiting when the worker dies
     await shadow.crashForTest();
     expect(errors).toHaveLength(1);
     expect(errors[0].message).toMatch(/exited with code/);
     expect(shadow.running).toBe(false);
     expect(shadow.busy()).toBe(0);
     expect(shadow.outcomeCount('r', 'error')).toBe(1);
-    expect(shadow.offer(job(sides(), 'r', Buffer.from(PRODUCT)))).toBe(false);
+    expect(shadow.offer(job(sides, 'r', Buffer.from(PRODUCT)))).toBe(false);
     expect(shadow.outcomeCount('r', 'dropped')).toBe(1);
 
     await until('a new worker', () => shadow.running, 3000);
     expect(shadow.restarts).toBe(1);
-    answer(extracted, PRODUCT);
-    expect(shadow.offer(job(sides(), 'r', Buffer.from(PRODUCT)))).toBe(true);
+    answer(sides.extracted, PRODUCT);
+    expect(shadow.offer(job(sides, 'r', Buffer.from(PRODUCT)))).toBe(true);
     await until('a compare by the new worker', () => shadow.outcomeCount('r', 'match') === 2);
     // Counters carry over the dead worker's.
     await until('its row', () => shadow.writtenRows === 2);
@@ -63,8 +51,8 @@ test('comparing twenty 200 KB answers does not block the main thread', async () 
   try {
     const served = catalogue(1000);
     // Every price differs: the heaviest compare (parse both, diff every item, ask legacy again, parse that too).
-    answer(legacy, served);
-    answer(extracted, catalogue(5000));
+    answer(sides.legacy, served);
+    answer(sides.extracted, catalogue(5000));
     const bodies = Array.from({ length: 20 }, () => Buffer.from(served));
     let last = performance.now();
     let worst = 0;
@@ -77,7 +65,7 @@ test('comparing twenty 200 KB answers does not block the main thread', async () 
     }, 1);
     try {
       await new Promise((resolve) => setTimeout(resolve, 20));
-      for (const body of bodies) expect(shadow.offer(job(sides(), 'heavy', body))).toBe(true);
+      for (const body of bodies) expect(shadow.offer(job(sides, 'heavy', body))).toBe(true);
       await until('all twenty compared', () => shadow.outcomeCount('heavy', 'mismatch') === 20, 20000);
     } finally {
       clearInterval(timer);

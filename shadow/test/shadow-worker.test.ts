@@ -5,34 +5,22 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { tempDir } from '../../scripts/testing/processes';
-import { startUpstream, type TestUpstream } from '../../scripts/testing/upstreams';
 import { until } from '../../scripts/testing/wait';
 import type { ShadowOutcome } from '../mirror';
 import { ShadowWorker } from '../worker/shadow-worker';
-import { answer, catalogue, job, options, storedRows, storedStats } from './worker-fixtures';
+import { answer, catalogue, job, options, PRODUCT, storedRows, storedStats, twoSidesPerTest } from './worker-fixtures';
 
-const PRODUCT = JSON.stringify({ id: 7, name: 'Mug', price: 1299 });
-let legacy: TestUpstream;
-let extracted: TestUpstream;
-const sides = (): { legacy: TestUpstream; extracted: TestUpstream } => ({ legacy, extracted });
-
-beforeEach(async () => {
-  legacy = await startUpstream('legacy');
-  extracted = await startUpstream('extracted');
-});
-afterEach(async () => {
-  await Promise.all([legacy.close(), extracted.close()]);
-});
+const sides = twoSidesPerTest();
 
 test('a matching and a mismatching job become rows with their outcome, and the outcomes come back to the main thread', async () => {
   const seen: Array<[string, ShadowOutcome, number]> = [];
   const opts = options({ onOutcome: (route, outcome, count) => seen.push([route, outcome, count]) });
   const shadow = await ShadowWorker.start(opts);
   try {
-    answer(legacy, PRODUCT);
-    answer(extracted, (url) => (url.startsWith('/same') ? PRODUCT : JSON.stringify({ id: 7, name: 'Mug', price: 1300 })));
-    expect(shadow.offer(job(sides(), 'same', Buffer.from(PRODUCT), '/same/7'))).toBe(true);
-    expect(shadow.offer(job(sides(), 'differs', Buffer.from(PRODUCT), '/differs/7'))).toBe(true);
+    answer(sides.legacy, PRODUCT);
+    answer(sides.extracted, (url) => (url.startsWith('/same') ? PRODUCT : JSON.stringify({ id: 7, name: 'Mug', price: 1300 })));
+    expect(shadow.offer(job(sides, 'same', Buffer.from(PRODUCT), '/same/7'))).toBe(true);
+    expect(shadow.offer(job(sides, 'differs', Buffer.from(PRODUCT), '/differs/7'))).toBe(true);
     await until('both outcomes on the main thread', () => shadow.outcomeCount('same', 'match') === 1 && shadow.outcomeCount('differs', 'mismatch') === 1);
     expect(seen).toEqual(expect.arrayContaining([['same', 'match', 1], ['differs', 'mismatch', 1]]));
     await until('both rows written', () => shadow.writtenRows === 2);
@@ -51,13 +39,13 @@ test('a 200 KB body is moved to the worker, not copied, and compared there; a sm
   const shadow = await ShadowWorker.start(opts);
   try {
     const served = catalogue(1000);
-    answer(legacy, served);
-    answer(extracted, (url) => (url === '/big' ? catalogue(1000, { 1234: 1 }) : PRODUCT));
+    answer(sides.legacy, served);
+    answer(sides.extracted, (url) => (url === '/big' ? catalogue(1000, { 1234: 1 }) : PRODUCT));
     const big = Buffer.from(served);
     expect(big.length).toBeGreaterThan(190_000);
     // The precondition for a transfer: this Buffer is the whole of its ArrayBuffer.
     expect([big.byteOffset, big.buffer.byteLength]).toEqual([0, big.length]);
-    expect(shadow.offer(job(sides(), 'big', big, '/big'))).toBe(true);
+    expect(shadow.offer(job(sides, 'big', big, '/big'))).toBe(true);
     // Jobs are posted in batches a few ms apart; the Buffer is moved when its batch goes.
     await until('the batch to be posted', () => big.byteLength === 0, 2000);
     expect(big.byteLength).toBe(0);
@@ -66,7 +54,7 @@ test('a 200 KB body is moved to the worker, not copied, and compared there; a sm
     const small = Buffer.from(PRODUCT);
     const neighbour = Buffer.from('on the same pool slab');
     expect(small.buffer).toBe(neighbour.buffer); // Node's 8 KB pool
-    expect(shadow.offer(job(sides(), 'small', small, '/small'))).toBe(true);
+    expect(shadow.offer(job(sides, 'small', small, '/small'))).toBe(true);
     expect(small.toString()).toBe(PRODUCT);
     expect(neighbour.toString()).toBe('on the same pool slab');
 
@@ -81,15 +69,15 @@ test('beyond maxInFlight jobs are dropped and counted, here and in the store', a
   const opts = options({ maxInFlight: 2 });
   const shadow = await ShadowWorker.start(opts);
   try {
-    answer(legacy, PRODUCT, 300);
-    answer(extracted, PRODUCT, 300);
-    const offered = Array.from({ length: 5 }, () => shadow.offer(job(sides(), 'busy', Buffer.from(PRODUCT))));
+    answer(sides.legacy, PRODUCT, 300);
+    answer(sides.extracted, PRODUCT, 300);
+    const offered = Array.from({ length: 5 }, () => shadow.offer(job(sides, 'busy', Buffer.from(PRODUCT))));
     expect(offered).toEqual([true, true, false, false, false]);
     expect(shadow.busy()).toBe(2);
     expect(shadow.outcomeCount('busy', 'dropped')).toBe(3);
     await until('the two accepted jobs to finish', () => shadow.outcomeCount('busy', 'match') === 2 && shadow.busy() === 0);
     // Room again once they are done.
-    expect(shadow.offer(job(sides(), 'busy', Buffer.from(PRODUCT)))).toBe(true);
+    expect(shadow.offer(job(sides, 'busy', Buffer.from(PRODUCT)))).toBe(true);
   } finally {
     await shadow.stop(2000);
   }
@@ -100,16 +88,16 @@ test('beyond maxInFlight jobs are dropped and counted, here and in the store', a
 test('stop() lets a mirror in flight against a slow side finish and stores its row', async () => {
   const opts = options();
   const shadow = await ShadowWorker.start(opts);
-  answer(legacy, PRODUCT);
-  answer(extracted, PRODUCT, 300);
-  expect(shadow.offer(job(sides(), 'slow', Buffer.from(PRODUCT)))).toBe(true);
+  answer(sides.legacy, PRODUCT);
+  answer(sides.extracted, PRODUCT, 300);
+  expect(shadow.offer(job(sides, 'slow', Buffer.from(PRODUCT)))).toBe(true);
   const started = Date.now();
   await shadow.stop(3000);
   expect(Date.now() - started).toBeGreaterThanOrEqual(250);
   expect(shadow.outcomeCount('slow', 'match')).toBe(1);
   expect(storedRows(opts.diffDb).map((r) => [r.route, r.outcome])).toEqual([['slow', 'match']]);
   // Once stopped, offers are dropped, never thrown at the caller.
-  expect(shadow.offer(job(sides(), 'slow', Buffer.from(PRODUCT)))).toBe(false);
+  expect(shadow.offer(job(sides, 'slow', Buffer.from(PRODUCT)))).toBe(false);
 });
 
 test('start() rejects with the worker\'s reason when the store cannot be opened', async () => {

@@ -2,11 +2,26 @@
 import Database from 'better-sqlite3';
 import path from 'node:path';
 import { tempDir } from '../../scripts/testing/processes';
-import type { TestUpstream } from '../../scripts/testing/upstreams';
+import { startUpstream, type TestUpstream } from '../../scripts/testing/upstreams';
 import { DAY_MS } from '../store/diff-store';
 import type { CapturedShadowJob, ShadowWorkerOptions } from '../worker/shadow-worker';
 
 export const JSON_TYPE = { 'content-type': 'application/json' };
+
+export const PRODUCT = JSON.stringify({ id: 7, name: 'Mug', price: 1299 });
+
+/** Two real HTTP sides on 127.0.0.1, new for each test of the file that calls this (and closed after it). */
+export function twoSidesPerTest(): { legacy: TestUpstream; extracted: TestUpstream } {
+  const sides = {} as { legacy: TestUpstream; extracted: TestUpstream };
+  beforeEach(async () => {
+    sides.legacy = await startUpstream('legacy');
+    sides.extracted = await startUpstream('extracted');
+  });
+  afterEach(async () => {
+    await Promise.all([sides.legacy.close(), sides.extracted.close()]);
+  });
+  return sides;
+}
 
 /** About 200 KB of JSON: a catalogue whose every price is `base + index`, except where `changed` says. */
 export function catalogue(base: number, changed: Record<number, number> = {}): string {
