@@ -30,6 +30,8 @@ export class Forwarder {
   constructor(private readonly pools: UpstreamPools) {}
 
   forward(res: http.ServerResponse, request: ForwardRequest): Promise<ForwardOutcome> {
+    // The shopper may have left between two attempts (a retry, a fallback): nothing is sent then.
+    if (res.destroyed || res.closed) return Promise.resolve({ ok: false, failure: 'client-gone', error: null, reusedSocket: false });
     return new Promise<ForwardOutcome>((resolve) => {
       let timer: NodeJS.Timeout | null = null;
       const onClientClose = (): void => exchange.abort(new ExchangeAborted('client closed the connection', 'client-gone'));

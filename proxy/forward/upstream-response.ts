@@ -117,6 +117,12 @@ export class UpstreamResponse implements Dispatcher.DispatchHandler {
    * False when Node refuses the head (nothing was sent: the caller answers with an error instead).
    */
   relay(res: http.ServerResponse, status: number, headers: readonly string[], onDone: (completed: boolean) => void): boolean {
+    if (res.destroyed || res.closed) {
+      // The shopper left while the handler was deciding (nothing listened on `res` then): release the upstream now.
+      this.onDone = onDone;
+      this.abort(new ExchangeAborted('shopper closed the connection', 'client-gone'));
+      return true;
+    }
     try {
       res.writeHead(status, headers as string[]);
     } catch {
