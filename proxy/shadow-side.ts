@@ -1,5 +1,4 @@
 import type { ShadowOutcome } from '../shadow/mirror';
-import { DEFAULT_STORE_OPTIONS } from '../shadow/store/diff-store';
 import { ShadowWorker, type CapturedShadowJob } from '../shadow/worker/shadow-worker';
 import type { ProxyConfig } from './config';
 import type { Logger } from './observability/logger';
@@ -22,7 +21,8 @@ export class ShadowSide {
   /** Starts the worker once; resolves when it is ready (or has failed, which is logged, never thrown). */
   ensureStarted(): Promise<void> {
     this.starting ??= ShadowWorker.start({
-      diffDb: this.config.diffDb, storeOptions: DEFAULT_STORE_OPTIONS, shadowTimeoutMs: this.config.shadowTimeoutMs,
+      // No store options: the worker uses the store's defaults, and this thread never loads better-sqlite3.
+      diffDb: this.config.diffDb, shadowTimeoutMs: this.config.shadowTimeoutMs,
       captureBytes: this.config.shadowCaptureBytes, maxInFlight: this.config.shadowMaxInFlight,
       onOutcome: (route, outcome, count) => this.counted(route, outcome, count),
       onError: (error) => this.log.error({ error: error.message }, 'shadow worker died; starting a new one (sampled requests are dropped meanwhile)'),
