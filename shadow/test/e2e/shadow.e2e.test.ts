@@ -126,13 +126,17 @@ upstreams: { legacy: "${legacy.url}", svc: "${hanging.url}" }
 routes:
   - { name: r, match: { path: /api/products/:id }, extracted: svc, percent: 0, shadow: { percent: 100 } }
 `, { STRANGLER_SHADOW_MAX_IN_FLIGHT: '3', STRANGLER_SHADOW_TIMEOUT_MS: '60000' });
-  for (let i = 0; i < 10; i++) {
-    const res = await request({ port: p.port, path: '/api/products/1', headers: { 'x-user-id': `h${i}` } });
-    expect(res.status).toBe(200);
+  try {
+    for (let i = 0; i < 10; i++) {
+      const res = await request({ port: p.port, path: '/api/products/1', headers: { 'x-user-id': `h${i}` } });
+      expect(res.status).toBe(200);
+    }
+    const metrics = (await request({ port: p.adminPort, path: '/metrics' })).body;
+    expect(metrics).toMatch(/strangler_shadow_requests_total\{route="r",outcome="dropped"\} 7/);
+    expect(metrics).toMatch(/strangler_shadow_in_flight 3/);
+  } finally {
+    // Even when an assertion fails: no proxy is left running behind the test.
+    p.process.child.kill('SIGKILL');
+    await hanging.close();
   }
-  const metrics = (await request({ port: p.adminPort, path: '/metrics' })).body;
-  expect(metrics).toMatch(/strangler_shadow_requests_total\{route="r",outcome="dropped"\} 7/);
-  expect(metrics).toMatch(/strangler_shadow_in_flight 3/);
-  p.process.child.kill('SIGKILL');
-  await hanging.close();
 }, 30000);
