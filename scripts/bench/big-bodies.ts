@@ -1,5 +1,5 @@
 import http from 'node:http';
-import { BIG_BODY_BYTES, DOWNLOAD_PATH, UPLOAD_PATH } from './bench-paths';
+import { BIG_BODY_BYTES, DOWNLOAD_PATH, UPLOAD_PATH, writeBigBody } from './bench-paths';
 import { benchRules, startBareProxy, startStrangler, startUpstream, type Running } from './contenders';
 import { LOAD_CORE, PROXY_CORE } from './http-bench';
 import { peakRssMb } from './procstat';
@@ -45,18 +45,7 @@ const download: Transfer = (base, agent, deadline) => exchange(`${base}${DOWNLOA
 /** A POST of BIG_BODY_BYTES with a Content-Length, written 64 KiB at a time as the socket drains. */
 const upload: Transfer = (base, agent, deadline) => exchange(`${base}${UPLOAD_PATH}`,
   { agent, method: 'POST', headers: { 'content-type': 'application/octet-stream', 'content-length': BIG_BODY_BYTES } }, deadline,
-  (req) => {
-    let sent = 0;
-    const pump = (): void => {
-      while (sent < BIG_BODY_BYTES) {
-        const n = Math.min(CHUNK.length, BIG_BODY_BYTES - sent);
-        sent += n;
-        if (!req.write(n === CHUNK.length ? CHUNK : CHUNK.subarray(0, n))) { req.once('drain', pump); return; }
-      }
-      req.end();
-    };
-    pump();
-  },
+  (req) => writeBigBody(req, CHUNK),
   (status, _bytes, text) => {
     const echoed = /"bytes":(\d+)/.exec(text)?.[1];
     return status === 200 && Number(echoed) === BIG_BODY_BYTES ? null : `upload: status ${status}, upstream read ${echoed ?? '?'} of ${BIG_BODY_BYTES} bytes`;

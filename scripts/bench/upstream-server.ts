@@ -1,6 +1,6 @@
 import http from 'node:http';
 import { bigAnswer } from './big-answer';
-import { BIG_ANSWER_PATH, BIG_BODY_BYTES, DOWNLOAD_PATH, UPLOAD_PATH } from './bench-paths';
+import { BIG_ANSWER_PATH, DOWNLOAD_PATH, UPLOAD_PATH, writeBigBody } from './bench-paths';
 
 /**
  * The benchmark's upstream, keep-alive: ~2 KB of JSON on every path, except ~200 KB of JSON on
@@ -22,16 +22,7 @@ function json(res: http.ServerResponse, payload: Buffer): void {
 /** BIG_BODY_BYTES in 64 KiB writes, chunked (no Content-Length), waiting for drain. */
 function download(res: http.ServerResponse): void {
   res.writeHead(200, { 'content-type': 'application/octet-stream' });
-  let sent = 0;
-  const pump = (): void => {
-    while (sent < BIG_BODY_BYTES) {
-      const n = Math.min(chunk.length, BIG_BODY_BYTES - sent);
-      sent += n;
-      if (!res.write(n === chunk.length ? chunk : chunk.subarray(0, n))) { res.once('drain', pump); return; }
-    }
-    res.end();
-  };
-  pump();
+  writeBigBody(res, chunk);
 }
 
 function upload(req: http.IncomingMessage, res: http.ServerResponse): void {

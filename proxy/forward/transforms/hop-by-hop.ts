@@ -34,12 +34,6 @@ export function connectionNamed(connection: string | string[] | undefined): Read
 /** A header list as undici and `writeHead` take it: name, value, name, value… (names lower-case). */
 export type FlatHeaders = string[];
 
-/** The value of the first header called `name` in a flat list, or undefined. */
-export function flatGet(headers: readonly string[], name: string): string | undefined {
-  for (let i = 0; i < headers.length; i += 2) if (headers[i] === name) return headers[i + 1];
-  return undefined;
-}
-
 /** A flat list as an object (repeated names become arrays), for the shadow side's comparison. */
 export function flatToObject(headers: readonly string[]): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
