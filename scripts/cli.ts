@@ -161,7 +161,7 @@ async function main(argv: string[]): Promise<void> {
         json: { type: 'boolean' }, route: { type: 'string' },
       });
       if (positionals.length > 0) usageError(`${command} takes no arguments, got "${positionals[0]}"`);
-      const { parseDuration } = await import('./duration');
+      const { parseDuration } = await import('../proxy/rules/duration');
       const sinceMs = parseDuration(values.since ?? '24h');
       const retainMs = parseDuration(values.retain ?? '30d');
       if (sinceMs === null) usageError(`--since must be a duration like 90m, 24h or 7d, got "${values.since}"`);

@@ -1,6 +1,7 @@
+import { parseDuration } from './duration';
 import { compilePathPattern } from './path-pattern';
 import { buildRouteMatcher } from './route-index';
-import type { CompiledRoute, CompiledRules, RawRules, StickySource, Upstream } from './types';
+import type { BreakerConfig, CompiledRoute, CompiledRules, RawBreaker, RawRollout, RawRules, RolloutPlan, StickySource, Upstream } from './types';
 
 export const DEFAULT_STICKY_BY = ['cookie:strangler_id', 'header:x-user-id'];
 export const DEFAULT_TIMEOUT_MS = 5000;
@@ -12,6 +13,37 @@ function stickySources(list: readonly string[]): StickySource[] {
     const kind = entry.slice(0, colon) as 'cookie' | 'header';
     const name = entry.slice(colon + 1);
     return Object.freeze({ kind, name: kind === 'header' ? name.toLowerCase() : name, label: entry });
+  });
+}
+
+/** What a breaker uses for a key neither the route nor `defaults.breaker` sets. */
+export const BREAKER_DEFAULTS: BreakerConfig = Object.freeze({ failureRate: 0.5, minRequests: 20, windowMs: 10_000, openForMs: 30_000, probes: 5 });
+
+/** A route's breaker: its own keys over `defaults.breaker` over BREAKER_DEFAULTS; none when neither is set or the route says false. */
+function breakerOf(own: RawBreaker | false | undefined, defaults: RawBreaker | false | undefined): BreakerConfig | null {
+  if (own === false || (own === undefined && (defaults === undefined || defaults === false))) return null;
+  const raw = { ...(defaults || {}), ...(own ?? {}) };
+  const ms = (text: string | undefined, fallback: number): number => (text === undefined ? fallback : parseDuration(text) ?? fallback);
+  return Object.freeze({
+    failureRate: raw.failure_rate ?? BREAKER_DEFAULTS.failureRate,
+    minRequests: raw.min_requests ?? BREAKER_DEFAULTS.minRequests,
+    windowMs: ms(raw.window, BREAKER_DEFAULTS.windowMs),
+    openForMs: ms(raw.open_for, BREAKER_DEFAULTS.openForMs),
+    probes: raw.probes ?? BREAKER_DEFAULTS.probes,
+  });
+}
+
+function rolloutOf(raw: RawRollout | undefined, shadowBudget: number | undefined): RolloutPlan | null {
+  if (raw === undefined) return null;
+  const ms = (text: string | undefined, fallback: number): number => (text === undefined ? fallback : parseDuration(text) ?? fallback);
+  return Object.freeze({
+    steps: Object.freeze([...raw.steps]),
+    minDurationMs: ms(raw.min_duration, 3_600_000),
+    minRequests: raw.min_requests ?? 200,
+    maxErrorRate: raw.max_error_rate ?? 0.01,
+    maxMismatchRate: raw.max_mismatch_rate ?? shadowBudget ?? 0.01,
+    maxLatencyRatio: raw.max_latency_ratio ?? null,
+    retireAfterMs: ms(raw.retire_after, 30 * 86_400_000),
   });
 }
 
@@ -52,6 +84,8 @@ export function compileRules(raw: RawRules, file: string, hash: string): Compile
       arrayKeys: Object.freeze({ ...(r.shadow.array_keys ?? {}) }),
       normalisers: Object.freeze([...(r.shadow.normalisers ?? [])]),
     }) : null,
+    breaker: breakerOf(r.breaker, raw.defaults?.breaker),
+    rollout: rolloutOf(r.rollout, r.shadow?.budget),
   }));
   Object.freeze(routes);
   return Object.freeze({ file, hash, upstreams, legacy, routes, defaults, match: buildRouteMatcher(routes) });

@@ -5,7 +5,9 @@ import { closest } from './suggest';
 import type { RuleIssue } from './types';
 
 /** Compiled once per process: validating a rules file runs no schema compilation. */
-const validateSchema = new Ajv({ allErrors: true, strict: true }).compile(schema);
+const validateSchema = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true }).compile(schema);
+
+const DURATION_KEYS = ['window', 'open_for', 'min_duration', 'retire_after'];
 
 function pathOf(instancePath: string): PathSegment[] {
   return instancePath.split('/').slice(1).map((p) => {
@@ -24,7 +26,8 @@ function allowedKeys(path: readonly PathSegment[]): string[] {
   const names = path.filter((p): p is string => typeof p === 'string');
   const last = names[names.length - 1];
   if (path.length === 0) return Object.keys(schema.properties);
-  if (last === 'defaults') return ['sticky_by', 'timeout_ms'];
+  if (last === 'defaults') return Object.keys(schema.properties.defaults.properties);
+  if (last === 'breaker' || last === 'rollout') return Object.keys(defs[last].properties ?? {});
   if (last === 'match') return ['methods', 'path'];
   if (last === 'shadow') return Object.keys((defs.route.properties as Record<string, { properties: object }>).shadow.properties);
   if (path[0] === 'routes' && typeof path[path.length - 1] === 'number') return Object.keys(defs.route.properties ?? {});
@@ -91,6 +94,12 @@ function toIssue(error: ErrorObject, data: unknown, doc: PositionedDocument, fil
       return { ...base, code: 'RULES_OUT_OF_RANGE', ...doc.valueAt(path), message: `${field} must be ${error.keyword === 'minimum' ? '>=' : '<='} ${bound}${where}, got ${describe(value)}` };
     }
     case 'type':
+    case 'not':
+      if (path[path.length - 1] === 'breaker') {
+        return { ...base, code: 'RULES_WRONG_TYPE', ...doc.valueAt(path), message: `${field} must be a map (failure_rate, min_requests, window, open_for, probes) or false${where}, got ${describe(value)}` };
+      }
+      if (error.keyword === 'not') break;
+      if (DURATION_KEYS.includes(String(path[path.length - 1]))) return { ...base, code: 'RULES_BAD_FORMAT', ...doc.valueAt(path), message: patternMessage(path, value, where) };
       return { ...base, code: 'RULES_WRONG_TYPE', ...doc.valueAt(path), message: `${field} must be ${(error.params as { type: string }).type}${where}, got ${describe(value)}` };
     case 'enum': {
       const allowed = (error.params as { allowedValues: unknown[] }).allowedValues.map(String);
@@ -108,9 +117,10 @@ function toIssue(error: ErrorObject, data: unknown, doc: PositionedDocument, fil
     case 'minItems':
     case 'minProperties':
       return { ...base, code: 'RULES_EMPTY_LIST', ...doc.valueAt(path), message: `${field} must not be empty${where}` };
-    default:
-      return { ...base, code: 'RULES_INVALID', ...doc.valueAt(path), message: `${field} ${error.message ?? 'is invalid'}${where}` };
+    case 'exclusiveMinimum':
+      return { ...base, code: 'RULES_OUT_OF_RANGE', ...doc.valueAt(path), message: `${field} must be > ${(error.params as { limit: number }).limit}${where}, got ${describe(value)}` };
   }
+  return { ...base, code: 'RULES_INVALID', ...doc.valueAt(path), message: `${field} ${error.message ?? 'is invalid'}${where}` };
 }
 
 function patternMessage(path: readonly PathSegment[], value: unknown, where: string): string {
@@ -120,6 +130,9 @@ function patternMessage(path: readonly PathSegment[], value: unknown, where: str
   const last = path[path.length - 1];
   if (path.includes('sticky_by')) {
     return `${field} must be cookie:NAME or header:NAME${where}, got ${describe(value)}`;
+  }
+  if (DURATION_KEYS.includes(String(last))) {
+    return `${field} must be a duration with a unit (500ms, 10s, 5m, 1h, 30d)${where}, got ${describe(value)}`;
   }
   if (last === 'path') return `${field} must start with "/"${where}, got ${describe(value)}`;
   if (last === 'name') return `${field} must be letters, digits, ".", "_" or "-" (at most 64)${where}, got ${describe(value)}`;

@@ -1,3 +1,4 @@
+import { parseDuration } from './duration';
 import type { PositionedDocument } from './positions';
 import { compilePathPattern, samplePath } from './path-pattern';
 import { closest } from './suggest';
@@ -71,7 +72,12 @@ export function semanticIssues(data: unknown, doc: PositionedDocument, file: str
     if (isRecord(route.shadow) && typeof route.shadow.percent === 'number' && route.shadow.percent > 0 && percent > 0 && (methods === null || methods.some((m) => WRITE_METHODS.includes(m)))) {
       warn('RULES_SHADOW_WRITES_TO_LEGACY', ['routes', index, 'shadow'], `route "${name}" shadows writes, but writes are never mirrored to legacy: the ${percent}% of writes that extracted serves go uncompared`, name, 'restrict match.methods to reads, or accept that only legacy-served writes are compared');
     }
+    rolloutIssues(route, index, name, where, error, warn);
     compiled.push({ route, pattern, index });
+  });
+  if (isRecord(data.defaults)) breakerIssues(data.defaults.breaker, ['defaults', 'breaker'], '', error);
+  routes.forEach((raw: unknown, index: number) => {
+    if (isRecord(raw)) breakerIssues(raw.breaker, ['routes', index, 'breaker'], typeof raw.name === 'string' ? ` in route "${raw.name}"` : '', error);
   });
 
   for (const later of compiled) {
@@ -93,6 +99,37 @@ export function semanticIssues(data: unknown, doc: PositionedDocument, file: str
     }
   }
   return issues;
+}
+
+type Report = (code: string, path: (string | number)[], message: string, route?: string, hint?: string) => void;
+
+/** A breaker whose window or open time is zero would never judge or never recover. */
+function breakerIssues(breaker: unknown, at: (string | number)[], where: string, error: Report): void {
+  if (!isRecord(breaker)) return;
+  for (const key of ['window', 'open_for']) {
+    const text = breaker[key];
+    if (typeof text === 'string' && parseDuration(text) === 0) error('RULES_OUT_OF_RANGE', [...at, key], `${at.join('.').replace(/\.(\d+)\./, '[$1].')}.${key} must be longer than 0${where}`);
+  }
+}
+
+/** Steps must climb; a plan the rollout can never act on is a warning. */
+function rolloutIssues(route: RawRoute, index: number, name: string | undefined, where: string, error: Report, warn: Report): void {
+  const rollout = route.rollout as unknown;
+  if (!isRecord(rollout) || !Array.isArray(rollout.steps)) return;
+  const steps = rollout.steps;
+  for (let i = 1; i < steps.length; i++) {
+    if (typeof steps[i] === 'number' && typeof steps[i - 1] === 'number' && steps[i] <= steps[i - 1]) {
+      error('RULES_STEPS_ORDER', ['routes', index, 'rollout', 'steps', i], `rollout.steps must be strictly increasing${where}: ${steps[i]} comes after ${steps[i - 1]}`, name, 'for example [5, 25, 50, 100]');
+      break;
+    }
+  }
+  const percent = typeof route.percent === 'number' ? route.percent : 0;
+  if (percent > 0 && steps.every((s) => typeof s === 'number') && !steps.includes(percent)) {
+    warn('RULES_PERCENT_NOT_A_STEP', ['routes', index, 'percent'], `route "${name}" is at ${percent}%, which is not one of its rollout steps; rollout moves it to the next step above`, name);
+  }
+  if (typeof route.flag === 'string') {
+    warn('RULES_ROLLOUT_WITH_FLAG', ['routes', index, 'rollout'], `route "${name}" takes its percent from flag "${route.flag}" when Unleash is configured; rollout then leaves it alone`, name, 'ramp the flag in Unleash, or remove the flag to let rollout ramp the file');
+  }
 }
 
 /**

@@ -26,6 +26,27 @@ export interface ShadowConfig {
   readonly normalisers: readonly string[];
 }
 
+/** DESIGN "Circuit breaker per route"; durations in ms. */
+export interface BreakerConfig {
+  readonly failureRate: number;
+  readonly minRequests: number;
+  readonly windowMs: number;
+  readonly openForMs: number;
+  readonly probes: number;
+}
+
+/** A route's ramp plan, judged by `strangler rollout`; durations in ms. */
+export interface RolloutPlan {
+  readonly steps: readonly number[];
+  readonly minDurationMs: number;
+  readonly minRequests: number;
+  readonly maxErrorRate: number;
+  readonly maxMismatchRate: number;
+  /** Extracted p95 / legacy p95; null: not judged. */
+  readonly maxLatencyRatio: number | null;
+  readonly retireAfterMs: number;
+}
+
 export interface CompiledRoute {
   readonly index: number;
   readonly name: string;
@@ -44,6 +65,8 @@ export interface CompiledRoute {
   readonly stickyBy: readonly StickySource[];
   readonly timeoutMs: number;
   readonly shadow: ShadowConfig | null;
+  readonly breaker: BreakerConfig | null;
+  readonly rollout: RolloutPlan | null;
 }
 
 /** The immutable route table: built whole or not at all, swapped whole on reload. */
@@ -66,7 +89,7 @@ export type LoadResult =
 export interface RawRules {
   version: 1;
   upstreams: Record<string, string>;
-  defaults?: { sticky_by?: string[]; timeout_ms?: number };
+  defaults?: { sticky_by?: string[]; timeout_ms?: number; breaker?: RawBreaker | false };
   routes: RawRoute[];
 }
 
@@ -82,5 +105,19 @@ export interface RawRoute {
   flag?: string;
   sticky_by?: string[];
   timeout_ms?: number;
+  breaker?: RawBreaker | false;
+  rollout?: RawRollout;
   shadow?: { percent?: number; ignore?: string[]; budget?: number; array_keys?: Record<string, string>; normalisers?: string[] };
+}
+
+export interface RawBreaker { failure_rate?: number; min_requests?: number; window?: string; open_for?: string; probes?: number }
+
+export interface RawRollout {
+  steps: number[];
+  min_duration?: string;
+  min_requests?: number;
+  max_error_rate?: number;
+  max_mismatch_rate?: number;
+  max_latency_ratio?: number;
+  retire_after?: string;
 }

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
 import { migrate } from './schema';
+import { addDelta, LATENCY_BOUNDS_MS, type TrafficDelta } from './traffic';
 
 /** One compared request, already redacted. */
 export interface DiffRow {
@@ -14,7 +15,7 @@ export interface DiffRow {
   extractedStatus: number | null;
   legacyMs: number | null;
   extractedMs: number | null;
-  outcome: 'match' | 'mismatch' | 'error';
+  outcome: 'match' | 'mismatch' | 'error' | 'truncated';
   paths: readonly string[];
   noise: readonly string[];
   legacySample: string | null;
@@ -47,9 +48,13 @@ export class DiffStore {
   readonly db: Database.Database;
   private buffer: DiffRow[] = [];
   private stats = new Map<string, { minute: number; route: string; sampled: number; dropped: number; errors: number }>();
+  /** Traffic counters waiting to be written, one entry per (minute, route, backend). */
+  private traffic = new Map<string, TrafficDelta>();
   private timer: NodeJS.Timeout | null = null;
   private readonly insertRow;
   private readonly upsertStats;
+  private readonly upsertTraffic;
+  private readonly upsertLatency;
   droppedRows = 0;
   failedFlushes = 0;
   writtenRows = 0;
@@ -69,6 +74,12 @@ export class DiffStore {
       @legacySample, @extractedSample, @requestHeaders, @source)`);
     this.upsertStats = readonly ? null : this.db.prepare(`INSERT INTO shadow_stats (minute, route, sampled, dropped, errors) VALUES (@minute, @route, @sampled, @dropped, @errors)
       ON CONFLICT (minute, route) DO UPDATE SET sampled = sampled + excluded.sampled, dropped = dropped + excluded.dropped, errors = errors + excluded.errors`);
+    this.upsertTraffic = readonly ? null : this.db.prepare(`INSERT INTO traffic (minute, route, backend, requests, failures, fallbacks, latency_ms_sum)
+      VALUES (@minute, @route, @backend, @requests, @failures, @fallbacks, @latencyMsSum)
+      ON CONFLICT (minute, route, backend) DO UPDATE SET requests = requests + excluded.requests, failures = failures + excluded.failures,
+      fallbacks = fallbacks + excluded.fallbacks, latency_ms_sum = latency_ms_sum + excluded.latency_ms_sum`);
+    this.upsertLatency = readonly ? null : this.db.prepare(`INSERT INTO traffic_latency (minute, route, backend, le_ms, count) VALUES (?, ?, ?, ?, ?)
+      ON CONFLICT (minute, route, backend, le_ms) DO UPDATE SET count = count + excluded.count`);
   }
 
   /** Starts periodic flushing and prunes rows past the retention. */
@@ -94,22 +105,42 @@ export class DiffStore {
     entry[field]++;
   }
 
+  /** Queues traffic counters (the proxy's evidence); summed with what is waiting and what is stored. */
+  addTraffic(deltas: readonly TrafficDelta[]): void {
+    for (const delta of deltas) {
+      const key = `${delta.minute}\u0000${delta.route}\u0000${delta.backend}`;
+      const waiting = this.traffic.get(key);
+      if (waiting) addDelta(waiting, delta);
+      else this.traffic.set(key, { ...delta, latency: [...delta.latency] });
+    }
+  }
+
   /** Writes everything buffered in one transaction; on failure keeps it for the next flush. */
   flush(): void {
-    if ((this.buffer.length === 0 && this.stats.size === 0) || !this.insertRow || !this.upsertStats) return;
+    if ((this.buffer.length === 0 && this.stats.size === 0 && this.traffic.size === 0) || !this.insertRow || !this.upsertStats) return;
     const rows = this.buffer;
     const stats = [...this.stats.values()];
+    const traffic = this.traffic;
     const insertRow = this.insertRow;
     const upsertStats = this.upsertStats;
+    const upsertTraffic = this.upsertTraffic!;
+    const upsertLatency = this.upsertLatency!;
     try {
       this.db.transaction(() => {
         for (const row of rows) {
           insertRow.run({ ...row, paths: JSON.stringify(row.paths), noise: JSON.stringify(row.noise), requestHeaders: JSON.stringify(row.requestHeaders) });
         }
         for (const s of stats) upsertStats.run(s);
+        for (const t of traffic.values()) {
+          upsertTraffic.run(t);
+          for (let i = 0; i < t.latency.length; i++) {
+            if (t.latency[i] > 0) upsertLatency.run(t.minute, t.route, t.backend, LATENCY_BOUNDS_MS[i], t.latency[i]);
+          }
+        }
       }).immediate();
       this.buffer = this.buffer.slice(rows.length);
       for (const s of stats) this.stats.delete(`${s.minute}\u0000${s.route}`);
+      this.traffic = new Map();
       this.writtenRows += rows.length;
     } catch {
       this.failedFlushes++;
@@ -121,6 +152,8 @@ export class DiffStore {
     const cutoff = now - this.options.retainMs;
     const removed = this.db.prepare('DELETE FROM diffs WHERE at < ?').run(cutoff).changes;
     this.db.prepare('DELETE FROM shadow_stats WHERE minute < ?').run(cutoff);
+    this.db.prepare('DELETE FROM traffic WHERE minute < ?').run(cutoff);
+    this.db.prepare('DELETE FROM traffic_latency WHERE minute < ?').run(cutoff);
     return removed;
   }
 

@@ -36,6 +36,74 @@ const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [
       PRIMARY KEY (minute, route)
     );
   `),
+  // 2: the evidence store. Per-minute traffic counters (written by every proxy process, summed on
+  // conflict so workers and replicas add up), percent changes, rollout verdicts; and diffs may be
+  // 'truncated' (an answer past the capture cap: not compared, never a match).
+  (db) => db.exec(`
+    CREATE TABLE traffic (
+      minute INTEGER NOT NULL,
+      route TEXT NOT NULL,
+      backend TEXT NOT NULL,
+      requests INTEGER NOT NULL DEFAULT 0,
+      failures INTEGER NOT NULL DEFAULT 0,
+      fallbacks INTEGER NOT NULL DEFAULT 0,
+      latency_ms_sum REAL NOT NULL DEFAULT 0,
+      PRIMARY KEY (minute, route, backend)
+    );
+    CREATE TABLE traffic_latency (
+      minute INTEGER NOT NULL,
+      route TEXT NOT NULL,
+      backend TEXT NOT NULL,
+      le_ms REAL NOT NULL,
+      count INTEGER NOT NULL DEFAULT 0,
+      PRIMARY KEY (minute, route, backend, le_ms)
+    );
+    CREATE TABLE percent_events (
+      id INTEGER PRIMARY KEY,
+      at INTEGER NOT NULL,
+      route TEXT NOT NULL,
+      from_percent INTEGER,
+      to_percent INTEGER NOT NULL,
+      action TEXT NOT NULL,
+      who TEXT NOT NULL,
+      file TEXT
+    );
+    CREATE INDEX percent_events_route_at ON percent_events (route, at);
+    CREATE TABLE rollout_verdicts (
+      id INTEGER PRIMARY KEY,
+      at INTEGER NOT NULL,
+      route TEXT NOT NULL,
+      verdict TEXT NOT NULL,
+      from_percent INTEGER,
+      to_percent INTEGER,
+      evidence TEXT NOT NULL
+    );
+    CREATE INDEX rollout_verdicts_route_at ON rollout_verdicts (route, at);
+    CREATE TABLE diffs_v2 (
+      id INTEGER PRIMARY KEY,
+      at INTEGER NOT NULL,
+      route TEXT NOT NULL,
+      method TEXT NOT NULL,
+      target TEXT NOT NULL,
+      served_by TEXT NOT NULL,
+      legacy_status INTEGER,
+      extracted_status INTEGER,
+      legacy_ms REAL,
+      extracted_ms REAL,
+      outcome TEXT NOT NULL CHECK (outcome IN ('match', 'mismatch', 'error', 'truncated')),
+      paths TEXT NOT NULL,
+      noise TEXT NOT NULL,
+      legacy_sample TEXT,
+      extracted_sample TEXT,
+      request_headers TEXT NOT NULL,
+      source TEXT NOT NULL CHECK (source IN ('live', 'replay'))
+    );
+    INSERT INTO diffs_v2 SELECT * FROM diffs;
+    DROP TABLE diffs;
+    ALTER TABLE diffs_v2 RENAME TO diffs;
+    CREATE INDEX diffs_route_at ON diffs (route, at);
+    CREATE INDEX diffs_at ON diffs (at);
+  `),
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
