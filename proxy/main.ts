@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { adminHosts, createAdminServer } from './admin/server';
 import { statusReport } from './admin/status';
+import { BreakerBoard } from './breaker/breaker-board';
 import { proxyConfigFromEnv, type ProxyConfig } from './config';
 import { effectivePercent } from './decide/decide';
 import { overrideTokenDigest } from './decide/override';
@@ -14,8 +15,10 @@ import { createShopperServer, DEFAULT_SHOPPER_SERVER_OPTIONS } from './http/serv
 import { accessLogger } from './observability/access-log';
 import { createLogger, type Logger } from './observability/logger';
 import { ProxyMetrics } from './observability/metrics';
+import { TrafficCounters } from './observability/traffic-counters';
 import { formatIssue } from './rules/load';
 import { RulesStore } from './rules/store';
+import type { CompiledRoute } from './rules/types';
 import { watchRulesFile } from './rules/watch';
 import { ShadowSide } from './shadow-side';
 
@@ -62,11 +65,25 @@ async function flagSourceFor(config: ProxyConfig, log: Logger, metrics: ProxyMet
   });
 }
 
+/**
+ * The diff store (on the shadow worker thread) is opened when a route shadows or has a rollout
+ * plan: comparisons and the evidence counters that `strangler rollout` judges go there.
+ */
+function needsStore(routes: readonly CompiledRoute[]): boolean {
+  return routes.some((route) => route.shadow !== null || route.rollout !== null);
+}
+
 /** Starts the shopper and admin servers; rejects (with every rules error) when the rules are invalid. */
 export async function startProxy(config: ProxyConfig = proxyConfigFromEnv(), log: Logger = createLogger(config.logLevel)): Promise<RunningProxy> {
   const metrics = new ProxyMetrics();
+  const traffic = new TrafficCounters();
   // Made before the rules are read: their first load (and every reload) may start its worker.
-  const shadowSide = new ShadowSide(config, metrics, log);
+  const shadowSide = new ShadowSide(config, metrics, log, traffic);
+  const breakers = new BreakerBoard((route, change) => {
+    log.warn({ route, breaker: change.to, from: change.from, failureRate: change.failureRate, requests: change.requests },
+      change.to === 'open' ? `breaker opened: route "${route}" sends its shoppers to legacy` : change.to === 'half-open' ? `breaker half-open: route "${route}" sends trial requests to extracted` : `breaker closed: route "${route}" routes by percent again`);
+  });
+  metrics.breakers = () => breakers.all();
   const store = await RulesStore.open(config.rulesFile, {
     onReload(report, active) {
       metrics.reloads.labels(report.result === 'failure' ? 'failure' : 'success').inc();
@@ -76,8 +93,9 @@ export async function startProxy(config: ProxyConfig = proxyConfigFromEnv(), log
         log.error({ trigger: report.trigger, epoch: active.epoch, errors: report.errors.map(formatIssue) }, 'rules reload failed; still serving the last good rules');
       } else {
         log.info({ trigger: report.trigger, epoch: active.epoch, hash: active.table.hash, routes: active.table.routes.length, warnings: report.warnings.map(formatIssue) }, 'rules active');
+        breakers.sync(active.table.routes);
         // The first load at start comes through here too (and is awaited below).
-        if (active.table.routes.some((route) => route.shadow !== null)) void shadowSide.ensureStarted();
+        if (needsStore(active.table.routes)) void shadowSide.ensureStarted();
       }
       log.flush();
     },
@@ -85,11 +103,12 @@ export async function startProxy(config: ProxyConfig = proxyConfigFromEnv(), log
   const pools = new UpstreamPools({ ...DEFAULT_POOL_OPTIONS, maxSockets: config.maxSocketsPerUpstream });
   const flags = await flagSourceFor(config, log, metrics);
   // With shadow routes at start, their worker is ready before the first shopper is served.
-  if (store.current().table.routes.some((route) => route.shadow !== null)) await shadowSide.ensureStarted();
+  if (needsStore(store.current().table.routes)) await shadowSide.ensureStarted();
   const handler = createHandler({
     rules: store, flags, forwarder: new Forwarder(pools), metrics, log, accessLog: accessLogger(log), retryBodyLimit: config.retryBodyLimit,
     decideInputs: { overrideDigest: overrideTokenDigest(config.overrideToken), newAnonymousId },
     shadow: { sample: (percent) => Math.random() * 100 < percent, offer: (job) => { shadowSide.offer(job); }, captureCap: config.shadowCaptureBytes },
+    breakers, traffic,
   });
   const shopper = createShopperServer(handler, {
     ...DEFAULT_SHOPPER_SERVER_OPTIONS, headersTimeoutMs: config.headersTimeoutMs, requestTimeoutMs: Math.max(config.requestTimeoutMs, config.headersTimeoutMs),
@@ -97,7 +116,7 @@ export async function startProxy(config: ProxyConfig = proxyConfigFromEnv(), log
   let ready = false;
   let allowed: ReadonlySet<string> = new Set();
   const admin = createAdminServer({
-    status: () => statusReport(store, flags, metrics, pools),
+    status: () => statusReport(store, flags, metrics, pools, breakers),
     metrics: async () => {
       const shadow = shadowSide.sample();
       metrics.shadowInFlight.set(shadow.inFlight);

@@ -3,20 +3,34 @@ import { ShadowWorker, type CapturedShadowJob } from '../shadow/worker/shadow-wo
 import type { ProxyConfig } from './config';
 import type { Logger } from './observability/logger';
 import type { ProxyMetrics } from './observability/metrics';
+import type { TrafficCounters } from './observability/traffic-counters';
+
+/** How often the evidence counters go to the store: it is at most about this far behind the proxy. */
+const SHIP_TRAFFIC_EVERY_MS = 1000;
 
 /**
  * The proxy's side of shadow traffic: a worker thread (shadow/worker/) that mirrors, compares,
  * redacts and writes the diff store, so none of that runs on the thread serving shoppers. The
- * thread is started when the first shadowed route appears (at start or on a reload): a proxy
- * without shadow routes pays no thread, no SQLite and no second undici. Until it is up, sampled
- * jobs are dropped and counted like any job the budget cannot take.
+ * thread is started when the first route with shadow or a rollout plan appears (at start or on a
+ * reload): a proxy without either pays no thread, no SQLite and no second undici. Until it is up,
+ * sampled jobs are dropped and counted like any job the budget cannot take. The evidence counters
+ * (requests, failures, latency per route and side) are shipped to the same store every second.
  */
 export class ShadowSide {
   private worker: ShadowWorker | null = null;
   private starting: Promise<void> | null = null;
   private stopped = false;
+  private readonly trafficTimer: NodeJS.Timeout;
 
-  constructor(private readonly config: ProxyConfig, private readonly metrics: ProxyMetrics, private readonly log: Logger) {}
+  constructor(private readonly config: ProxyConfig, private readonly metrics: ProxyMetrics, private readonly log: Logger, private readonly traffic: TrafficCounters) {
+    // Counted always; kept only while a store is open (a proxy without shadow or rollout routes has none).
+    this.trafficTimer = setInterval(() => this.shipTraffic(), SHIP_TRAFFIC_EVERY_MS).unref();
+  }
+
+  private shipTraffic(): void {
+    const deltas = this.traffic.take();
+    this.worker?.addTraffic(deltas);
+  }
 
   /** Starts the worker once; resolves when it is ready (or has failed, which is logged, never thrown). */
   ensureStarted(): Promise<void> {
@@ -51,7 +65,9 @@ export class ShadowSide {
   /** Mirrors in flight get `graceMs` to finish so their rows are stored; then the store is closed. */
   async stop(graceMs: number): Promise<void> {
     this.stopped = true;
+    clearInterval(this.trafficTimer);
     await this.starting;
+    this.shipTraffic(); // the last second's counters go in with the final flush
     await this.worker?.stop(graceMs);
   }
 

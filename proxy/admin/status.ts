@@ -1,3 +1,4 @@
+import type { BreakerBoard } from '../breaker/breaker-board';
 import { effectivePercent } from '../decide/decide';
 import { flagWarnings } from '../flags/feature-to-flag';
 import type { FlagSource } from '../flags/flag-state';
@@ -8,7 +9,7 @@ import { routeSettings } from '../rules/plan';
 import type { RulesStore } from '../rules/store';
 
 /** The JSON behind GET /status: what is active, how the last reload went, and each route's split. */
-export function statusReport(store: RulesStore, flags: FlagSource, metrics: ProxyMetrics, pools: UpstreamPools): Record<string, unknown> {
+export function statusReport(store: RulesStore, flags: FlagSource, metrics: ProxyMetrics, pools: UpstreamPools, breakers: BreakerBoard): Record<string, unknown> {
   const active = store.current();
   const last = store.lastReload();
   const snapshot = flags.current();
@@ -46,6 +47,8 @@ export function statusReport(store: RulesStore, flags: FlagSource, metrics: Prox
         flagState: flagState === null ? null : { ...flagState, fetchedAt: flagInfo.lastFetchAt ?? null, stateFrom: flagInfo.stateFrom ?? null },
         flagWarnings: flagState === null ? [] : flagWarnings(route.group, flagState),
         shadow: route.shadow ? { percent: route.shadow.percent, budget: route.shadow.budget } : null,
+        // null: the route has no breaker. Its state is this process's own.
+        breaker: breakers.status(route.name),
         // What `strangler plan` compares against a rules file (match, upstream, fallback, timeout, …).
         settings: routeSettings(route),
         observed: {

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import type { BreakerGate } from '../breaker/route-breaker';
 import type { FlagSnapshot } from '../flags/flag-state';
 import type { CompiledRoute, CompiledRules } from '../rules/types';
 import { bucketOf, inRollout } from './bucket';
@@ -6,7 +7,7 @@ import { identityOf } from './identity';
 import { authorisedOverride } from './override';
 
 export type Side = 'legacy' | 'extracted';
-export type DecisionReason = 'override' | 'killed' | 'flag' | 'percent' | 'unmatched';
+export type DecisionReason = 'override' | 'killed' | 'breaker' | 'flag' | 'percent' | 'unmatched';
 export type PercentSource = 'yaml' | 'flag' | 'killed' | 'default';
 
 export interface RequestFacts {
@@ -26,7 +27,14 @@ export interface Decision {
   readonly identity: string | null;
   /** True when the identity was made for this request: the response must set the cookie. */
   readonly newIdentity: boolean;
+  /** True when this request is one of a half-open breaker's trial requests to extracted. */
+  readonly probe: boolean;
 }
+
+/** The breaker's say for a route, read by the caller at the edge (each route's state is an input, like the flag state). */
+export type BreakerGates = (route: CompiledRoute) => BreakerGate;
+
+export const NO_BREAKERS: BreakerGates = () => 'closed';
 
 export interface DecideInputs {
   readonly overrideDigest: Buffer | null;
@@ -44,14 +52,15 @@ export function effectivePercent(route: CompiledRoute, flags: FlagSnapshot): { p
   return { percent: route.percent, source: route.percentSource };
 }
 
-const UNMATCHED_BASE = { route: null, side: 'legacy' as const, bucket: null, reason: 'unmatched' as const, percent: 0, percentSource: 'default' as const };
+const UNMATCHED_BASE = { route: null, side: 'legacy' as const, bucket: null, reason: 'unmatched' as const, percent: 0, percentSource: 'default' as const, probe: false };
 
 /**
- * Which side serves this request. A pure function of (rules, request facts, flag state) plus the
- * id maker: no I/O, no clock, no Math.random, so it is identical on every proxy replica.
- * Precedence: authorised override > killed > Unleash flag > YAML percent.
+ * Which side serves this request. A pure function of (rules, request facts, flag state, breaker
+ * state) plus the id maker: no I/O, no clock, no Math.random, so replicas that agree on the inputs
+ * agree on the answer. Precedence: authorised override > killed > open breaker > Unleash flag > YAML percent.
+ * An open breaker only moves shoppers that the percent would send to extracted.
  */
-export function decide(rules: CompiledRules, facts: RequestFacts, flags: FlagSnapshot, inputs: DecideInputs): Decision {
+export function decide(rules: CompiledRules, facts: RequestFacts, flags: FlagSnapshot, inputs: DecideInputs, breakers: BreakerGates = NO_BREAKERS): Decision {
   const route = rules.match(facts.method, facts.path);
   const found = identityOf(route ? route.stickyBy : rules.defaults.stickyBy, facts.headers);
   const identity = found !== null ? found.value : inputs.newAnonymousId();
@@ -61,8 +70,11 @@ export function decide(rules: CompiledRules, facts: RequestFacts, flags: FlagSna
   const { percent, source } = effectivePercent(route, flags);
   const bucket = bucketOf(route.group, identity);
   const override = authorisedOverride(facts.headers, inputs.overrideDigest);
-  if (override !== null) return { route, side: override, bucket, reason: 'override', percent, percentSource: source, identity, newIdentity };
-  if (source === 'killed') return { route, side: 'legacy', bucket, reason: 'killed', percent, percentSource: source, identity, newIdentity };
-  const side = inRollout(bucket, percent) ? 'extracted' : 'legacy';
-  return { route, side, bucket, reason: source === 'flag' ? 'flag' : 'percent', percent, percentSource: source, identity, newIdentity };
+  if (override !== null) return { route, side: override, bucket, reason: 'override', percent, percentSource: source, identity, newIdentity, probe: false };
+  if (source === 'killed') return { route, side: 'legacy', bucket, reason: 'killed', percent, percentSource: source, identity, newIdentity, probe: false };
+  const reason = source === 'flag' ? 'flag' : 'percent';
+  if (!inRollout(bucket, percent)) return { route, side: 'legacy', bucket, reason, percent, percentSource: source, identity, newIdentity, probe: false };
+  const gate = route.breaker === null ? 'closed' : breakers(route);
+  if (gate === 'open') return { route, side: 'legacy', bucket, reason: 'breaker', percent, percentSource: source, identity, newIdentity, probe: false };
+  return { route, side: 'extracted', bucket, reason, percent, percentSource: source, identity, newIdentity, probe: gate === 'probing' };
 }

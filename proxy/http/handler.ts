@@ -1,7 +1,8 @@
 import type http from 'node:http';
 import type { Readable } from 'node:stream';
 import { performance } from 'node:perf_hooks';
-import { decide, type Decision, type DecideInputs } from '../decide/decide';
+import type { BreakerBoard } from '../breaker/breaker-board';
+import { decide, type BreakerGates, type Decision, type DecideInputs } from '../decide/decide';
 import type { StranglerErrorCode } from '../errors';
 import type { FlagSource } from '../flags/flag-state';
 import type { Forwarder } from '../forward/forwarder';
@@ -11,6 +12,7 @@ import { outgoingRequestHeaders } from '../forward/transforms/request-headers';
 import { outgoingResponseHeaders, type Backend } from '../forward/transforms/response-headers';
 import type { AccessEntry } from '../observability/access-log';
 import type { Logger } from '../observability/logger';
+import type { TrafficCounters } from '../observability/traffic-counters';
 import { UNMATCHED_ROUTE, type ProxyMetrics } from '../observability/metrics';
 import type { ActiveRules } from '../rules/store';
 import type { CompiledRoute, Upstream } from '../rules/types';
@@ -35,6 +37,10 @@ export interface HandlerDeps {
   readonly retryBodyLimit: number;
   /** Mirroring of sampled requests; null when shadow traffic is off. */
   readonly shadow: ShadowHook | null;
+  /** Each route's circuit breaker: read by the decision, told every extracted outcome. */
+  readonly breakers: BreakerBoard;
+  /** Per-minute evidence counters (requests, failures, fallbacks, latency) per route and side. */
+  readonly traffic: TrafficCounters;
 }
 
 /** Everything one request carries through its life; made once at the top of the handler. */
@@ -50,6 +56,8 @@ interface Exchange {
   readonly sampled: boolean;
   /** The headers sent upstream (flat list), the same for every attempt. */
   readonly headers: readonly string[];
+  /** Whether extracted failed this request (as the breaker counts), once it was asked; null otherwise. */
+  extractedFailed: boolean | null;
 }
 
 /**
@@ -57,6 +65,7 @@ interface Exchange {
  * refuse what cannot be routed safely → decide → forward → fall back if allowed → relay → record.
  */
 export function createHandler(deps: HandlerDeps): (req: http.IncomingMessage, res: http.ServerResponse) => void {
+  const breakerGates: BreakerGates = (route) => deps.breakers.gate(route);
   return function handle(req, res) {
     const started = performance.now();
     const requestId = requestIdOf(req.headers);
@@ -70,14 +79,16 @@ export function createHandler(deps: HandlerDeps): (req: http.IncomingMessage, re
     }
     const query = req.url!.indexOf('?');
     const path = query === -1 ? req.url! : req.url!.slice(0, query);
-    const decision = decide(rules.table, { method: req.method!, path, headers: req.headers }, deps.flags.current(), deps.decideInputs);
+    const decision = decide(rules.table, { method: req.method!, path, headers: req.headers }, deps.flags.current(), deps.decideInputs, breakerGates);
     if (decision.newIdentity) deps.metrics.anonymousIds.inc();
+    if (decision.probe) deps.breakers.probeStarted(decision.route!);
     const shadowPercent = decision.route !== null && decision.route.shadow !== null ? decision.route.shadow.percent : 0;
     const exchange: Exchange = {
       req, res, started, requestId, rules, decision,
       setCookie: decision.newIdentity && decision.identity !== null ? anonCookie(decision.identity) : null,
       sampled: shadowPercent > 0 && deps.shadow !== null && deps.shadow.sample(shadowPercent),
       headers: outgoingRequestHeaders(req.headers, { remoteAddress: req.socket.remoteAddress ?? '', requestId, traceparent: traceparentOf(req.headers) }),
+      extractedFailed: null,
     };
     void serve(deps, exchange);
   };
@@ -112,7 +123,11 @@ async function serve(deps: HandlerDeps, ex: Exchange): Promise<void> {
   let body: Buffer | null = null;
   if (plan.kind === 'buffer') {
     body = await readBody(req);
-    if (body === null) { record(deps, ex, 'legacy', 499, 'STRANGLER_ERR_CLIENT_GONE'); return; }
+    if (body === null) {
+      if (decision.probe) deps.breakers.probeAbandoned(route!);
+      record(deps, ex, 'legacy', 499, 'STRANGLER_ERR_CLIENT_GONE');
+      return;
+    }
   }
   const canRetry = retryable && plan.kind !== 'stream';
   const retryBody = body ?? EMPTY_BODY;
@@ -124,6 +139,7 @@ async function serve(deps: HandlerDeps, ex: Exchange): Promise<void> {
   let outcome = await send(first, plan.kind === 'stream' ? req : body);
   // Keep-alive race: the upstream closed an idle pooled connection as we reused it. Safe to resend once.
   if (!outcome.ok && outcome.failure === 'reset' && outcome.reusedSocket && canRetry) outcome = await send(first, retryBody);
+  if (decision.side === 'extracted' && route !== null) judgeExtracted(deps, ex, route, outcome);
 
   const failedReason = extractedFailure(outcome, backend, route);
   if (failedReason !== null && route !== null) {
@@ -175,6 +191,18 @@ function fail(deps: HandlerDeps, ex: Exchange, backend: Backend, failure: Forwar
   record(deps, ex, backend, status, code);
 }
 
+/** Tells the breaker (and the evidence counters, through the exchange) how extracted did. */
+function judgeExtracted(deps: HandlerDeps, ex: Exchange, route: CompiledRoute, outcome: ForwardOutcome): void {
+  if (!outcome.ok && outcome.failure === 'client-gone') {
+    if (ex.decision.probe) deps.breakers.probeAbandoned(route);
+    return;
+  }
+  // DESIGN "Circuit breaker": what fallback counts, plus any 5xx from extracted.
+  const failed = outcome.ok ? outcome.response.status >= 500 || route.fallbackOn.has(outcome.response.status) : true;
+  ex.extractedFailed = failed;
+  deps.breakers.result(route, failed, ex.decision.probe);
+}
+
 /** Why an extracted answer counts as failed (DESIGN: refused, reset, timeout, or a `fallback_on` status). */
 function extractedFailure(outcome: ForwardOutcome, backend: Backend, route: CompiledRoute | null): string | null {
   if (backend !== 'extracted' || route === null) return null;
@@ -189,8 +217,15 @@ function errorContext(ex: Exchange, backend: Backend): { requestId: string; rout
 /** The access line and the metrics, once per request. */
 function record(deps: HandlerDeps, ex: Exchange, backend: Backend, status: number, code: string | null): void {
   const seconds = (performance.now() - ex.started) / 1000;
-  const routeName = ex.decision.route ? ex.decision.route.name : UNMATCHED_ROUTE;
+  const route = ex.decision.route;
+  const routeName = route ? route.name : UNMATCHED_ROUTE;
   deps.metrics.route(routeName).observe(backend, status, seconds);
+  if (route !== null) {
+    // Counted by the side the decision chose: a request that fell back still counts against extracted.
+    const side = ex.decision.side;
+    const failed = side === 'extracted' && ex.extractedFailed !== null ? ex.extractedFailed : status >= 500;
+    deps.traffic.observe(routeName, side, failed, backend === 'legacy-fallback', seconds * 1000, Date.now());
+  }
   deps.accessLog({
     reqId: ex.requestId, method: ex.req.method!, path: ex.req.url!, route: routeName, side: ex.decision.side, backend, bucket: ex.decision.bucket,
     reason: ex.decision.reason, status, ms: Math.round(seconds * 10000) / 10, epoch: ex.rules.epoch, code,

@@ -1,9 +1,12 @@
 import client from 'prom-client';
+import type { BreakerStatus } from '../breaker/route-breaker';
 import type { Backend } from '../forward/transforms/response-headers';
 import { LocalHistogram, type HistogramCell } from './local-histogram';
 
 /** Requests that matched no route are labelled with this, never with their raw path. */
 export const UNMATCHED_ROUTE = '(unmatched)';
+
+const BREAKER_STATE_VALUE = { closed: 0, open: 1, 'half-open': 2 } as const;
 
 const BACKENDS: readonly Backend[] = ['legacy', 'extracted', 'legacy-fallback'];
 
@@ -61,6 +64,22 @@ export class ProxyMetrics {
   readonly diffFlushFailures = new client.Gauge({ name: 'strangler_diff_store_failed_flushes', help: 'Diff store flushes that failed and were retried, since start', registers: [this.registry] });
   readonly flagFetchFailures = new client.Counter({ name: 'strangler_flag_fetch_failures_total', help: 'Unleash flag fetches that failed (unreachable, refused, bad answer); routes keep the last known flag state', registers: [this.registry] });
   readonly flagLastFetch = new client.Gauge({ name: 'strangler_flag_last_fetch_timestamp_seconds', help: 'Unix time of the last successful Unleash flag fetch (0 = never)', registers: [this.registry] });
+  /** Set by the proxy: each route's breaker, read at scrape time. */
+  breakers: () => Array<[string, BreakerStatus]> = () => [];
+  readonly breakerState = new client.Gauge({
+    name: 'strangler_breaker_state', help: 'Circuit breaker state per route: 0 closed, 1 open, 2 half-open', labelNames: ['route'], registers: [this.registry],
+    collect: () => {
+      this.breakerState.reset();
+      for (const [route, status] of this.breakers()) this.breakerState.labels(route).set(BREAKER_STATE_VALUE[status.state]);
+    },
+  });
+  readonly breakerTrips = new client.Counter({
+    name: 'strangler_breaker_trips_total', help: 'Times the route\'s breaker opened (closed or half-open to open), since the proxy started', labelNames: ['route'], registers: [this.registry],
+    collect: () => {
+      this.breakerTrips.reset();
+      for (const [route, status] of this.breakers()) this.breakerTrips.labels(route).inc(status.trips);
+    },
+  });
   readonly anonymousIds = new client.Counter({ name: 'strangler_anonymous_ids_issued_total', help: 'Anonymous strangler_id cookies issued', registers: [this.registry] });
 
   constructor(collectDefaults = true) {

@@ -1,6 +1,7 @@
 import type { ShadowAnswer } from '../compare/compare';
 import type { ShadowJob, ShadowOutcome } from '../mirror';
 import type { DiffStoreOptions } from '../store/diff-store';
+import type { TrafficDelta } from '../store/traffic';
 
 /** The served answer as the proxy's tap captured it: the raw teed bytes (capped), not yet decoded. */
 export interface CapturedAnswer extends Omit<ShadowAnswer, 'body'> {
@@ -50,6 +51,8 @@ export type ToWorker =
   /** Jobs posted together (one wake-up of the worker for many jobs), in the order offered. */
   | { readonly type: 'jobs'; readonly jobs: ReadonlyArray<{ readonly id: number; readonly job: WireJob }> }
   | { readonly type: 'counts'; readonly counts: readonly StatCount[] }
+  /** The proxy's evidence counters since the last message, added to the store's. */
+  | { readonly type: 'traffic'; readonly deltas: readonly TrafficDelta[] }
   | { readonly type: 'stop'; readonly graceMs: number };
 
 export type FromWorker =

@@ -1,5 +1,6 @@
 import type { ShadowOutcome } from '../mirror';
 import type { DiffStoreOptions } from '../store/diff-store';
+import type { TrafficDelta } from '../store/traffic';
 import { NO_COUNTERS, spawnGeneration, type Generation } from './generation';
 import { workerScript } from './locate';
 import type { CapturedShadowJob, FromWorker, StoreCounters, ToWorker, WireJob } from './protocol';
@@ -108,6 +109,14 @@ export class ShadowWorker {
         this.count(job.route, 'dropped', 1);
       }
     }
+  }
+
+  /** Hands the proxy's evidence counters to the worker's store; false (and nothing sent) when no worker is up. */
+  addTraffic(deltas: readonly TrafficDelta[]): boolean {
+    const gen = this.current;
+    if (this.stopping || !gen?.ready || deltas.length === 0) return false;
+    gen.worker.postMessage({ type: 'traffic', deltas } satisfies ToWorker);
+    return true;
   }
 
   /** Jobs handed to the worker and not finished. */

@@ -79,7 +79,8 @@ function main(): void {
         for (let i = 0; i < c.dropped; i++) store.count(c.route, c.at, 'dropped');
         for (let i = 0; i < c.errors; i++) store.count(c.route, c.at, 'errors');
       }
-    } else if (message.type === 'stop') void stop(message.graceMs);
+    } else if (message.type === 'traffic') store.addTraffic(message.deltas);
+    else if (message.type === 'stop') void stop(message.graceMs);
   });
   post({ type: 'ready' });
 }
