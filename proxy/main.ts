@@ -116,7 +116,7 @@ export async function startProxy(config: ProxyConfig = proxyConfigFromEnv(), log
   let ready = false;
   let allowed: ReadonlySet<string> = new Set();
   const admin = createAdminServer({
-    status: () => statusReport(store, flags, metrics, pools, breakers),
+    status: () => statusReport(store, flags, metrics, pools, { breakers, lastVerdict: (route) => shadowSide.lastVerdict(route) }),
     metrics: async () => {
       const shadow = shadowSide.sample();
       metrics.shadowInFlight.set(shadow.inFlight);

@@ -1,5 +1,5 @@
 import type { ShadowOutcome } from '../shadow/mirror';
-import { ShadowWorker, type CapturedShadowJob } from '../shadow/worker/shadow-worker';
+import { ShadowWorker, type CapturedShadowJob, type LastVerdict } from '../shadow/worker/shadow-worker';
 import type { ProxyConfig } from './config';
 import type { Logger } from './observability/logger';
 import type { ProxyMetrics } from './observability/metrics';
@@ -54,6 +54,11 @@ export class ShadowSide {
   offer(job: CapturedShadowJob): void {
     if (this.worker !== null) { this.worker.offer(job); return; }
     this.counted(job.route, 'dropped', 1);
+  }
+
+  /** A route's latest `strangler rollout` verdict as the store has it (null: none, or no store open). */
+  lastVerdict(route: string): LastVerdict | null {
+    return this.worker?.lastVerdicts.get(route) ?? null;
   }
 
   /** Figures /metrics reads at scrape time. */

@@ -1,3 +1,4 @@
+import type { LastVerdict } from '../../shadow/worker/protocol';
 import type { BreakerBoard } from '../breaker/breaker-board';
 import { effectivePercent } from '../decide/decide';
 import { flagWarnings } from '../flags/feature-to-flag';
@@ -7,9 +8,16 @@ import type { ProxyMetrics } from '../observability/metrics';
 import { formatIssue } from '../rules/load';
 import { routeSettings } from '../rules/plan';
 import type { RulesStore } from '../rules/store';
+import type { CompiledRoute } from '../rules/types';
 
 /** The JSON behind GET /status: what is active, how the last reload went, and each route's split. */
-export function statusReport(store: RulesStore, flags: FlagSource, metrics: ProxyMetrics, pools: UpstreamPools, breakers: BreakerBoard): Record<string, unknown> {
+/** What the proxy knows of the migration loop besides the rules: breakers, and the store's verdicts. */
+export interface LoopState {
+  readonly breakers: BreakerBoard;
+  lastVerdict(route: string): LastVerdict | null;
+}
+
+export function statusReport(store: RulesStore, flags: FlagSource, metrics: ProxyMetrics, pools: UpstreamPools, loop: LoopState): Record<string, unknown> {
   const active = store.current();
   const last = store.lastReload();
   const snapshot = flags.current();
@@ -48,7 +56,8 @@ export function statusReport(store: RulesStore, flags: FlagSource, metrics: Prox
         flagWarnings: flagState === null ? [] : flagWarnings(route.group, flagState),
         shadow: route.shadow ? { percent: route.shadow.percent, budget: route.shadow.budget } : null,
         // null: the route has no breaker. Its state is this process's own.
-        breaker: breakers.status(route.name),
+        breaker: loop.breakers.status(route.name),
+        rollout: rolloutStatus(route, percent, loop.lastVerdict(route.name)),
         // What `strangler plan` compares against a rules file (match, upstream, fallback, timeout, …).
         settings: routeSettings(route),
         observed: {
@@ -58,5 +67,16 @@ export function statusReport(store: RulesStore, flags: FlagSource, metrics: Prox
       };
     }),
     sockets: pools.socketCounts(),
+  };
+}
+
+/** The route's place in its ramp plan (step 0 = before the first step) and the last verdict the store has. */
+export function rolloutStatus(route: CompiledRoute, percent: number, last: LastVerdict | null): Record<string, unknown> | null {
+  if (route.rollout === null) return null;
+  const steps = route.rollout.steps;
+  return {
+    steps,
+    step: steps.filter((s) => s <= percent).length,
+    lastVerdict: last === null ? null : { verdict: last.verdict, at: new Date(last.at).toISOString(), fromPercent: last.fromPercent, toPercent: last.toPercent, summary: last.summary },
   };
 }

@@ -24,6 +24,15 @@ export interface DiffRow {
   source: 'live' | 'replay';
 }
 
+function summaryOf(evidence: string): string | null {
+  try {
+    const parsed = JSON.parse(evidence) as { summary?: unknown };
+    return typeof parsed.summary === 'string' ? parsed.summary : null;
+  } catch {
+    return null;
+  }
+}
+
 export function defaultDiffDbPath(): string {
   return process.env.STRANGLER_DIFF_DB ?? path.resolve('data', 'diffs.sqlite');
 }
@@ -145,6 +154,13 @@ export class DiffStore {
     } catch {
       this.failedFlushes++;
     }
+  }
+
+  /** Each route's latest rollout verdict (the rollout command writes them; the proxy shows them). */
+  lastVerdicts(): Array<{ route: string; verdict: string; at: number; fromPercent: number | null; toPercent: number | null; summary: string | null }> {
+    const rows = this.db.prepare(`SELECT route, verdict, at, from_percent AS fromPercent, to_percent AS toPercent, evidence FROM rollout_verdicts
+      WHERE id IN (SELECT MAX(id) FROM rollout_verdicts GROUP BY route)`).all() as Array<{ route: string; verdict: string; at: number; fromPercent: number | null; toPercent: number | null; evidence: string }>;
+    return rows.map(({ evidence, ...row }) => ({ ...row, summary: summaryOf(evidence) }));
   }
 
   prune(now: number): number {

@@ -20,6 +20,7 @@ export interface Generation {
 
 export interface GenerationEvents {
   report(gen: Generation, message: Extract<FromWorker, { type: 'report' }>): void;
+  verdicts(message: Extract<FromWorker, { type: 'verdicts' }>): void;
   /** The thread ended: `error` says why; `wasReady` is false when it never opened the store. */
   exit(gen: Generation, error: Error, wasReady: boolean): void;
 }
@@ -42,6 +43,7 @@ export function spawnGeneration(script: string, setup: Omit<WorkerSetup, 'inFlig
       if (message.type === 'ready') { gen.ready = true; resolve(); }
       else if (message.type === 'failed') { failure = new Error(message.message); void worker.terminate(); }
       else if (message.type === 'report') events.report(gen, message);
+      else if (message.type === 'verdicts') events.verdicts(message);
       else if (message.type === 'stopped') stopped();
     });
     worker.on('error', (error) => { failure ??= error; });

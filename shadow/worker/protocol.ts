@@ -55,9 +55,21 @@ export type ToWorker =
   | { readonly type: 'traffic'; readonly deltas: readonly TrafficDelta[] }
   | { readonly type: 'stop'; readonly graceMs: number };
 
+/** A route's latest `strangler rollout` verdict, as the store has it (for /stats and the dashboard). */
+export interface LastVerdict {
+  readonly route: string;
+  readonly verdict: string;
+  readonly at: number;
+  readonly fromPercent: number | null;
+  readonly toPercent: number | null;
+  /** The verdict's one-line summary when the rollout recorded one. */
+  readonly summary: string | null;
+}
+
 export type FromWorker =
   | { readonly type: 'ready' }
   | { readonly type: 'failed'; readonly message: string }
   /** Since the last report: outcomes as [route, outcome, count], ids of finished jobs; store counters are totals. */
   | { readonly type: 'report'; readonly outcomes: ReadonlyArray<readonly [string, ShadowOutcome, number]>; readonly done: readonly number[]; readonly store: StoreCounters }
+  | { readonly type: 'verdicts'; readonly verdicts: readonly LastVerdict[] }
   | { readonly type: 'stopped' };

@@ -3,11 +3,11 @@ import type { DiffStoreOptions } from '../store/diff-store';
 import type { TrafficDelta } from '../store/traffic';
 import { NO_COUNTERS, spawnGeneration, type Generation } from './generation';
 import { workerScript } from './locate';
-import type { CapturedShadowJob, FromWorker, StoreCounters, ToWorker, WireJob } from './protocol';
+import type { CapturedShadowJob, FromWorker, LastVerdict, StoreCounters, ToWorker, WireJob } from './protocol';
 import { StatCounts } from './stat-counts';
 import { transferable } from './transfer';
 
-export type { CapturedAnswer, CapturedShadowJob } from './protocol';
+export type { CapturedAnswer, CapturedShadowJob, LastVerdict } from './protocol';
 
 export interface ShadowWorkerOptions {
   readonly diffDb: string;
@@ -47,6 +47,8 @@ export class ShadowWorker {
   private readonly outcomes = new Map<string, number>();
   /** Store counters of workers that have died, so the totals never go down. */
   private past: StoreCounters = NO_COUNTERS;
+  /** Each route's latest rollout verdict in the store, read by the worker every 2 s. */
+  lastVerdicts: ReadonlyMap<string, LastVerdict> = new Map();
   /** Attempts to start a new worker after one died (at most one a second). */
   restarts = 0;
   /** Jobs offered and not yet posted, with the buffers the post will move. */
@@ -168,6 +170,7 @@ export class ShadowWorker {
     const { diffDb, storeOptions, shadowTimeoutMs, captureBytes } = this.options;
     const { gen, ready } = spawnGeneration(this.script, { diffDb, storeOptions, shadowTimeoutMs, captureBytes }, {
       report: (g, message) => this.report(g, message),
+      verdicts: (message) => { this.lastVerdicts = new Map(message.verdicts.map((v) => [v.route, v])); },
       exit: (g, error, wasReady) => this.died(g, error, wasReady),
     });
     this.current = gen;

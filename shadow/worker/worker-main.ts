@@ -10,6 +10,8 @@ import { DEFAULT_STORE_OPTIONS, DiffStore } from '../store/diff-store';
 import type { FromWorker, StoreCounters, ToWorker, WireJob, WorkerSetup } from './protocol';
 
 const REPORT_EVERY_MS = 100;
+/** How often the latest rollout verdicts are read from the store for the dashboard. */
+const VERDICTS_EVERY_MS = 2000;
 /** After the grace period, how long closing the client may take before the store is closed anyway. */
 const CLOSE_CLIENT_MS = 250;
 
@@ -51,6 +53,11 @@ function main(): void {
     last = counters;
   };
   const timer = setInterval(report, REPORT_EVERY_MS);
+  const readVerdicts = (): void => {
+    try { post({ type: 'verdicts', verdicts: store.lastVerdicts() }); } catch { /* a busy store: the next read will do */ }
+  };
+  readVerdicts();
+  const verdictTimer = setInterval(readVerdicts, VERDICTS_EVERY_MS);
 
   const runJob = (id: number, wire: WireJob): void => {
     running++;
@@ -66,6 +73,7 @@ function main(): void {
     // undici's close waits for requests still running; past the grace period they get a moment, no more.
     await Promise.race([client.close(), sleep(CLOSE_CLIENT_MS)]);
     clearInterval(timer);
+    clearInterval(verdictTimer);
     try { store.close(); } catch { /* the last flush's failure is already counted; nothing more to do */ }
     report();
     post({ type: 'stopped' });

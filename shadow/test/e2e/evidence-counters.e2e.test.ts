@@ -83,3 +83,18 @@ test('the proxy writes per-minute counters per route and side into the store, ab
   expect(p95).toBeGreaterThan(0);
   expect(p95).toBeLessThan(1000);
 });
+
+test('/status shows each rollout route\'s step and the latest verdict the store holds', async () => {
+  const status = async () => (await request({ port: proxy.adminPort, path: '/status' })).json<{ routes: Array<{ name: string; rollout: Record<string, unknown> | null }> }>();
+  expect((await status()).routes[0].rollout).toEqual({ steps: [50, 100], step: 1, lastVerdict: null });
+  const db = new Database(proxy.diffDb);
+  const at = Date.now();
+  db.prepare('INSERT INTO rollout_verdicts (at, route, verdict, from_percent, to_percent, evidence) VALUES (?, ?, ?, ?, ?, ?)').run(at - 5000, 'half', 'hold', 50, 50, '{}');
+  db.prepare('INSERT INTO rollout_verdicts (at, route, verdict, from_percent, to_percent, evidence) VALUES (?, ?, ?, ?, ?, ?)').run(at, 'half', 'advance', 50, 100, JSON.stringify({ summary: 'every gate holds' }));
+  db.close();
+  const rollout = await until('the verdict on /status', async () => {
+    const r = (await status()).routes[0].rollout;
+    return r !== null && r.lastVerdict !== null ? r : null;
+  }, 5000);
+  expect(rollout.lastVerdict).toEqual({ verdict: 'advance', at: new Date(at).toISOString(), fromPercent: 50, toPercent: 100, summary: 'every gate holds' });
+});
