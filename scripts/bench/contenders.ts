@@ -104,7 +104,11 @@ export async function startStrangler(core: number, name: string, rulesYaml: stri
   return { name, url: `http://127.0.0.1:${port}`, adminUrl: `http://127.0.0.1:${adminPort}`, pids: () => [child.pid!], stop: stopper(child) };
 }
 
-/** Rules for a benchmark: `count` routes, the benchmarked path (default ITEMS_PATH) matching the last one. */
+/**
+ * Rules for a benchmark: `count` routes, the benchmarked path (default ITEMS_PATH) matching the last
+ * one. Every route carries the shipped default breaker, so its cost is in every figure (the
+ * evidence counters are always on).
+ */
 export function benchRules(legacy: string, extracted: string, options: { percent: number; shadow?: number; routes?: number; path?: string }): string {
   const count = options.routes ?? 1;
   const lines: string[] = [];
@@ -113,5 +117,6 @@ export function benchRules(legacy: string, extracted: string, options: { percent
     const path = last ? (options.path ?? ITEMS_PATH) : `/api/other-${i}/:id`;
     lines.push(`  - { name: r${i}, match: { methods: [GET], path: "${path}" }, extracted: svc, percent: ${last ? options.percent : 0}${last && options.shadow ? `, shadow: { percent: ${options.shadow} }` : ''} }`);
   }
-  return `version: 1\nupstreams: { legacy: "${legacy}", svc: "${extracted}" }\nroutes:\n${lines.join('\n')}\n`;
+  const defaults = 'defaults:\n  breaker: { failure_rate: 0.5, min_requests: 20, window: 10s, open_for: 30s, probes: 5 }\n';
+  return `version: 1\nupstreams: { legacy: "${legacy}", svc: "${extracted}" }\n${defaults}routes:\n${lines.join('\n')}\n`;
 }
