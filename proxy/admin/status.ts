@@ -42,7 +42,10 @@ export function statusReport(store: RulesStore, flags: FlagSource, metrics: Prox
       const total = served.legacy + served.extracted + served['legacy-fallback'];
       return {
         name: route.name,
-        match: { methods: route.methods ? [...route.methods] : null, path: route.path },
+        match: {
+          methods: route.methods ? [...route.methods] : null, path: route.path,
+          headers: conditionsAsMap(route, 'header'), cookies: conditionsAsMap(route, 'cookie'),
+        },
         extracted: route.extracted.name,
         group: route.group,
         percent,
@@ -79,4 +82,10 @@ export function rolloutStatus(route: CompiledRoute, percent: number, last: LastV
     step: steps.filter((s) => s <= percent).length,
     lastVerdict: last === null ? null : { verdict: last.verdict, at: new Date(last.at).toISOString(), fromPercent: last.fromPercent, toPercent: last.toPercent, summary: last.summary },
   };
+}
+
+/** `match.headers` / `match.cookies` as written (values as lists; header names lower-case), or null. */
+function conditionsAsMap(route: CompiledRoute, kind: 'header' | 'cookie'): Record<string, readonly string[]> | null {
+  const of = route.conditions.filter((c) => c.kind === kind);
+  return of.length === 0 ? null : Object.fromEntries(of.map((c) => [c.name, c.values]));
 }

@@ -61,7 +61,7 @@ const UNMATCHED_BASE = { route: null, side: 'legacy' as const, bucket: null, rea
  * An open breaker only moves shoppers that the percent would send to extracted.
  */
 export function decide(rules: CompiledRules, facts: RequestFacts, flags: FlagSnapshot, inputs: DecideInputs, breakers: BreakerGates = NO_BREAKERS): Decision {
-  const route = rules.match(facts.method, facts.path);
+  const route = rules.match(facts.method, facts.path, facts.headers);
   const found = identityOf(route ? route.stickyBy : rules.defaults.stickyBy, facts.headers);
   const identity = found !== null ? found.value : inputs.newAnonymousId();
   const newIdentity = found === null;

@@ -1,3 +1,4 @@
+import { conditionsOf } from './conditions';
 import { parseDuration } from './duration';
 import { compilePathPattern } from './path-pattern';
 import { buildRouteMatcher } from './route-index';
@@ -67,6 +68,7 @@ export function compileRules(raw: RawRules, file: string, hash: string): Compile
     methods: r.match.methods ? new Set(r.match.methods) : null,
     path: r.match.path,
     pattern: compilePathPattern(r.match.path),
+    conditions: Object.freeze([...conditionsOf('header', r.match.headers), ...conditionsOf('cookie', r.match.cookies)]),
     extracted: upstreams.get(r.extracted) as Upstream,
     percent: r.percent ?? 0,
     percentSource: r.percent === undefined ? 'default' as const : 'yaml' as const,

@@ -1,3 +1,4 @@
+import { describeConditions } from './conditions';
 import { effectivePercent } from '../decide/decide';
 import { NO_FLAGS } from '../flags/flag-state';
 import type { CompiledRoute, CompiledRules } from './types';
@@ -40,7 +41,7 @@ export interface PlanRow {
 export function routeSettings(route: CompiledRoute): Record<string, string> {
   const shadow = route.shadow;
   return {
-    match: `${route.methods ? [...route.methods].sort().join(',') : '*'} ${route.path}`,
+    match: `${route.methods ? [...route.methods].sort().join(',') : '*'} ${route.path}${route.conditions.length ? ` when ${describeConditions(route.conditions)}` : ''}`,
     upstream: `${route.extracted.name} (${route.extracted.url})`,
     fallback: route.fallback ? `${route.fallback.name} on ${[...route.fallbackOn].sort((a, b) => a - b).join(',')}` : 'none',
     timeout_ms: String(route.timeoutMs),

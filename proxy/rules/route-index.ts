@@ -1,3 +1,5 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { conditionsHold } from './conditions';
 import { literalPrefix } from './path-pattern';
 import type { CompiledRoute } from './types';
 
@@ -9,7 +11,7 @@ interface TrieNode { children: Map<string, TrieNode>; routes: number[] }
  * one with the lowest index that matches wins. Each candidate is confirmed by the route's own
  * Express-compiled pattern, so the index only filters and never changes an answer.
  */
-export function buildRouteMatcher(routes: readonly CompiledRoute[]): (method: string, path: string) => CompiledRoute | null {
+export function buildRouteMatcher(routes: readonly CompiledRoute[]): (method: string, path: string, headers: IncomingHttpHeaders) => CompiledRoute | null {
   const root: TrieNode = { children: new Map(), routes: [] };
   for (const route of routes) {
     let node = root;
@@ -21,7 +23,7 @@ export function buildRouteMatcher(routes: readonly CompiledRoute[]): (method: st
     node.routes.push(route.index);
   }
 
-  return (method: string, path: string): CompiledRoute | null => {
+  return (method: string, path: string, headers: IncomingHttpHeaders): CompiledRoute | null => {
     let best = -1;
     let node: TrieNode | undefined = root;
     let start = 1;
@@ -29,7 +31,8 @@ export function buildRouteMatcher(routes: readonly CompiledRoute[]): (method: st
       for (const index of node.routes) {
         if (best !== -1 && index >= best) break;
         const route = routes[index];
-        if ((route.methods === null || route.methods.has(method)) && route.pattern.test(path)) { best = index; break; }
+        if ((route.methods === null || route.methods.has(method)) && route.pattern.test(path)
+          && (route.conditions.length === 0 || conditionsHold(route.conditions, headers))) { best = index; break; }
       }
       if (start >= path.length) break;
       let end = path.indexOf('/', start);

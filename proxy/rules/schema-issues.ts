@@ -7,6 +7,11 @@ import type { RuleIssue } from './types';
 /** Compiled once per process: validating a rules file runs no schema compilation. */
 const validateSchema = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true }).compile(schema);
 
+/** A value under match.headers or match.cookies (path: routes, i, match, headers|cookies, name). */
+function isConditionValue(path: readonly PathSegment[]): boolean {
+  return path.length === 5 && path[2] === 'match' && (path[3] === 'headers' || path[3] === 'cookies');
+}
+
 const DURATION_KEYS = ['window', 'open_for', 'min_duration', 'retire_after'];
 
 function pathOf(instancePath: string): PathSegment[] {
@@ -28,7 +33,7 @@ function allowedKeys(path: readonly PathSegment[]): string[] {
   if (path.length === 0) return Object.keys(schema.properties);
   if (last === 'defaults') return Object.keys(schema.properties.defaults.properties);
   if (last === 'breaker' || last === 'rollout') return Object.keys(defs[last].properties ?? {});
-  if (last === 'match') return ['methods', 'path'];
+  if (last === 'match') return ['methods', 'path', 'headers', 'cookies'];
   if (last === 'shadow') return Object.keys((defs.route.properties as Record<string, { properties: object }>).shadow.properties);
   if (path[0] === 'routes' && typeof path[path.length - 1] === 'number') return Object.keys(defs.route.properties ?? {});
   return [];
@@ -99,6 +104,9 @@ function toIssue(error: ErrorObject, data: unknown, doc: PositionedDocument, fil
         return { ...base, code: 'RULES_WRONG_TYPE', ...doc.valueAt(path), message: `${field} must be a map (failure_rate, min_requests, window, open_for, probes) or false${where}, got ${describe(value)}` };
       }
       if (error.keyword === 'not') break;
+      if (isConditionValue(path)) {
+        return { ...base, code: 'RULES_WRONG_TYPE', ...doc.valueAt(path), message: `${field} must be a value or a list of values${where}, got ${describe(value)}` };
+      }
       if (DURATION_KEYS.includes(String(path[path.length - 1]))) return { ...base, code: 'RULES_BAD_FORMAT', ...doc.valueAt(path), message: patternMessage(path, value, where) };
       return { ...base, code: 'RULES_WRONG_TYPE', ...doc.valueAt(path), message: `${field} must be ${(error.params as { type: string }).type}${where}, got ${describe(value)}` };
     case 'enum': {
@@ -108,8 +116,16 @@ function toIssue(error: ErrorObject, data: unknown, doc: PositionedDocument, fil
     }
     case 'const':
       return { ...base, code: 'RULES_BAD_VERSION', ...doc.valueAt(path), message: `${field} must be 1, got ${describe(value)}` };
-    case 'pattern':
+    case 'pattern': {
+      const name = (error as ErrorObject & { propertyName?: string }).propertyName;
+      const last = path[path.length - 1];
+      if (name !== undefined && (last === 'headers' || last === 'cookies')) {
+        return { ...base, code: 'RULES_BAD_FORMAT', ...doc.keyAt(path, name), message: `${last === 'headers' ? 'header' : 'cookie'} name "${name}" in ${field}${where} is not a valid name (letters, digits and !#$%&'*+.^_\`|~-)` };
+      }
       return { ...base, code: 'RULES_BAD_FORMAT', ...doc.valueAt(path), message: patternMessage(path, value, where) };
+    }
+    case 'minLength':
+      return { ...base, code: 'RULES_EMPTY_LIST', ...doc.valueAt(path), message: `${field} must not be empty${where}` };
     case 'propertyNames':
       return null; // reported by the `pattern` error on the name itself
     case 'uniqueItems':

@@ -1,3 +1,4 @@
+import { conditionsImply, conditionsOf, type MatchCondition } from './conditions';
 import { parseDuration } from './duration';
 import type { PositionedDocument } from './positions';
 import { compilePathPattern, samplePath } from './path-pattern';
@@ -140,5 +141,11 @@ function fullyShadows(earlier: RawRoute, earlierPattern: RegExp, later: RawRoute
   const earlierMethods = earlier.match.methods ?? null;
   const laterMethods = later.match.methods ?? null;
   if (earlierMethods !== null && (laterMethods === null || !laterMethods.every((m) => earlierMethods.includes(m)))) return false;
+  // A segment route is shadowed only by an earlier route whose conditions every request of it meets.
+  const conditions = (route: RawRoute): MatchCondition[] => [
+    ...conditionsOf('header', isRecord(route.match.headers) ? route.match.headers : undefined),
+    ...conditionsOf('cookie', isRecord(route.match.cookies) ? route.match.cookies : undefined),
+  ];
+  if (!conditionsImply(conditions(later), conditions(earlier))) return false;
   return ['x7Q', 'zz-91_k'].every((fill) => earlierPattern.test(samplePath(later.match.path, fill)));
 }

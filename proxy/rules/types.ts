@@ -1,3 +1,6 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { MatchCondition } from './conditions';
+
 /** One problem found in a rules file, with where it is and what would fix it. */
 export interface RuleIssue {
   readonly level: 'error' | 'warning';
@@ -54,6 +57,8 @@ export interface CompiledRoute {
   readonly methods: ReadonlySet<string> | null;
   readonly path: string;
   readonly pattern: RegExp;
+  /** `match.headers` then `match.cookies`: all must hold. Empty: method and path decide alone. */
+  readonly conditions: readonly MatchCondition[];
   readonly extracted: Upstream;
   readonly percent: number;
   readonly percentSource: 'yaml' | 'default';
@@ -77,8 +82,8 @@ export interface CompiledRules {
   readonly legacy: Upstream;
   readonly routes: readonly CompiledRoute[];
   readonly defaults: { readonly stickyBy: readonly StickySource[]; readonly timeoutMs: number };
-  /** First route (in file order) matching method and raw path, or null. */
-  readonly match: (method: string, path: string) => CompiledRoute | null;
+  /** First route (in file order) matching method, raw path and conditions on the headers, or null. */
+  readonly match: (method: string, path: string, headers: IncomingHttpHeaders) => CompiledRoute | null;
 }
 
 export type LoadResult =
@@ -95,7 +100,7 @@ export interface RawRules {
 
 export interface RawRoute {
   name: string;
-  match: { methods?: string[]; path: string };
+  match: { methods?: string[]; path: string; headers?: Record<string, string | string[]>; cookies?: Record<string, string | string[]> };
   extracted: string;
   percent?: number;
   group?: string;

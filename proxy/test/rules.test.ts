@@ -62,6 +62,20 @@ describe('warnings', () => {
     shadow: { percent: 10 }
 `)).sort()).toEqual(['RULES_FLAG_AND_PERCENT', 'RULES_SHADOWED_ROUTE', 'RULES_SHADOW_WRITES_TO_LEGACY', 'RULES_UNUSED_UPSTREAM']);
   });
+  test('segment routes: shadowed by an earlier route whose conditions they imply, never by a narrower segment', () => {
+    const segments = (first: string, second: string): string[] => warnings(file(`  - name: first
+    match: { methods: [POST], path: /api/quote${first} }
+    extracted: catalog
+  - name: second
+    match: { methods: [POST], path: /api/quote${second} }
+    extracted: spare
+`));
+    expect(segments('', ', headers: { x-region: eu }')).toEqual(['RULES_SHADOWED_ROUTE']);
+    expect(segments(', headers: { X-Region: [eu, uk] }', ', headers: { x-region: eu }, cookies: { beta: "1" }')).toEqual(['RULES_SHADOWED_ROUTE']);
+    expect(segments(', headers: { x-region: eu }', '')).toEqual([]);
+    expect(segments(', headers: { x-region: eu }', ', headers: { x-region: [eu, uk] }')).toEqual([]);
+    expect(segments(', cookies: { region: eu }', ', headers: { region: eu }')).toEqual([]);
+  });
   test('a narrower earlier route does not shadow a broader later one', () => {
     expect(warnings(file(`  - name: new-product
     match: { path: /api/products/new }
@@ -81,8 +95,8 @@ describe('the shipped routing-rules.yaml', () => {
     expect(result.warnings).toEqual([]);
     expect(Object.isFrozen(result.rules)).toBe(true);
     expect(Object.isFrozen(result.rules.routes[0])).toBe(true);
-    expect(result.rules.match('GET', '/api/products/42')?.name).toBe('product-detail');
-    expect(result.rules.match('POST', '/api/checkout')?.name).toBe('checkout');
+    expect(result.rules.match('GET', '/api/products/42', {})?.name).toBe('product-detail');
+    expect(result.rules.match('POST', '/api/checkout', {})?.name).toBe('checkout');
   });
 });
 
@@ -111,7 +125,7 @@ routes:
     ['GET', '/', 'root'],
     ['GET', '/anything', null],
   ])('%s %s -> %s', (method, p, expected) => {
-    expect(rules.rules.match(method, p)?.name ?? null).toBe(expected);
+    expect(rules.rules.match(method, p, {})?.name ?? null).toBe(expected);
   });
 });
 

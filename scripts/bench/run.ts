@@ -102,7 +102,7 @@ async function main(): Promise<void> {
   for (const line of bigBodiesTable(bigBodies)) log(line);
 
   const decisions: DecisionResult[] = [];
-  for (const kind of ['exact', 'pattern'] as const) for (const size of [1, 16, 256, 1000, 4096]) decisions.push(benchDecision(size, kind, quick ? 50_000 : 400_000));
+  for (const kind of ['exact', 'pattern', 'segment'] as const) for (const size of [1, 16, 256, 1000, 4096]) decisions.push(benchDecision(size, kind, quick ? 50_000 : 400_000));
   log('\nRouting decision alone (decide(): match + identity + bucket), last route of the table');
   log('kind     routes   ns/decision');
   for (const d of decisions) log(`${d.kind.padEnd(8)} ${String(d.routes).padStart(6)}   ${String(d.nsPerDecision).padStart(11)}`);

@@ -11,6 +11,7 @@ import { request } from '../../../scripts/testing/http-client';
 import { startTestProxy, startUpstream, type TestProxy, type TestUpstream } from '../../../scripts/testing/upstreams';
 import { expectNoCrash } from '../../../scripts/testing/proxy-health';
 import { unsafePath } from '../../http/path-safety';
+import { conditionsHold } from '../../rules/conditions';
 import { loadRules } from '../../rules/load';
 import { samplePath } from '../../rules/path-pattern';
 import type { CompiledRules } from '../../rules/types';
@@ -45,6 +46,8 @@ beforeAll(async () => {
   for (const route of rules.routes) {
     app.all(route.path, (req, res, next) => {
       if (route.methods !== null && !route.methods.has(req.method)) { next(); return; }
+      // Header and cookie conditions are not the oracle's subject (paths are): checked the proxy's way.
+      if (!conditionsHold(route.conditions, req.headers)) { next(); return; }
       res.type('text').send(route.name);
     });
   }
