@@ -1,9 +1,9 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { BreakerGate } from '../breaker/route-breaker';
-import type { FlagSnapshot } from '../flags/flag-state';
+import type { FlagContext, FlagSnapshot, FlagState } from '../flags/flag-state';
 import type { CompiledRoute, CompiledRules } from '../rules/types';
 import { bucketOf, inRollout } from './bucket';
-import { identityOf } from './identity';
+import { identityOf, sourceValue } from './identity';
 import { authorisedOverride } from './override';
 
 export type Side = 'legacy' | 'extracted';
@@ -15,6 +15,8 @@ export interface RequestFacts {
   /** The raw pathname, exactly as it will be forwarded. */
   readonly path: string;
   readonly headers: IncomingHttpHeaders;
+  /** The client's socket address (Unleash's remoteAddress); absent in tests that do not need it. */
+  readonly remoteAddress?: string;
 }
 
 export interface Decision {
@@ -73,8 +75,33 @@ export function decide(rules: CompiledRules, facts: RequestFacts, flags: FlagSna
   if (override !== null) return { route, side: override, bucket, reason: 'override', percent, percentSource: source, identity, newIdentity, probe: false };
   if (source === 'killed') return { route, side: 'legacy', bucket, reason: 'killed', percent, percentSource: source, identity, newIdentity, probe: false };
   const reason = source === 'flag' ? 'flag' : 'percent';
-  if (!inRollout(bucket, percent)) return { route, side: 'legacy', bucket, reason, percent, percentSource: source, identity, newIdentity, probe: false };
+  const chosen = source === 'flag' ? flagChooses(flags.get(route.flag!)!, route, facts, identity, bucket, percent) : inRollout(bucket, percent);
+  if (!chosen) return { route, side: 'legacy', bucket, reason, percent, percentSource: source, identity, newIdentity, probe: false };
   const gate = route.breaker === null ? 'closed' : breakers(route);
   if (gate === 'open') return { route, side: 'legacy', bucket, reason: 'breaker', percent, percentSource: source, identity, newIdentity, probe: false };
   return { route, side: 'extracted', bucket, reason, percent, percentSource: source, identity, newIdentity, probe: gate === 'probing' };
+}
+
+/**
+ * Whether a known flag sends this shopper to extracted: Unleash's own evaluation with the request's
+ * context when the state came from an SDK (strategies, constraints and segments apply as Unleash
+ * defines them), else the flag's percent by the route's bucket.
+ */
+function flagChooses(flag: FlagState, route: CompiledRoute, facts: RequestFacts, identity: string, bucket: number, percent: number): boolean {
+  if (flag.isEnabled === undefined) return inRollout(bucket, percent);
+  return flag.isEnabled(flagContext(route, facts, identity));
+}
+
+/** userId = identity, remoteAddress = the socket's, sessionId and properties from the route's `context` sources. */
+export function flagContext(route: CompiledRoute, facts: RequestFacts, identity: string): FlagContext {
+  const properties: Record<string, string> = {};
+  let sessionId: string | undefined;
+  for (const { field, sources } of route.context) {
+    let value: string | null = null;
+    for (let i = 0; i < sources.length && value === null; i++) value = sourceValue(sources[i], facts.headers);
+    if (value === null) continue;
+    if (field === 'sessionId') sessionId = value;
+    else properties[field] = value;
+  }
+  return { userId: identity, remoteAddress: facts.remoteAddress, sessionId, properties };
 }

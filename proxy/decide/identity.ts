@@ -24,6 +24,14 @@ export function cookieValue(header: string | undefined, name: string): string | 
   return null;
 }
 
+/** One `cookie:NAME` / `header:NAME` source's non-empty value on a request, or null. */
+export function sourceValue(source: StickySource, headers: IncomingHttpHeaders): string | null {
+  if (source.kind === 'cookie') return cookieValue(headers.cookie, source.name);
+  const raw = headers[source.name];
+  const value = Array.isArray(raw) ? raw[0] : raw;
+  return value !== undefined && value !== '' ? value : null;
+}
+
 export interface Identity { readonly value: string; readonly source: string }
 
 /**
@@ -32,14 +40,8 @@ export interface Identity { readonly value: string; readonly source: string }
  */
 export function identityOf(sources: readonly StickySource[], headers: IncomingHttpHeaders): Identity | null {
   for (const source of sources) {
-    if (source.kind === 'cookie') {
-      const value = cookieValue(headers.cookie, source.name);
-      if (value !== null) return { value, source: source.label };
-    } else {
-      const raw = headers[source.name];
-      const value = Array.isArray(raw) ? raw[0] : raw;
-      if (value !== undefined && value !== '') return { value, source: source.label };
-    }
+    const value = sourceValue(source, headers);
+    if (value !== null) return { value, source: source.label };
   }
   const anon = cookieValue(headers.cookie, ANON_COOKIE);
   return anon === null ? null : { value: anon, source: `cookie:${ANON_COOKIE}` };

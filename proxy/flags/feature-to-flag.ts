@@ -20,33 +20,36 @@ function percentOf(raw: unknown): number | null {
 }
 
 /**
- * An Unleash feature as the proxy's flag state, or null when the proxy cannot read a percent from
- * it (then the route keeps its YAML percent). Unleash's own semantics:
+ * An Unleash feature as the proxy's flag state, or null when the flag cannot be read (then the
+ * route keeps its YAML percent). Which shoppers it picks is unleash-client's own evaluation with
+ * each request's context; the percent here is what /status and `strangler_route_percent` show:
  * - a disabled flag is off for everyone: 0%;
- * - an enabled flag with no (active) strategies, or with a `default` strategy, is on for everyone: 100%;
- * - otherwise the first active flexibleRollout gives the percent; its groupId falls back to the
- *   flag's name, as the SDKs do.
- * What the proxy cannot apply (constraints, segments, other strategies) is kept in `notes`.
+ * - an enabled flag with no (active) strategies, or with an unconstrained `default` strategy, is on
+ *   for everyone: 100%;
+ * - otherwise the first active flexibleRollout gives the percent (its groupId falls back to the
+ *   flag's name, as the SDKs do); a flag with only other strategies (userWithId, a constrained
+ *   default, …) shows 100%, the most its strategies can give, with a note.
  */
 export function featureToFlagState(feature: FeatureDefinition): FlagState | null {
   const active = (feature.strategies ?? []).filter((s) => s.disabled !== true);
   if (!feature.enabled) return { enabled: false, rolloutPercent: 0, groupId: null, stickiness: null, notes: [] };
   if (active.length === 0) return { enabled: true, rolloutPercent: 100, groupId: null, stickiness: null, notes: ['no strategies: on for everyone'] };
   const notes: string[] = [];
-  const others = active.filter((s) => s.name !== 'flexibleRollout' && s.name !== 'default').map((s) => s.name);
-  if (others.length > 0) notes.push(`strategies the proxy does not evaluate are ignored: ${others.join(', ')}`);
-  if (active.some((s) => s.name === 'default' && (s.constraints ?? []).length === 0)) {
+  const scoped = active.filter((s) => (s.constraints ?? []).length > 0 || (s.segments ?? []).length > 0);
+  if (scoped.length > 0) notes.push('constraints or segments narrow who is picked; the percent is the share within them');
+  if (active.some((s) => s.name === 'default' && (s.constraints ?? []).length === 0 && (s.segments ?? []).length === 0)) {
     return { enabled: true, rolloutPercent: 100, groupId: null, stickiness: null, notes: [...notes, 'a default strategy: on for everyone'] };
   }
   const rollout = active.find((s) => s.name === 'flexibleRollout');
-  if (rollout === undefined) return null;
+  if (rollout === undefined) {
+    const names = [...new Set(active.map((s) => s.name))].join(', ');
+    return { enabled: true, rolloutPercent: 100, groupId: null, stickiness: null, notes: [...notes, `strategies ${names}: who is picked depends on the request, up to everyone`] };
+  }
   const parameters = rollout.parameters ?? {};
   const percent = percentOf(parameters.rollout);
   if (percent === null) return null;
-  if ((rollout.constraints ?? []).length > 0 || (rollout.segments ?? []).length > 0) {
-    notes.push('the flexibleRollout has constraints or segments; the proxy applies only its percent');
-  }
-  if (active.filter((s) => s.name === 'flexibleRollout').length > 1) notes.push('several flexibleRollout strategies; the proxy uses the first');
+  const others = active.filter((s) => s !== rollout).map((s) => s.name);
+  if (others.length > 0) notes.push(`further strategies also pick shoppers (any one picking is enough): ${others.join(', ')}`);
   const groupId = typeof parameters.groupId === 'string' && parameters.groupId !== '' ? parameters.groupId : feature.name;
   const stickiness = typeof parameters.stickiness === 'string' && parameters.stickiness !== '' ? parameters.stickiness : 'default';
   return { enabled: true, rolloutPercent: percent, groupId, stickiness, notes };

@@ -8,8 +8,24 @@ export interface FlagState {
   /** The flexibleRollout's groupId, or null when the percent did not come from a flexibleRollout. */
   readonly groupId: string | null;
   readonly stickiness: string | null;
-  /** Parts of the flag the proxy cannot apply (constraints, other strategies), said plainly. */
+  /** Facts about the flag worth saying in /status (constraints, other strategies), said plainly. */
   readonly notes: readonly string[];
+  /**
+   * Unleash's own evaluation of the flag for one request's context (unleash-client's isEnabled).
+   * Absent when the state does not come from an Unleash SDK (tests, a static table): then the
+   * percent decides by the route's bucket.
+   */
+  readonly isEnabled?: (context: FlagContext) => boolean;
+}
+
+/** The Unleash context of one request, as the proxy builds it. */
+export interface FlagContext {
+  /** The route's sticky_by identity. */
+  readonly userId: string;
+  readonly remoteAddress?: string;
+  readonly sessionId?: string;
+  /** The route's (and defaults') `context` fields found on the request; unmapped fields are absent. */
+  readonly properties: Readonly<Record<string, string>>;
 }
 
 /** Flags by name; a flag absent from the snapshot was never known, so the YAML percent applies. */

@@ -1,4 +1,4 @@
-import { Unleash, UnleashEvents } from 'unleash-client';
+import { Unleash, UnleashEvents, type Context } from 'unleash-client';
 import { AtomicBackupStorage } from './backup-storage';
 import { featureToFlagState, type FeatureDefinition } from './feature-to-flag';
 import { NO_FLAGS, type FlagSnapshot, type FlagSource, type FlagSourceInfo, type FlagState } from './flag-state';
@@ -62,8 +62,8 @@ export class UnleashFlagSource implements FlagSource {
       timeout: settings.timeoutMs,
       customHeaders: settings.apiToken ? { Authorization: settings.apiToken } : undefined,
       storageProvider: new AtomicBackupStorage(settings.backupDir),
-      // The proxy evaluates flags itself (its own bucket per route group), so the SDK's usage
-      // metrics would only ever report zero evaluations.
+      // Evaluations happen on every shopper's request; usage metrics would be a second job per
+      // request and a report to Unleash nobody asked for.
       disableMetrics: true,
       skipInstanceCountWarning: true,
     });
@@ -120,7 +120,10 @@ export class UnleashFlagSource implements FlagSource {
     const next = new Map<string, FlagState>();
     for (const feature of this.client.getFeatureToggleDefinitions() as FeatureDefinition[]) {
       const state = featureToFlagState(feature);
-      if (state !== null) next.set(feature.name, state);
+      const name = feature.name;
+      // The SDK's own evaluation decides each shopper, so strategies, constraints and segments apply
+      // exactly as in Unleash; the state's percent is what /status and the metrics show.
+      if (state !== null) next.set(name, { ...state, isEnabled: (context) => this.client.isEnabled(name, context as unknown as Context) });
     }
     this.snapshot = next;
   }

@@ -79,7 +79,7 @@ export function createHandler(deps: HandlerDeps): (req: http.IncomingMessage, re
     }
     const query = req.url!.indexOf('?');
     const path = query === -1 ? req.url! : req.url!.slice(0, query);
-    const decision = decide(rules.table, { method: req.method!, path, headers: req.headers }, deps.flags.current(), deps.decideInputs, breakerGates);
+    const decision = decide(rules.table, { method: req.method!, path, headers: req.headers, remoteAddress: req.socket.remoteAddress }, deps.flags.current(), deps.decideInputs, breakerGates);
     if (decision.newIdentity) deps.metrics.anonymousIds.inc();
     if (decision.probe) deps.breakers.probeStarted(decision.route!);
     const shadowPercent = decision.route !== null && decision.route.shadow !== null ? decision.route.shadow.percent : 0;

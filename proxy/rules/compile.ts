@@ -2,7 +2,7 @@ import { conditionsOf } from './conditions';
 import { parseDuration } from './duration';
 import { compilePathPattern } from './path-pattern';
 import { buildRouteMatcher } from './route-index';
-import type { BreakerConfig, CompiledRoute, CompiledRules, RawBreaker, RawRollout, RawRules, RolloutPlan, StickySource, Upstream } from './types';
+import type { BreakerConfig, CompiledRoute, ContextSource, CompiledRules, RawBreaker, RawRollout, RawRules, RolloutPlan, StickySource, Upstream } from './types';
 
 export const DEFAULT_STICKY_BY = ['cookie:strangler_id', 'header:x-user-id'];
 export const DEFAULT_TIMEOUT_MS = 5000;
@@ -48,6 +48,12 @@ function rolloutOf(raw: RawRollout | undefined, shadowBudget: number | undefined
   });
 }
 
+/** A route's Unleash context fields: its own `context` merged over `defaults.context`, field by field. */
+function contextOf(own: Record<string, string[]> | undefined, defaults: Record<string, string[]> | undefined): readonly ContextSource[] {
+  const merged = { ...(defaults ?? {}), ...(own ?? {}) };
+  return Object.freeze(Object.entries(merged).map(([field, sources]) => Object.freeze({ field, sources: Object.freeze(stickySources(sources)) })));
+}
+
 function upstreamOf(name: string, url: string): Upstream {
   const parsed = new URL(url);
   return Object.freeze({ name, url: `http://${parsed.host}` });
@@ -88,6 +94,7 @@ export function compileRules(raw: RawRules, file: string, hash: string): Compile
     }) : null,
     breaker: breakerOf(r.breaker, raw.defaults?.breaker),
     rollout: rolloutOf(r.rollout, r.shadow?.budget),
+    context: contextOf(r.context, raw.defaults?.context),
   }));
   Object.freeze(routes);
   return Object.freeze({ file, hash, upstreams, legacy, routes, defaults, match: buildRouteMatcher(routes) });

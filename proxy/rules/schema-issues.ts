@@ -32,6 +32,7 @@ function allowedKeys(path: readonly PathSegment[]): string[] {
   const last = names[names.length - 1];
   if (path.length === 0) return Object.keys(schema.properties);
   if (last === 'defaults') return Object.keys(schema.properties.defaults.properties);
+  if (last === 'context') return [];
   if (last === 'breaker' || last === 'rollout') return Object.keys(defs[last].properties ?? {});
   if (last === 'match') return ['methods', 'path', 'headers', 'cookies'];
   if (last === 'shadow') return Object.keys((defs.route.properties as Record<string, { properties: object }>).shadow.properties);

@@ -77,6 +77,10 @@ export function semanticIssues(data: unknown, doc: PositionedDocument, file: str
     compiled.push({ route, pattern, index });
   });
   if (isRecord(data.defaults)) breakerIssues(data.defaults.breaker, ['defaults', 'breaker'], '', error);
+  if (isRecord(data.defaults)) contextIssues(data.defaults.context, ['defaults', 'context'], '', error);
+  routes.forEach((raw: unknown, index: number) => {
+    if (isRecord(raw)) contextIssues(raw.context, ['routes', index, 'context'], typeof raw.name === 'string' ? ` in route "${raw.name}"` : '', error);
+  });
   routes.forEach((raw: unknown, index: number) => {
     if (isRecord(raw)) breakerIssues(raw.breaker, ['routes', index, 'breaker'], typeof raw.name === 'string' ? ` in route "${raw.name}"` : '', error);
   });
@@ -110,6 +114,19 @@ function breakerIssues(breaker: unknown, at: (string | number)[], where: string,
   for (const key of ['window', 'open_for']) {
     const text = breaker[key];
     if (typeof text === 'string' && parseDuration(text) === 0) error('RULES_OUT_OF_RANGE', [...at, key], `${at.join('.').replace(/\.(\d+)\./, '[$1].')}.${key} must be longer than 0${where}`);
+  }
+}
+
+/** Context fields the proxy fills itself (or Unleash does) cannot be mapped. */
+const RESERVED_CONTEXT = ['userId', 'remoteAddress', 'appName', 'environment', 'currentTime', 'properties'];
+
+function contextIssues(context: unknown, at: (string | number)[], where: string, error: Report): void {
+  if (!isRecord(context)) return;
+  for (const field of Object.keys(context)) {
+    if (RESERVED_CONTEXT.includes(field)) {
+      error('RULES_RESERVED_CONTEXT_FIELD', [...at, field], `context field "${field}"${where} is filled by the proxy or Unleash and cannot be mapped`, undefined,
+        field === 'userId' ? 'userId is always the route\'s sticky_by identity; change sticky_by instead' : undefined);
+    }
   }
 }
 

@@ -50,6 +50,12 @@ export interface RolloutPlan {
   readonly retireAfterMs: number;
 }
 
+/** One Unleash context field and where it is read from (first present wins). */
+export interface ContextSource {
+  readonly field: string;
+  readonly sources: readonly StickySource[];
+}
+
 export interface CompiledRoute {
   readonly index: number;
   readonly name: string;
@@ -72,6 +78,8 @@ export interface CompiledRoute {
   readonly shadow: ShadowConfig | null;
   readonly breaker: BreakerConfig | null;
   readonly rollout: RolloutPlan | null;
+  /** The Unleash context fields a flagged route's evaluation gets besides userId and remoteAddress. */
+  readonly context: readonly ContextSource[];
 }
 
 /** The immutable route table: built whole or not at all, swapped whole on reload. */
@@ -94,7 +102,7 @@ export type LoadResult =
 export interface RawRules {
   version: 1;
   upstreams: Record<string, string>;
-  defaults?: { sticky_by?: string[]; timeout_ms?: number; breaker?: RawBreaker | false };
+  defaults?: { sticky_by?: string[]; timeout_ms?: number; breaker?: RawBreaker | false; context?: Record<string, string[]> };
   routes: RawRoute[];
 }
 
@@ -112,6 +120,7 @@ export interface RawRoute {
   timeout_ms?: number;
   breaker?: RawBreaker | false;
   rollout?: RawRollout;
+  context?: Record<string, string[]>;
   shadow?: { percent?: number; ignore?: string[]; budget?: number; array_keys?: Record<string, string>; normalisers?: string[] };
 }
 

@@ -38,3 +38,31 @@ test('overrides are off when no secret is configured', () => {
   const decision = decide(rules, { method: 'GET', path: '/api/killed', headers: { 'x-strangler-force': 'extracted', 'x-strangler-token': '' } }, new Map(), { overrideDigest: null, newAnonymousId: () => 'a' });
   expect(decision.reason).toBe('killed');
 });
+
+describe('a flag evaluated by Unleash gets the request context', () => {
+  const text = `version: 1
+upstreams: { legacy: "http://127.0.0.1:3001", svc: "http://127.0.0.1:3101" }
+defaults:
+  context: { region: [header:x-region, cookie:region], sessionId: [cookie:sid] }
+routes:
+  - { name: quote, match: { path: /q }, extracted: svc, flag: f, context: { region: [cookie:region], tenant: [header:x-tenant] } }
+`;
+  const loaded = loadRules(text, 'ctx.yaml');
+  if (!loaded.ok) throw new Error(JSON.stringify(loaded.errors));
+  const seen: unknown[] = [];
+  const flags = new Map([['f', { enabled: true, rolloutPercent: 100, groupId: 'quote', stickiness: 'default', notes: [], isEnabled: (c: unknown) => { seen.push(c); return false; } }]]);
+  const inputs = { overrideDigest: null, newAnonymousId: () => 'anon-1' };
+
+  test('userId is the identity, remoteAddress the socket, sessionId and properties from the sources (route over defaults); Unleash\'s answer decides', () => {
+    seen.length = 0;
+    const decision = decide(loaded.rules, { method: 'GET', path: '/q', headers: { 'x-region': 'us', cookie: 'region=eu; sid=s-9', 'x-tenant': 'acme', 'x-user-id': 'u-7' }, remoteAddress: '10.0.0.5' }, flags, inputs);
+    expect(seen).toEqual([{ userId: 'u-7', remoteAddress: '10.0.0.5', sessionId: 's-9', properties: { region: 'eu', tenant: 'acme' } }]);
+    expect(decision).toMatchObject({ side: 'legacy', reason: 'flag', percent: 100, percentSource: 'flag' });
+  });
+
+  test('fields not on the request are absent, never empty strings', () => {
+    seen.length = 0;
+    decide(loaded.rules, { method: 'GET', path: '/q', headers: {} }, flags, inputs);
+    expect(seen).toEqual([{ userId: 'anon-1', remoteAddress: undefined, sessionId: undefined, properties: {} }]);
+  });
+});

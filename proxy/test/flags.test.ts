@@ -31,11 +31,15 @@ describe('an Unleash feature as the proxy reads it', () => {
     expect(featureToFlagState({ name: 'f', enabled: true, strategies: [rollout({})] })).toBeNull();
   });
 
-  test('only other strategies (userWithId, …): unknown, so the route keeps its YAML percent', () => {
-    expect(featureToFlagState({ name: 'f', enabled: true, strategies: [{ name: 'userWithId', parameters: { userIds: 'a' }, constraints: [] }] })).toBeNull();
+  test('only other strategies (userWithId, a constrained default, …): known, shown as up to 100%, picked by Unleash per request', () => {
+    const users = featureToFlagState({ name: 'f', enabled: true, strategies: [{ name: 'userWithId', parameters: { userIds: 'a' }, constraints: [] }] });
+    expect(users).toMatchObject({ enabled: true, rolloutPercent: 100, groupId: null });
+    expect(users!.notes.join(' ')).toMatch(/userWithId: who is picked depends on the request/);
+    const eu = featureToFlagState({ name: 'f', enabled: true, strategies: [{ name: 'default', parameters: {}, constraints: [{ contextName: 'region', operator: 'IN', values: ['eu'] }] }] });
+    expect(eu!.notes.join(' ')).toMatch(/constraints or segments narrow who is picked/);
   });
 
-  test('disabled strategies are skipped; constraints and extra strategies are noted, not applied', () => {
+  test('disabled strategies are skipped; constraints and extra strategies are noted (Unleash applies them)', () => {
     const state = featureToFlagState({
       name: 'f', enabled: true,
       strategies: [
