@@ -9,6 +9,18 @@ export interface RolloutFlag {
   groupId: string;
   stickiness?: string;
   enabled?: boolean;
+  /** Constraints on the strategy, as Unleash's admin API takes them. */
+  constraints?: Constraint[];
+  /** Ids of segments (made with createSegment) the strategy applies. */
+  segments?: number[];
+}
+
+export interface Constraint {
+  contextName: string;
+  operator: 'IN' | 'NOT_IN' | 'STR_CONTAINS' | 'STR_STARTS_WITH' | 'STR_ENDS_WITH' | 'NUM_EQ' | 'NUM_GT' | 'NUM_LT';
+  values: string[];
+  inverted?: boolean;
+  caseInsensitive?: boolean;
 }
 
 interface Strategy {
@@ -47,10 +59,11 @@ export class UnleashAdmin {
     const strategies = await this.strategies(flag.name);
     const parameters = { rollout: String(flag.rollout), stickiness: flag.stickiness ?? 'default', groupId: flag.groupId };
     const rollout = strategies.find((s) => s.name === 'flexibleRollout');
+    const scope = { constraints: flag.constraints ?? (rollout?.constraints ?? []), ...(flag.segments ? { segments: flag.segments } : {}) };
     if (rollout === undefined) {
-      await this.call('POST', `${this.envPath(flag.name)}/strategies`, { name: 'flexibleRollout', constraints: [], parameters });
+      await this.call('POST', `${this.envPath(flag.name)}/strategies`, { name: 'flexibleRollout', ...scope, parameters });
     } else {
-      await this.call('PUT', `${this.envPath(flag.name)}/strategies/${rollout.id}`, { name: 'flexibleRollout', constraints: rollout.constraints, parameters });
+      await this.call('PUT', `${this.envPath(flag.name)}/strategies/${rollout.id}`, { name: 'flexibleRollout', ...scope, parameters });
     }
     await this.setEnabled(flag.name, flag.enabled ?? true);
   }
@@ -62,6 +75,18 @@ export class UnleashAdmin {
     await this.call('PUT', `${this.envPath(name)}/strategies/${strategy.id}`, {
       name: 'flexibleRollout', constraints: strategy.constraints, parameters: { ...strategy.parameters, rollout: String(rollout) },
     });
+  }
+
+  /** Unleash refuses constraints on context fields it does not know: this defines one if missing. */
+  async ensureContextField(name: string): Promise<void> {
+    if ((await this.call('GET', `/api/admin/context/${encodeURIComponent(name)}`, undefined, [404])) !== null) return;
+    await this.call('POST', '/api/admin/context', { name, description: 'a Strangler route context field', legalValues: [], stickiness: false });
+  }
+
+  /** A segment (a named set of constraints strategies can share); returns its id. */
+  async createSegment(name: string, constraints: Constraint[]): Promise<number> {
+    const body = await this.call('POST', '/api/admin/segments', { name, description: 'made by the Strangler integration test', constraints });
+    return (body as { id: number }).id;
   }
 
   async setEnabled(name: string, enabled: boolean): Promise<void> {

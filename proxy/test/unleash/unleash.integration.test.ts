@@ -40,7 +40,25 @@ upstreams:
   svc: ${e}
 defaults:
   sticky_by: [header:x-user-id]
+  context:
+    region: [header:x-region, cookie:region]
 routes:
+  - name: quote-eu
+    match: { path: /api/quote }
+    extracted: svc
+    group: pricing
+    flag: quote-eu
+  - name: beta-list
+    match: { path: /api/beta }
+    extracted: svc
+    group: catalog
+    flag: beta-list
+    context: { beta: [cookie:beta] }
+  - name: tenant
+    match: { path: /api/tenant }
+    extracted: svc
+    group: tenant
+    flag: tenant-only
   - name: product-list
     match: { path: /api/products }
     extracted: svc
@@ -124,6 +142,12 @@ beforeAll(async () => {
   await unleash.admin.upsertRolloutFlag({ name: 'catalog-rollout', rollout: 10, groupId: 'catalog' });
   // Set up the way a team might by mistake: another groupId and a stickiness the proxy cannot follow.
   await unleash.admin.upsertRolloutFlag({ name: 'pricing-rollout', rollout: 30, groupId: 'pricing-rollout', stickiness: 'sessionId' });
+  // Constraints and segments, set in Unleash as a team would in its UI.
+  for (const field of ['region', 'beta', 'tenant']) await unleash.admin.ensureContextField(field);
+  await unleash.admin.upsertRolloutFlag({ name: 'quote-eu', rollout: 100, groupId: 'pricing', constraints: [{ contextName: 'region', operator: 'IN', values: ['eu'] }] });
+  const betaTesters = await unleash.admin.createSegment('beta-testers', [{ contextName: 'beta', operator: 'IN', values: ['yes'] }]);
+  await unleash.admin.upsertRolloutFlag({ name: 'beta-list', rollout: 100, groupId: 'catalog', segments: [betaTesters] });
+  await unleash.admin.upsertRolloutFlag({ name: 'tenant-only', rollout: 100, groupId: 'tenant', constraints: [{ contextName: 'tenant', operator: 'IN', values: ['acme'] }] });
   [legacy, extracted] = await Promise.all([startUpstream('legacy'), startUpstream('extracted')]);
   proxy = await startTestProxy(rules(legacy.url, extracted.url), proxyEnv(backupDir));
   oracle = new Unleash({
@@ -190,6 +214,36 @@ test('a ramp to 50% in Unleash reaches the proxy within the refresh interval; no
   expect(atFifty).toEqual(oracleShoppers('catalog-rollout'));
   for (const id of atTen) expect(atFifty.has(id)).toBe(true);
   expect(atFifty.size).toBeGreaterThan(atTen.size * 3);
+});
+
+describe('constraints and segments set in Unleash apply to each request\'s context', () => {
+  const side = async (urlPath: string, headers: Record<string, string>): Promise<string> =>
+    (await request({ port: proxy.port, path: urlPath, headers: { 'x-user-id': 'shopper-1', ...headers } })).headers['x-strangler-backend'] as string;
+  beforeAll(async () => {
+    await until('the proxy to read the constrained flags', async () => {
+      const routes = (await status()).routes.filter((r) => ['quote-eu', 'beta-list', 'tenant'].includes(r.name));
+      return routes.every((r) => r.percentSource === 'flag');
+    }, 10_000);
+  });
+
+  test('a flag constrained to region IN [eu] at 100% sends EU shoppers (by header, then by cookie) to extracted and US shoppers to legacy', async () => {
+    expect(await side('/api/quote', { 'x-region': 'eu' })).toBe('extracted');
+    expect(await side('/api/quote', { cookie: 'region=eu' })).toBe('extracted');
+    expect(await side('/api/quote', { 'x-region': 'us' })).toBe('legacy');
+    expect(await side('/api/quote', { cookie: 'region=us' })).toBe('legacy');
+    for (const id of IDENTITIES.slice(0, 40)) {
+      expect(await side('/api/quote', { 'x-user-id': id, 'x-region': 'eu' })).toBe(oracle.isEnabled('quote-eu', { userId: id, properties: { region: 'eu' } }) ? 'extracted' : 'legacy');
+    }
+  });
+
+  test('a segment defined in Unleash does the same', async () => {
+    expect(await side('/api/beta', { cookie: 'beta=yes' })).toBe('extracted');
+    expect(await side('/api/beta', { cookie: 'beta=no' })).toBe('legacy');
+  });
+
+  test('a context field the rules do not map is absent from the context', async () => {
+    expect(await side('/api/tenant', { 'x-tenant': 'acme', cookie: 'tenant=acme' })).toBe('legacy');
+  });
 });
 
 test('with Unleash stopped, routing continues on the last known state; the failures are a metric and a log line', async () => {
