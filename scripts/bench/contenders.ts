@@ -92,13 +92,13 @@ export async function startNginx(core: number, legacyPort: number, extractedPort
 }
 
 /** Our proxy with a given rules file, on one core, logging at info to a discarded stdout. */
-export async function startStrangler(core: number, name: string, rulesYaml: string): Promise<Running> {
+export async function startStrangler(core: number, name: string, rulesYaml: string, env: (dir: string) => Promise<Record<string, string>> = async () => ({})): Promise<Running> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strangler-bench-'));
   fs.writeFileSync(path.join(dir, 'rules.yaml'), rulesYaml);
   const [port, adminPort] = [await freePort(), await freePort()];
   const child = pinned(core, process.execPath, [path.join(DIST, 'proxy/main.js')], {
     PROXY_PORT: String(port), PROXY_HOST: '127.0.0.1', ADMIN_PORT: String(adminPort), STRANGLER_RULES: path.join(dir, 'rules.yaml'),
-    STRANGLER_DIFF_DB: path.join(dir, 'diffs.sqlite'), LOG_LEVEL: 'info',
+    STRANGLER_DIFF_DB: path.join(dir, 'diffs.sqlite'), LOG_LEVEL: 'info', ...(await env(dir)),
   });
   await waitHttp(`http://127.0.0.1:${adminPort}/readyz`);
   return { name, url: `http://127.0.0.1:${port}`, adminUrl: `http://127.0.0.1:${adminPort}`, pids: () => [child.pid!], stop: stopper(child) };
@@ -109,13 +109,27 @@ export async function startStrangler(core: number, name: string, rulesYaml: stri
  * one. Every route carries the shipped default breaker, so its cost is in every figure (the
  * evidence counters are always on).
  */
-export function benchRules(legacy: string, extracted: string, options: { percent: number; shadow?: number; routes?: number; path?: string }): string {
+/**
+ * The environment of a proxy whose last route follows the Unleash flag `bench-flag` at `percent`,
+ * read from unleash-client's backup file; Unleash itself is a closed port, so nothing goes over
+ * the network and each request is one isEnabled evaluation with the request's context.
+ */
+export function flagFromBackup(percent: number): (dir: string) => Promise<Record<string, string>> {
+  return async (dir) => {
+    const feature = { name: 'bench-flag', enabled: true, type: 'release', project: 'default',
+      strategies: [{ name: 'flexibleRollout', parameters: { rollout: String(percent), stickiness: 'default', groupId: 'r0' }, constraints: [] }] };
+    fs.writeFileSync(path.join(dir, 'unleash-backup-strangler-bench.json'), JSON.stringify({ version: 2, features: [feature], segments: [] }));
+    return { UNLEASH_URL: `http://127.0.0.1:${await freePort()}/api/`, UNLEASH_APP_NAME: 'strangler-bench', UNLEASH_BACKUP_DIR: dir, UNLEASH_REFRESH_INTERVAL_MS: '3600000' };
+  };
+}
+
+export function benchRules(legacy: string, extracted: string, options: { percent: number; shadow?: number; routes?: number; path?: string; flag?: boolean }): string {
   const count = options.routes ?? 1;
   const lines: string[] = [];
   for (let i = 0; i < count; i++) {
     const last = i === count - 1;
     const path = last ? (options.path ?? ITEMS_PATH) : `/api/other-${i}/:id`;
-    lines.push(`  - { name: r${i}, match: { methods: [GET], path: "${path}" }, extracted: svc, percent: ${last ? options.percent : 0}${last && options.shadow ? `, shadow: { percent: ${options.shadow} }` : ''} }`);
+    lines.push(`  - { name: r${i}, match: { methods: [GET], path: "${path}" }, extracted: svc, percent: ${last ? options.percent : 0}${last && options.shadow ? `, shadow: { percent: ${options.shadow} }` : ''}${last && options.flag ? ', flag: bench-flag' : ''} }`);
   }
   const defaults = 'defaults:\n  breaker: { failure_rate: 0.5, min_requests: 20, window: 10s, open_for: 30s, probes: 5 }\n';
   return `version: 1\nupstreams: { legacy: "${legacy}", svc: "${extracted}" }\n${defaults}routes:\n${lines.join('\n')}\n`;
