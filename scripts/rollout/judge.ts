@@ -93,9 +93,9 @@ function latencyGate(plan: RolloutPlan, evidence: WindowEvidence, complete: bool
   const extractedP95 = quantileMs(evidence.extracted.latency, 0.95)!;
   const legacyP95 = quantileMs(evidence.legacy.latency, 0.95)!;
   const ratio = extractedP95 / legacyP95;
-  const text = `extracted ${extractedP95.toFixed(1)} ms / legacy ${legacyP95.toFixed(1)} ms = ${ratio.toFixed(2)}, max ${limit}`;
-  if (!complete) return { gate: 'latency-ratio', status: 'waiting', value: ratio, limit, text: `${text} so far` };
-  return { gate: 'latency-ratio', status: ratio > limit ? 'failed' : 'ok', value: ratio, limit, text };
+  const figures = `extracted ${extractedP95.toFixed(1)} ms / legacy ${legacyP95.toFixed(1)} ms = ${ratio.toFixed(2)}`;
+  if (!complete) return { gate: 'latency-ratio', status: 'waiting', value: ratio, limit, text: `${figures} so far, max ${limit}` };
+  return { gate: 'latency-ratio', status: ratio > limit ? 'failed' : 'ok', value: ratio, limit, text: `${figures}, max ${limit}` };
 }
 
 /** Every gate against the current step's window. */
