@@ -8,9 +8,9 @@ const STATUS_WORDS: Readonly<Record<GateStatus, string>> = { ok: 'ok', failed: '
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 function stepText(decision: RouteDecision): string {
-  if (decision.step === null) return `off the plan [${decision.steps.join(', ')}]`;
   if (decision.step === 0) return 'before the first step';
-  return `step ${decision.step} of ${decision.steps.length}`;
+  const offPlan = decision.fromPercent !== null && !decision.steps.includes(decision.fromPercent);
+  return `step ${decision.step} of ${decision.steps.length}${offPlan ? `, not itself a step of [${decision.steps.join(', ')}]` : ''}`;
 }
 
 /** One route's verdict for people: the verdict and why on the first line, then each gate against its evidence. */

@@ -42,8 +42,8 @@ export interface Verdict {
   readonly verdict: 'advance' | 'hold' | 'rollback' | 'complete';
   readonly fromPercent: number;
   readonly toPercent: number;
-  /** 1-based position of the percent in steps; 0 at 0 % before the first step; null off the plan. */
-  readonly step: number | null;
+  /** The steps at or below the percent: 0 before the first step. */
+  readonly step: number;
   readonly gates: readonly GateResult[];
   readonly summary: string;
   readonly retirement: Retirement | null;
@@ -53,10 +53,9 @@ export const GATE_LABELS: Readonly<Record<GateName, string>> = {
   time: 'time at step', requests: 'requests', 'error-rate': 'error rate', 'mismatch-rate': 'mismatch rate', 'latency-ratio': 'latency p95',
 };
 
-export function stepOf(steps: readonly number[], percent: number): number | null {
-  const index = steps.indexOf(percent);
-  if (index >= 0) return index + 1;
-  return percent === 0 ? 0 : null;
+/** How many steps are at or below the percent (as /status counts them): 0 before the first step. */
+export function stepOf(steps: readonly number[], percent: number): number {
+  return steps.filter((step) => step <= percent).length;
 }
 
 /** The step after a percent: the first step above it (so a percent off the plan climbs onto it), or null past the last. */

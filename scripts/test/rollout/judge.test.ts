@@ -63,8 +63,8 @@ describe('advance', () => {
     expect(gate(verdict, 'mismatch-rate')).toMatchObject({ status: 'not-judged', text: 'no comparisons (not judged)' });
   });
   test('a percent that is not a step climbs to the next step above', () => {
-    expect(judge(input(10, HOUR, { extracted: side(200) }))).toMatchObject({ verdict: 'advance', toPercent: 25, step: null });
-    expect(stepOf(PLAN.steps, 10)).toBeNull();
+    expect(judge(input(10, HOUR, { extracted: side(200) }))).toMatchObject({ verdict: 'advance', toPercent: 25, step: 1 });
+    expect([0, 5, 10, 25, 100].map((p) => stepOf(PLAN.steps, p))).toEqual([0, 1, 1, 2, 4]);
     expect(nextStep(PLAN.steps, 60)).toBe(100);
   });
   test('latency is not judged while either side has too few samples, and then does not block', () => {
