@@ -6,7 +6,7 @@ import { formatPlan, planChange, planRoutesOf } from '../proxy/rules/plan';
 import { routeNames, setRouteKey } from '../proxy/rules/edit';
 import { AdminUnreachable, adminUrl, fetchMetrics, sumMetric } from './admin-client';
 import { recordPercentChange } from './percent-events';
-import { CommandError, compileOrThrow, readRulesText, unknownRoute, writeAtomically } from './rules-file';
+import { CommandError, compileOrThrow, percentInFile, readRulesText, unknownRoute, writeAtomically } from './rules-file';
 
 export interface EditOptions {
   file: string; force: boolean; admin?: string; maxErrorRate: number; json: boolean;
@@ -90,10 +90,9 @@ export async function runEdit(route: string, key: 'percent' | 'killed', value: s
   if (edited.text !== text) {
     writeAtomically(options.file, edited.text);
     // The percent in force: a killed route is at 0, unkill brings back the file's percent.
-    const inForce = (r: { killed: boolean; percent: number }): number => (r.killed ? 0 : r.percent);
     const now = after.routes.find((r) => r.name === route)!;
     const action = key === 'percent' ? 'ramp' : value === 'true' ? 'kill' : 'unkill';
-    recordPercentChange(options.db, { at: Date.now(), route, fromPercent: inForce(current), toPercent: inForce(now), action, who: options.who, file: path.resolve(options.file) }, warn);
+    recordPercentChange(options.db, { at: Date.now(), route, fromPercent: percentInFile(current), toPercent: percentInFile(now), action, who: options.who, file: path.resolve(options.file) }, warn);
   }
   if (options.json) out(JSON.stringify({ file: options.file, route, [key]: key === 'killed' ? value === 'true' : Number(value), changed: edited.text !== text, gate: gateLines, plan: rows }, null, 2));
   else out(`${edited.text === text ? 'Unchanged' : 'Updated'} ${options.file}: route "${route}" ${key} ${edited.previous ?? '(unset)'} → ${value}\n${formatPlan(rows)}`);

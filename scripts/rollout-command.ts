@@ -60,13 +60,22 @@ function applyChanges(text: string, rules: CompiledRules, decisions: readonly Ro
   return { text: edited, plan: planChange(planRoutesOf(rules), planRoutesOf(compileOrThrow(edited, file))) };
 }
 
-/** Writes what the run decided: the file (once, atomically), then the percent events and verdicts. */
+/** Records what the run decided in the store: hand edits it noticed, its own percent changes, every verdict. */
 function record(store: EvidenceStore, decisions: readonly RouteDecision[], options: RolloutOptions, now: number): void {
   const file = path.resolve(options.file);
+  try {
+    recordEach(store, decisions, options.who, file, now);
+  } catch (error) {
+    const written = decisions.some((d) => d.change && d.change.from !== d.change.to) ? `${options.file} is written, but ` : '';
+    throw new CommandError(`${written}the evidence store ${store.location} could not record this run: ${(error as Error).message}`);
+  }
+}
+
+function recordEach(store: EvidenceStore, decisions: readonly RouteDecision[], who: string, file: string, now: number): void {
   for (const decision of decisions) {
     if (decision.hand) store.recordPercentEvent(decision.hand);
     if (decision.change) {
-      store.recordPercentEvent({ at: now, route: decision.route, fromPercent: decision.change.from, toPercent: decision.change.to, action: decision.change.action, who: options.who, file });
+      store.recordPercentEvent({ at: now, route: decision.route, fromPercent: decision.change.from, toPercent: decision.change.to, action: decision.change.action, who, file });
     }
     const { route: _route, verdict: _verdict, ...evidence } = decisionJson(decision);
     store.recordVerdict({ at: now, route: decision.route, verdict: decision.verdict, fromPercent: decision.fromPercent, toPercent: decision.toPercent, evidence: { ...evidence, summary: decision.summary } });

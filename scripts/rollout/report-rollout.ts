@@ -1,6 +1,7 @@
 import type { CompiledRules, RolloutPlan } from '../../proxy/rules/types';
 import type { RouteRollout } from '../../shadow/report/model';
 import type { EvidenceStore } from '../../shadow/store/evidence';
+import { percentInFile } from '../rules-file';
 import { countComparisons } from './comparisons';
 import { stepOf } from './judge';
 import { retirementOf } from './retirement';
@@ -16,7 +17,7 @@ export function reportRollouts(rules: CompiledRules, store: EvidenceStore, fileM
   for (const route of rules.routes) {
     if (route.rollout === null) continue;
     const plan: RolloutPlan = route.rollout;
-    const percent = route.killed ? 0 : route.percent;
+    const percent = percentInFile(route);
     const last = store.lastVerdict(route.name);
     let full = null;
     if (percent === 100) {

@@ -1,5 +1,6 @@
 import type { CompiledRoute, RolloutPlan } from '../../proxy/rules/types';
 import type { EvidenceStore, PercentEvent, VerdictKind } from '../../shadow/store/evidence';
+import { percentInFile } from '../rules-file';
 import { countComparisons } from './comparisons';
 import { judge, stepOf, type GateResult, type WindowEvidence } from './judge';
 import type { Retirement } from './retirement';
@@ -56,7 +57,7 @@ export function decideRoute(route: CompiledRoute, context: DecisionContext): Rou
   }
   const notes = route.flag === null ? [] : [`flag "${route.flag}" is not in force (UNLEASH_URL is not set): judging the file's percent`];
   // A killed route serves nobody from extracted: its percent in force is 0.
-  const percent = route.killed ? 0 : route.percent;
+  const percent = percentInFile(route);
   const step = stepOf(plan.steps, percent);
   const window = stepWindow(route.name, percent, context.store.lastPercentEvent(route.name), context.fileMtimeMs, context.now, context.file, `hand edit, noticed by ${context.who}`);
   const started = { since: window.since, action: window.startedBy.action, who: window.startedBy.who };
