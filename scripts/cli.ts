@@ -18,11 +18,14 @@ commands:
   plan [OLD] NEW [--json] [--admin URL]
                             what changes between two rules files; OLD defaults to the
                             rules active in the running proxy
-  ramp ROUTE PERCENT [--file F] [--force] [--max-error-rate R] [--json] [--admin URL]
+  ramp ROUTE PERCENT [--file F] [--force] [--max-error-rate R] [--json] [--admin URL] [--db PATH]
                             set a route's percent in place (comments kept), check it, write
                             it atomically; refuses to raise a failing route unless --force
-  kill ROUTE | unkill ROUTE [--file F] [--json]
+  kill ROUTE | unkill ROUTE [--file F] [--json] [--db PATH]
                             set or clear the route's kill switch the same way
+  rollout [ROUTE...] [--file F] [--db PATH] [--once | --watch D] [--dry-run] [--resume] [--json]
+                            judge each route's rollout plan on the evidence in the store:
+                            advance a step, hold, or roll back to 0 (exit 3 on a rollback)
   report [--since 24h] [--out DIR] [--db FILE] [--rules FILE] [--retain 30d] [--json]
                             the diff report (html, md, json) in DIR (default data/report);
                             exit 1 when a route is over budget
@@ -53,6 +56,12 @@ function isHttpUrl(value: string): boolean {
 function usageError(message: string): never {
   process.stderr.write(`strangler: ${message}\n${USAGE}`);
   process.exit(2);
+}
+
+/** What a change is recorded as having been made by: this command line, and the user when known. */
+function whoRuns(argv: readonly string[]): string {
+  const line = ['strangler', ...argv.map((arg) => (/^[\w./:=@%+,-]+$/.test(arg) ? arg : JSON.stringify(arg)))].join(' ');
+  return process.env.USER ? `${line} (${process.env.USER})` : line;
 }
 
 function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T) {
@@ -135,7 +144,7 @@ async function main(argv: string[]): Promise<void> {
       const negative = command === 'ramp' ? rest.find((arg) => /^-\d/.test(arg)) : undefined;
       if (negative !== undefined) usageError(`PERCENT must be a whole number 0..100, got "${negative}"`);
       const { values, positionals } = parse(rest, {
-        file: { type: 'string' }, force: { type: 'boolean' }, json: { type: 'boolean' }, admin: { type: 'string' }, 'max-error-rate': { type: 'string' },
+        file: { type: 'string' }, force: { type: 'boolean' }, json: { type: 'boolean' }, admin: { type: 'string' }, 'max-error-rate': { type: 'string' }, db: { type: 'string' },
       });
       const wanted = command === 'ramp' ? 2 : 1;
       if (positionals.length !== wanted) usageError(command === 'ramp' ? 'ramp needs ROUTE and PERCENT' : `${command} needs ROUTE`);
@@ -149,9 +158,30 @@ async function main(argv: string[]): Promise<void> {
       const maxErrorRate = values['max-error-rate'] === undefined ? 0.05 : Number(values['max-error-rate']);
       if (!(maxErrorRate >= 0 && maxErrorRate <= 1)) usageError(`--max-error-rate must be a number from 0 to 1, got "${values['max-error-rate']}"`);
       const { runEdit } = await import('./ramp-command');
+      const { defaultDiffDbPath } = await import('../shadow/store/diff-store');
       process.exitCode = await runEdit(positionals[0], command === 'ramp' ? 'percent' : 'killed', value, {
         file: rulesFilePath(values.file), force: Boolean(values.force), admin: values.admin, maxErrorRate, json: Boolean(values.json),
-      }, (line) => console.log(line));
+        db: values.db ?? defaultDiffDbPath(), who: whoRuns(argv),
+      }, (line) => console.log(line), (line) => process.stderr.write(`${line}\n`));
+      return;
+    }
+    case 'rollout': {
+      const { values, positionals } = parse(rest, {
+        file: { type: 'string' }, db: { type: 'string' }, once: { type: 'boolean' }, watch: { type: 'string' },
+        'dry-run': { type: 'boolean' }, resume: { type: 'boolean' }, json: { type: 'boolean' },
+      });
+      if (values.once && values.watch !== undefined) usageError('--once and --watch cannot both be given');
+      const { parseDuration } = await import('../proxy/rules/duration');
+      const watchMs = values.watch === undefined ? null : parseDuration(values.watch);
+      if (watchMs === 0 || (values.watch !== undefined && watchMs === null)) usageError(`--watch must be a duration like 30s, 1m or 1h, got "${values.watch}"`);
+      if (values.resume && positionals.length === 0) usageError('--resume needs the ROUTE(s) to resume');
+      if (values.resume && watchMs !== null) usageError('--resume judges once: it cannot be combined with --watch');
+      const { runRollout } = await import('./rollout-command');
+      const { defaultDiffDbPath } = await import('../shadow/store/diff-store');
+      process.exitCode = await runRollout({
+        routes: positionals, file: rulesFilePath(values.file), db: values.db ?? defaultDiffDbPath(), dryRun: Boolean(values['dry-run']),
+        resume: Boolean(values.resume), json: Boolean(values.json), who: whoRuns(argv), unleashConfigured: Boolean(process.env.UNLEASH_URL),
+      }, watchMs, (line) => console.log(line), (line) => process.stderr.write(`${line}\n`));
       return;
     }
     case 'report':

@@ -1,12 +1,20 @@
 import Database from 'better-sqlite3';
 import fs from 'node:fs';
-import { DAY_MS, defaultDiffDbPath } from '../shadow/store/diff-store';
+import path from 'node:path';
+import { DAY_MS } from '../shadow/store/diff-store';
 import { formatPlan, planChange, planRoutesOf } from '../proxy/rules/plan';
 import { routeNames, setRouteKey } from '../proxy/rules/edit';
 import { AdminUnreachable, adminUrl, fetchMetrics, sumMetric } from './admin-client';
-import { CommandError, compileOrThrow, readRulesText, unknownRoute, writeAtomically } from './rules-file';
+import { recordPercentChange } from './percent-events';
+import { CommandError, compileOrThrow, percentInFile, readRulesText, unknownRoute, writeAtomically } from './rules-file';
 
-export interface EditOptions { file: string; force: boolean; admin?: string; maxErrorRate: number; json: boolean }
+export interface EditOptions {
+  file: string; force: boolean; admin?: string; maxErrorRate: number; json: boolean;
+  /** The evidence store: the mismatch gate reads it, every change is recorded in it. */
+  db: string;
+  /** The command line and user, recorded with the change. */
+  who: string;
+}
 
 /** Fewer extracted requests than this say nothing about an error rate. */
 const MIN_SAMPLE = 20;
@@ -36,12 +44,11 @@ async function gate(route: string, budget: number, options: EditOptions, say: (l
     if (!(error instanceof AdminUnreachable)) throw error;
     say(`error rate: unknown — ${error.message}`);
   }
-  return mismatchGate(route, budget, say);
+  return mismatchGate(route, budget, options.db, say);
 }
 
 /** The diff store's mismatch rate for the route over the last day, against its shadow budget. */
-function mismatchGate(route: string, budget: number, say: (line: string) => void): string | null {
-  const diffDb = defaultDiffDbPath();
+function mismatchGate(route: string, budget: number, diffDb: string, say: (line: string) => void): string | null {
   if (!fs.existsSync(diffDb)) { say(`mismatch rate: no diff store at ${diffDb} (no shadow comparisons recorded)`); return null; }
   const db = new Database(diffDb, { readonly: true, fileMustExist: true });
   try {
@@ -57,7 +64,7 @@ function mismatchGate(route: string, budget: number, say: (line: string) => void
 }
 
 /** `strangler ramp ROUTE PERCENT`, `kill ROUTE`, `unkill ROUTE`: edit in place, validate, write atomically. */
-export async function runEdit(route: string, key: 'percent' | 'killed', value: string, options: EditOptions, out: (line: string) => void): Promise<number> {
+export async function runEdit(route: string, key: 'percent' | 'killed', value: string, options: EditOptions, out: (line: string) => void, warn: (line: string) => void): Promise<number> {
   const text = readRulesText(options.file);
   const before = compileOrThrow(text, options.file);
   const current = before.routes.find((r) => r.name === route);
@@ -80,7 +87,13 @@ export async function runEdit(route: string, key: 'percent' | 'killed', value: s
   if (!edited.ok) throw new CommandError(edited.message);
   const after = compileOrThrow(edited.text, options.file);
   const rows = planChange(planRoutesOf(before), planRoutesOf(after));
-  if (edited.text !== text) writeAtomically(options.file, edited.text);
+  if (edited.text !== text) {
+    writeAtomically(options.file, edited.text);
+    // The percent in force: a killed route is at 0, unkill brings back the file's percent.
+    const now = after.routes.find((r) => r.name === route)!;
+    const action = key === 'percent' ? 'ramp' : value === 'true' ? 'kill' : 'unkill';
+    recordPercentChange(options.db, { at: Date.now(), route, fromPercent: percentInFile(current), toPercent: percentInFile(now), action, who: options.who, file: path.resolve(options.file) }, warn);
+  }
   if (options.json) out(JSON.stringify({ file: options.file, route, [key]: key === 'killed' ? value === 'true' : Number(value), changed: edited.text !== text, gate: gateLines, plan: rows }, null, 2));
   else out(`${edited.text === text ? 'Unchanged' : 'Updated'} ${options.file}: route "${route}" ${key} ${edited.previous ?? '(unset)'} → ${value}\n${formatPlan(rows)}`);
   return 0;

@@ -6,6 +6,8 @@ import { buildReport } from '../shadow/report/model';
 import { renderHtml } from '../shadow/report/render-html';
 import { renderMarkdown } from '../shadow/report/render-md';
 import { DEFAULT_STORE_OPTIONS, DiffStore } from '../shadow/store/diff-store';
+import { openEvidenceStore } from '../shadow/store/open-evidence';
+import { reportRollouts } from './rollout/report-rollout';
 import { CommandError } from './rules-file';
 
 export interface ReportOptions { sinceMs: number; out: string; db: string; rules: string; retainMs: number; json: boolean }
@@ -23,6 +25,17 @@ export function openExistingStore(db: string, retainMs: number): DiffStore {
   return new DiffStore(db, { ...DEFAULT_STORE_OPTIONS, retainMs });
 }
 
+/** Each rollout route's step, last verdict and retirement readiness; none without valid rules. */
+function rolloutsOf(rules: CompiledRules | null, options: ReportOptions, now: number): ReturnType<typeof reportRollouts> {
+  if (rules === null || rules.routes.every((r) => r.rollout === null)) return new Map();
+  const evidence = openEvidenceStore(options.db, { readonly: true });
+  try {
+    return reportRollouts(rules, evidence, fs.statSync(options.rules).mtimeMs, now);
+  } finally {
+    evidence.close();
+  }
+}
+
 /** `strangler report`: report.html, report.md and report.json; exit 1 when a route is over budget. */
 export function runReport(options: ReportOptions, out: (line: string) => void, warn: (line: string) => void): number {
   const rules = rulesIfValid(options.rules, warn);
@@ -32,7 +45,7 @@ export function runReport(options: ReportOptions, out: (line: string) => void, w
     const pruned = store.prune(Date.now());
     if (pruned > 0) warn(`pruned ${pruned} rows older than the retention`);
     const until = Date.now();
-    const report = buildReport(store.db, options.db, until - options.sinceMs, until + 1, budgets);
+    const report = buildReport(store.db, options.db, until - options.sinceMs, until + 1, budgets, undefined, rolloutsOf(rules, options, until));
     fs.mkdirSync(options.out, { recursive: true });
     fs.writeFileSync(path.join(options.out, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
     const markdown = renderMarkdown(report);

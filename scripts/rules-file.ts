@@ -1,8 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { effectivePercent } from '../proxy/decide/decide';
+import { NO_FLAGS } from '../proxy/flags/flag-state';
 import { loadRules } from '../proxy/rules/load';
 import { closest } from '../proxy/rules/suggest';
-import type { CompiledRules } from '../proxy/rules/types';
+import type { CompiledRoute, CompiledRules } from '../proxy/rules/types';
 
 export class CommandError extends Error {}
 
@@ -10,6 +12,11 @@ export class CommandError extends Error {}
 export function unknownRoute(route: string, names: readonly string[], file: string): CommandError {
   const guess = closest(route, [...names]);
   return new CommandError(`unknown route "${route}" in ${file}${guess ? ` (did you mean "${guess}"?)` : ''}; routes: ${names.join(', ')}`);
+}
+
+/** The share the file itself gives a route, as the proxy computes it without flags: 0 when killed. */
+export function percentInFile(route: CompiledRoute): number {
+  return effectivePercent(route, NO_FLAGS).percent;
 }
 
 export function rulesFilePath(explicit: string | undefined): string {

@@ -7,6 +7,8 @@ import { DiffStore } from '../../shadow/store/diff-store';
 import { loadRules } from '../../proxy/rules/load';
 
 const SHIPPED = fs.readFileSync(path.join(REPO_ROOT, 'routing-rules.yaml'), 'utf8');
+// ramp, kill and unkill record their changes in the evidence store: a throwaway one, never data/.
+process.env.STRANGLER_DIFF_DB = path.join(tempDir('cli-store'), 'diffs.sqlite');
 const copyOfShipped = (): string => {
   const file = path.join(tempDir('cli'), 'routing-rules.yaml');
   fs.writeFileSync(file, SHIPPED);
@@ -228,6 +230,7 @@ describe('what a newcomer trips over on the command line', () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('report [--since 24h]');
     expect(help.stdout).toContain('default data/report');
+    expect(help.stdout).toContain('rollout [ROUTE...] [--file F] [--db PATH] [--once | --watch D] [--dry-run] [--resume] [--json]');
     const plan = await runCli(['plan', copyOfShipped(), '--admin', 'notaurl']);
     expect(plan.code).toBe(2);
     expect(plan.stderr.split('\n')[0]).toBe('strangler: --admin must be an http:// URL of the proxy\'s admin port, got "notaurl"');

@@ -8,6 +8,22 @@ export interface PathCount {
 }
 export interface TrendPoint { hour: string; compared: number; mismatches: number; rate: number | null }
 
+/** A route's place in its ramp plan and, at 100 %, whether legacy's side can be retired. */
+export interface RouteRollout {
+  /** The steps at or below the percent: 0 before the first step. */
+  step: number;
+  steps: number[];
+  /** The percent in force in the rules file (0 when killed). */
+  percent: number;
+  lastVerdict: { verdict: string; at: string; summary: string } | null;
+  /** When the route reached 100 % (null below); the comparisons since then are reverse shadow: legacy asked while extracted serves. */
+  atFullSince: string | null;
+  comparisonsSinceFull: number | null;
+  mismatchRateSinceFull: number | null;
+  /** At 100 % for retire_after, with at least one comparison and the mismatch rate within max_mismatch_rate. */
+  ready: boolean;
+}
+
 export interface RouteReport {
   route: string;
   sampled: number;
@@ -21,6 +37,8 @@ export interface RouteReport {
   topPaths: PathCount[];
   latency: { legacy: LatencySummary; extracted: LatencySummary };
   trend: TrendPoint[];
+  /** Null for a route without a rollout block. */
+  rollout: RouteRollout | null;
 }
 
 export interface DiffReport {
@@ -46,9 +64,12 @@ function latency(values: number[]): LatencySummary {
 /**
  * Reads the diff store for [since, until) into the report every renderer draws from. Budgets come
  * from the rules file (`shadow.budget`); a route in the store but not in the rules gets `defaultBudget`.
+ * Routes with a rollout plan (`rollouts`) are in the report even without comparisons.
  */
-export function buildReport(db: Database.Database, storeFile: string, since: number, until: number, budgets: ReadonlyMap<string, number>, defaultBudget = 0.01): DiffReport {
+export function buildReport(db: Database.Database, storeFile: string, since: number, until: number, budgets: ReadonlyMap<string, number>,
+  defaultBudget = 0.01, rollouts: ReadonlyMap<string, RouteRollout> = new Map()): DiffReport {
   const routeNames = new Set<string>([
+    ...rollouts.keys(),
     ...(db.prepare('SELECT DISTINCT route FROM diffs WHERE at >= ? AND at < ?').all(since, until) as Array<{ route: string }>).map((r) => r.route),
     ...(db.prepare('SELECT DISTINCT route FROM shadow_stats WHERE minute >= ? AND minute < ?').all(Math.floor(since / 60000) * 60000, until) as Array<{ route: string }>).map((r) => r.route),
   ]);
@@ -76,6 +97,7 @@ export function buildReport(db: Database.Database, storeFile: string, since: num
       topPaths: top.map((t) => ({ ...t, example: (exampleOf.get(route, since, until, t.path) as PathCount['example']) ?? null })),
       latency: { legacy: latency(times.map((t) => t.legacy)), extracted: latency(times.map((t) => t.extracted)) },
       trend,
+      rollout: rollouts.get(route) ?? null,
     };
   });
   return {

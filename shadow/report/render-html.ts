@@ -1,4 +1,5 @@
 import type { DiffReport, RouteReport } from './model';
+import { rolloutCells } from './rollout-text';
 
 const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 const ms = (value: number | null | undefined): string => (value === null || value === undefined ? 'n/a' : value < 100 ? value.toFixed(1) : String(Math.round(value)));
@@ -60,6 +61,19 @@ function latencyChart(route: RouteReport): string {
   return `<svg class="chart" role="img" aria-label="Latency for ${esc(route.route)}" width="320" height="${height}" viewBox="0 0 320 ${height}">${bars}</svg>`;
 }
 
+/** Each rollout route's step, last verdict and retirement readiness. */
+function rolloutTable(routes: RouteReport[]): string {
+  const ramped = routes.filter((r) => r.rollout !== null);
+  if (ramped.length === 0) return '';
+  const rows = ramped.map((r) => {
+    const c = rolloutCells(r.rollout!);
+    const retire = r.rollout!.ready ? '<span class="badge good">ready</span>' : esc(c.retire);
+    return `<tr><td>${esc(r.route)}</td><td>${c.percent}</td><td>${esc(c.step)}</td><td>${esc(c.verdict)}</td><td>${esc(c.atFullSince)}</td><td>${c.comparisons}</td><td>${c.mismatchRate}</td><td>${retire}</td></tr>`;
+  }).join('\n');
+  return `<h2>Rollout</h2><p class="muted">At 100 % the comparisons are reverse shadow (legacy asked while extracted serves); legacy can be retired once the route has been at 100 % for its retire_after within budget.</p>
+<table class="rollout"><tr><th>route</th><th>percent</th><th>step</th><th>last verdict</th><th>at 100 % since</th><th>comparisons since</th><th>mismatch rate since</th><th>retire legacy</th></tr>${rows}</table>`;
+}
+
 /** One self-contained HTML file: no script, no network at view time. */
 export function renderHtml(report: DiffReport): string {
   // Routes over budget first (the ones a reader came for), then by mismatch rate, highest first.
@@ -80,5 +94,6 @@ tr.over td{background:#fde2e2}.verdict{font-size:1.3rem}.charts{display:flex;gap
 <p>${esc(report.since)} → ${esc(report.until)} · store <code>${esc(report.store)}</code> · generated ${esc(report.generatedAt)}</p>
 ${routes.length === 0 ? '<p>No shadow comparisons in this period.</p>' : `${ratesChart(routes)}
 <table><tr><th>route</th><th>sampled</th><th>compared</th><th>dropped</th><th>errors</th><th>mismatches</th><th>rate</th><th>budget</th><th></th></tr>${rows}</table>`}
+${rolloutTable(routes)}
 ${details}</body></html>\n`;
 }

@@ -1,4 +1,5 @@
 import type { DiffReport } from './model';
+import { rolloutCells } from './rollout-text';
 
 const pct = (rate: number | null): string => (rate === null ? 'n/a' : `${(rate * 100).toFixed(2)}%`);
 const ms = (v: number | null): string => (v === null ? '–' : `${v}`);
@@ -16,6 +17,15 @@ export function renderMarkdown(report: DiffReport): string {
     ...report.routes.map((r) => `| ${r.route} | ${r.sampled} | ${r.compared} | ${r.dropped} | ${r.errors} | ${r.mismatches} | ${pct(r.mismatchRate)} | ${pct(r.budget)} | ${r.overBudget ? '❌ over' : '✅'} | ${ms(r.latency.legacy.p50)} / ${ms(r.latency.legacy.p95)} / ${ms(r.latency.legacy.p99)} | ${ms(r.latency.extracted.p50)} / ${ms(r.latency.extracted.p95)} / ${ms(r.latency.extracted.p99)} |`),
   ];
   if (report.routes.length === 0) lines.push('', 'No shadow comparisons in this period.');
+  const ramped = report.routes.filter((r) => r.rollout !== null);
+  if (ramped.length > 0) {
+    lines.push('', '## Rollout', '', 'At 100 % the comparisons are reverse shadow (legacy asked while extracted serves); legacy can be retired once the route has been at 100 % for its retire_after within budget.', '',
+      '| route | percent | step | last verdict | at 100 % since | comparisons since | mismatch rate since | retire legacy |', '|---|---:|---|---|---|---:|---:|---|');
+    for (const r of ramped) {
+      const c = rolloutCells(r.rollout!);
+      lines.push(`| ${r.route} | ${c.percent} | ${c.step} | ${cell(c.verdict)} | ${c.atFullSince} | ${c.comparisons} | ${c.mismatchRate} | ${r.rollout!.ready ? '✅ ready' : c.retire} |`);
+    }
+  }
   for (const r of report.routes.filter((route) => route.topPaths.length > 0)) {
     lines.push('', `## ${r.route}: top differing fields`, '', '| field | count | example request |', '|---|---:|---|');
     for (const p of r.topPaths) lines.push(`| \`${cell(p.path)}\` | ${p.count} | ${p.example ? `\`${cell(p.example.target)}\`` : ''} |`);

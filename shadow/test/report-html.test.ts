@@ -1,11 +1,13 @@
 import type { DiffReport, RouteReport } from '../report/model';
 import { renderHtml } from '../report/render-html';
+import { renderMarkdown } from '../report/render-md';
 
 function route(name: string, mismatchRate: number, budget: number, legacyP50: number): RouteReport {
   return {
     route: name, sampled: 100, compared: 100, dropped: 0, errors: 0, mismatches: Math.round(mismatchRate * 100), mismatchRate, budget, overBudget: mismatchRate > budget,
     topPaths: [], trend: [{ hour: '2026-12-02T04', compared: 100, mismatches: Math.round(mismatchRate * 100), rate: mismatchRate }],
     latency: { legacy: { p50: legacyP50, p95: 12.5, p99: 40, samples: 100 }, extracted: { p50: 3.25, p95: 9, p99: 31, samples: 100 } },
+    rollout: null,
   };
 }
 
@@ -30,4 +32,24 @@ test('latency bars print their values, and the overview chart labels each budget
   for (const value of ['4.5', '12.5', '40.0', '3.3', '9.0', '31.0']) expect(html).toMatch(new RegExp(`<text class="value"[^>]*>${value.replace('.', '\\.')}</text>`));
   expect((html.match(/<text class="budget"[^>]*>budget 5\.00%<\/text>/g) ?? []).length).toBe(1);
   expect((html.match(/<text class="budget"[^>]*>budget 1\.00%<\/text>/g) ?? []).length).toBe(2);
+});
+
+test('routes with a rollout plan: step, last verdict and, at 100 %, whether legacy can be retired (HTML and Markdown)', () => {
+  const ramped: DiffReport = {
+    ...report,
+    routes: [
+      { ...route('categories', 0, 0.01, 4.5), rollout: { step: 2, steps: [5, 25, 50, 100], percent: 25, lastVerdict: { verdict: 'hold', at: '2026-12-02T04:00:00.000Z', summary: '120/200 requests, 18m/1h' }, atFullSince: null, comparisonsSinceFull: null, mismatchRateSinceFull: null, ready: false } },
+      { ...route('pricing', 0.002, 0.01, 6), rollout: { step: 4, steps: [5, 25, 50, 100], percent: 100, lastVerdict: null, atFullSince: '2026-10-01T00:00:00.000Z', comparisonsSinceFull: 4000, mismatchRateSinceFull: 0.002, ready: true } },
+      route('product-detail', 0.2, 0.05, 5),
+    ],
+  };
+  const html = renderHtml(ramped);
+  expect(html).toContain('<tr><td>categories</td><td>25%</td><td>2 of 4</td><td>hold (2026-12-02T04:00:00.000Z): 120/200 requests, 18m/1h</td><td>–</td><td>–</td><td>–</td><td>–</td></tr>');
+  expect(html).toContain('<tr><td>pricing</td><td>100%</td><td>4 of 4</td><td>none yet</td><td>2026-10-01T00:00:00.000Z</td><td>4000</td><td>0.20%</td><td><span class="badge good">ready</span></td></tr>');
+  expect(html).not.toMatch(/<tr><td>product-detail<\/td><td>\d+%<\/td>/);
+  const markdown = renderMarkdown(ramped);
+  expect(markdown).toContain('| categories | 25% | 2 of 4 | hold (2026-12-02T04:00:00.000Z): 120/200 requests, 18m/1h | – | – | – | – |');
+  expect(markdown).toContain('| pricing | 100% | 4 of 4 | none yet | 2026-10-01T00:00:00.000Z | 4000 | 0.20% | ✅ ready |');
+  expect(renderMarkdown(report)).not.toContain('## Rollout');
+  expect(renderHtml(report)).not.toContain('<h2>Rollout</h2>');
 });
