@@ -27,9 +27,12 @@ export const ADMIN_ENDPOINTS: readonly { readonly method: string; readonly path:
  * cross-site form cannot send.
  */
 export function createAdminServer(routes: AdminRoutes, allowedHosts: () => ReadonlySet<string>): http.Server {
-  return http.createServer({ headersTimeout: 5000, requestTimeout: 10000 }, (req, res) => {
+  const server = http.createServer({ headersTimeout: 5000, requestTimeout: 10000 }, (req, res) => {
     const send = (status: number, body: string, type = 'application/json; charset=utf-8', extra: Readonly<Record<string, string>> = {}): void => {
-      res.writeHead(status, { ...extra, 'content-type': type, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
+      // Once the server is closing, every answer closes its connection: a dashboard polling every
+      // second on a keep-alive connection would otherwise hold the proxy's stop until the 10 s cut.
+      const closing = server.listening ? {} : { connection: 'close' };
+      res.writeHead(status, { ...extra, ...closing, 'content-type': type, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
       res.end(body);
     };
     const refuse = (code: StranglerErrorCode): void => send(STRANGLER_ERRORS[code].status, errorBody(code, ''));
@@ -56,6 +59,7 @@ export function createAdminServer(routes: AdminRoutes, allowedHosts: () => Reado
     }).catch((error: Error) => send(500, JSON.stringify({ error: { code: 'STRANGLER_ERR_ADMIN_FAILED', message: error.message } })));
     req.resume();
   });
+  return server;
 }
 
 /** Host header values that address this admin server. */
