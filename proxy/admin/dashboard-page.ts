@@ -54,7 +54,8 @@ th.gap,td[data-f$=".requests"],td[data-f$=".compared"]{border-left:1px solid var
 .bad{color:var(--bad);font-weight:600}
 figure{margin:0;flex:1 1 280px;min-width:280px;max-width:560px}
 figure svg{display:block;width:100%;height:auto}
-figcaption{color:var(--muted);font-size:.85rem}
+figcaption{color:var(--muted);font-size:.85rem;display:flex;flex-wrap:wrap;justify-content:space-between;gap:0 .5rem}
+.legend{white-space:nowrap}
 .swatch{display:inline-block;width:1.4em;height:0;vertical-align:middle;margin:0 .3em 0 .6em;border-top:3px solid var(--extracted)}
 .swatch.legacy{border-top:3px dashed var(--legacy)}
 svg text{font-size:10px;fill:#666}
@@ -164,11 +165,12 @@ const SCRIPT = `
     var figure = body.appendChild(el('figure'));
     card.chart = figure.appendChild(document.getElementById('chart-template').content.firstElementChild.cloneNode(true));
     card.chart.setAttribute('aria-label', 'requests per second by backend over the last 15 minutes for ' + name);
-    var cap = figure.appendChild(el('figcaption', null, 'requests/s over 15 minutes:'));
-    cap.appendChild(el('span', 'swatch legacy'));
-    cap.appendChild(document.createTextNode('legacy'));
-    cap.appendChild(el('span', 'swatch'));
-    cap.appendChild(document.createTextNode('extracted'));
+    var cap = figure.appendChild(el('figcaption', null, 'requests/s over the last 15 minutes'));
+    var legend = cap.appendChild(el('span', 'legend'));
+    legend.appendChild(el('span', 'swatch legacy'));
+    legend.appendChild(document.createTextNode('legacy'));
+    legend.appendChild(el('span', 'swatch'));
+    legend.appendChild(document.createTextNode('extracted'));
     card.section = section;
     return card;
   }
