@@ -183,7 +183,12 @@ const SCRIPT = `
     return 10 * p;
   }
 
-  function drawChart(root, series) {
+  function drawChart(card, series) {
+    // Redrawn only when a point changed (a page of many quiet routes stays cheap).
+    var key = series.at[0] + ':' + series.legacy.join(',') + '|' + series.extracted.join(',');
+    if (card.drawn === key) return;
+    card.drawn = key;
+    var root = card.chart;
     var W = 340, H = 130, L = 34, R = 6, T = 8, B = 20;
     var n = series.at.length;
     var max = niceCeil(Math.max.apply(null, series.legacy.concat(series.extracted, [0])));
@@ -263,7 +268,7 @@ const SCRIPT = `
       put(card.fields[w[0] + '.shadow.compared'], String(s.compared));
       put(card.fields[w[0] + '.shadow.mismatchRate'], fmtRate(s.mismatchRate), s.mismatchRate > 0 ? 'bad' : '');
     });
-    drawChart(card.chart, route.series);
+    drawChart(card, route.series);
   }
 
   function render(stats) {
