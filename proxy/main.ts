@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { adminHosts, createAdminServer } from './admin/server';
+import { statsReport } from './admin/stats';
 import { statusReport } from './admin/status';
 import { BreakerBoard } from './breaker/breaker-board';
 import { proxyConfigFromEnv, type ProxyConfig } from './config';
@@ -16,6 +17,7 @@ import { accessLogger } from './observability/access-log';
 import { createLogger, type Logger } from './observability/logger';
 import { ProxyMetrics } from './observability/metrics';
 import { TrafficCounters } from './observability/traffic-counters';
+import { TrafficWindows } from './observability/traffic-windows';
 import { formatIssue } from './rules/load';
 import { RulesStore } from './rules/store';
 import type { CompiledRoute } from './rules/types';
@@ -77,8 +79,9 @@ function needsStore(routes: readonly CompiledRoute[]): boolean {
 export async function startProxy(config: ProxyConfig = proxyConfigFromEnv(), log: Logger = createLogger(config.logLevel)): Promise<RunningProxy> {
   const metrics = new ProxyMetrics();
   const traffic = new TrafficCounters();
+  const windows = new TrafficWindows();
   // Made before the rules are read: their first load (and every reload) may start its worker.
-  const shadowSide = new ShadowSide(config, metrics, log, traffic);
+  const shadowSide = new ShadowSide(config, metrics, log, traffic, windows);
   const breakers = new BreakerBoard((route, change) => {
     log.warn({ route, breaker: change.to, from: change.from, failureRate: change.failureRate, requests: change.requests },
       change.to === 'open' ? `breaker opened: route "${route}" sends its shoppers to legacy` : change.to === 'half-open' ? `breaker half-open: route "${route}" sends trial requests to extracted` : `breaker closed: route "${route}" routes by percent again`);
@@ -94,6 +97,7 @@ export async function startProxy(config: ProxyConfig = proxyConfigFromEnv(), log
       } else {
         log.info({ trigger: report.trigger, epoch: active.epoch, hash: active.table.hash, routes: active.table.routes.length, warnings: report.warnings.map(formatIssue) }, 'rules active');
         breakers.sync(active.table.routes);
+        windows.sweep(new Set(active.table.routes.map((route) => route.name)));
         // The first load at start comes through here too (and is awaited below).
         if (needsStore(active.table.routes)) void shadowSide.ensureStarted();
       }
@@ -108,15 +112,19 @@ export async function startProxy(config: ProxyConfig = proxyConfigFromEnv(), log
     rules: store, flags, forwarder: new Forwarder(pools), metrics, log, accessLog: accessLogger(log), retryBodyLimit: config.retryBodyLimit,
     decideInputs: { overrideDigest: overrideTokenDigest(config.overrideToken), newAnonymousId },
     shadow: { sample: (percent) => Math.random() * 100 < percent, offer: (job) => { shadowSide.offer(job); }, captureCap: config.shadowCaptureBytes },
-    breakers, traffic,
+    breakers, traffic, windows,
   });
+  // Releases the slots of routes idle for 15 minutes (a reload drops removed routes at once).
+  const sweepTimer = setInterval(() => windows.sweep(null), 60_000).unref();
   const shopper = createShopperServer(handler, {
     ...DEFAULT_SHOPPER_SERVER_OPTIONS, headersTimeoutMs: config.headersTimeoutMs, requestTimeoutMs: Math.max(config.requestTimeoutMs, config.headersTimeoutMs),
   });
   let ready = false;
   let allowed: ReadonlySet<string> = new Set();
+  const loop = { breakers, lastVerdict: (route: string) => shadowSide.lastVerdict(route) };
   const admin = createAdminServer({
-    status: () => statusReport(store, flags, metrics, pools, { breakers, lastVerdict: (route) => shadowSide.lastVerdict(route) }),
+    status: () => statusReport(store, flags, metrics, pools, loop),
+    stats: () => statsReport(store, flags, loop, windows, Date.now()),
     metrics: async () => {
       const shadow = shadowSide.sample();
       metrics.shadowInFlight.set(shadow.inFlight);
@@ -149,6 +157,7 @@ export async function startProxy(config: ProxyConfig = proxyConfigFromEnv(), log
     stopping ??= (async () => {
       ready = false;
       unwatch();
+      clearInterval(sweepTimer);
       process.off('SIGHUP', onHup);
       const closed = Promise.all([shopper, admin].map((s) => new Promise<void>((done) => s.close(() => done()))));
       shopper.closeIdleConnections();

@@ -4,6 +4,7 @@ import type { ProxyConfig } from './config';
 import type { Logger } from './observability/logger';
 import type { ProxyMetrics } from './observability/metrics';
 import type { TrafficCounters } from './observability/traffic-counters';
+import type { TrafficWindows } from './observability/traffic-windows';
 
 /** How often the evidence counters go to the store: it is at most about this far behind the proxy. */
 const SHIP_TRAFFIC_EVERY_MS = 1000;
@@ -22,7 +23,7 @@ export class ShadowSide {
   private stopped = false;
   private readonly trafficTimer: NodeJS.Timeout;
 
-  constructor(private readonly config: ProxyConfig, private readonly metrics: ProxyMetrics, private readonly log: Logger, private readonly traffic: TrafficCounters) {
+  constructor(private readonly config: ProxyConfig, private readonly metrics: ProxyMetrics, private readonly log: Logger, private readonly traffic: TrafficCounters, private readonly windows: TrafficWindows | null = null) {
     // Counted always; kept only while a store is open (a proxy without shadow or rollout routes has none).
     this.trafficTimer = setInterval(() => this.shipTraffic(), SHIP_TRAFFIC_EVERY_MS).unref();
   }
@@ -79,5 +80,6 @@ export class ShadowSide {
   private counted(route: string, outcome: ShadowOutcome, count: number): void {
     this.metrics.shadowOutcomes.labels(route, outcome).inc(count);
     if (outcome === 'mismatch') this.metrics.mismatches.labels(route).inc(count);
+    this.windows?.shadowOutcome(route, outcome, count);
   }
 }

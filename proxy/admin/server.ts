@@ -1,8 +1,10 @@
 import http from 'node:http';
 import { errorBody, STRANGLER_ERRORS, type StranglerErrorCode } from '../errors';
+import { DASHBOARD_HEADERS, DASHBOARD_HTML } from './dashboard-page';
 
 export interface AdminRoutes {
   status(): Record<string, unknown>;
+  stats(): Record<string, unknown>;
   metrics(): Promise<{ contentType: string; body: string }>;
   ready(): boolean;
   reload(): Promise<{ status: number; body: Record<string, unknown> }>;
@@ -11,6 +13,8 @@ export interface AdminRoutes {
 /** What `GET /` lists, so a newcomer who opens the admin port sees where to go. */
 export const ADMIN_ENDPOINTS: readonly { readonly method: string; readonly path: string; readonly what: string }[] = Object.freeze([
   { method: 'GET', path: '/status', what: 'active rules, last reload, each route\'s percent, its source and the observed split (JSON)' },
+  { method: 'GET', path: '/stats', what: 'per route, the last minute and the last 15 minutes per backend: requests/s, failure rate, p50/p95, shadow comparisons, breaker, rollout step (JSON)' },
+  { method: 'GET', path: '/dashboard', what: 'live dashboard of /stats in the browser (open http://127.0.0.1:<admin port>/dashboard)' },
   { method: 'GET', path: '/metrics', what: 'Prometheus metrics' },
   { method: 'GET', path: '/healthz', what: 'the process is up' },
   { method: 'GET', path: '/readyz', what: 'ready to serve shoppers (503 while starting or stopping)' },
@@ -23,9 +27,12 @@ export const ADMIN_ENDPOINTS: readonly { readonly method: string; readonly path:
  * cross-site form cannot send.
  */
 export function createAdminServer(routes: AdminRoutes, allowedHosts: () => ReadonlySet<string>): http.Server {
-  return http.createServer({ headersTimeout: 5000, requestTimeout: 10000 }, (req, res) => {
-    const send = (status: number, body: string, type = 'application/json; charset=utf-8'): void => {
-      res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
+  const server = http.createServer({ headersTimeout: 5000, requestTimeout: 10000 }, (req, res) => {
+    const send = (status: number, body: string, type = 'application/json; charset=utf-8', extra: Readonly<Record<string, string>> = {}): void => {
+      // Once the server is closing, every answer closes its connection: a dashboard polling every
+      // second on a keep-alive connection would otherwise hold the proxy's stop until the 10 s cut.
+      const closing = server.listening ? {} : { connection: 'close' };
+      res.writeHead(status, { ...extra, ...closing, 'content-type': type, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
       res.end(body);
     };
     const refuse = (code: StranglerErrorCode): void => send(STRANGLER_ERRORS[code].status, errorBody(code, ''));
@@ -36,6 +43,9 @@ export function createAdminServer(routes: AdminRoutes, allowedHosts: () => Reado
       switch (route) {
         case 'GET /': return send(200, JSON.stringify({ name: 'strangler admin', endpoints: ADMIN_ENDPOINTS }, null, 2));
         case 'GET /status': return send(200, JSON.stringify(routes.status(), null, 2));
+        // Compact: the dashboard reads it every second.
+        case 'GET /stats': return send(200, JSON.stringify(routes.stats()));
+        case 'GET /dashboard': return send(200, DASHBOARD_HTML, 'text/html; charset=utf-8', DASHBOARD_HEADERS);
         case 'GET /metrics': { const m = await routes.metrics(); return send(200, m.body, m.contentType); }
         case 'GET /healthz': return send(200, '{"ok":true}');
         case 'GET /readyz': return routes.ready() ? send(200, '{"ready":true}') : send(503, '{"ready":false}');
@@ -49,6 +59,7 @@ export function createAdminServer(routes: AdminRoutes, allowedHosts: () => Reado
     }).catch((error: Error) => send(500, JSON.stringify({ error: { code: 'STRANGLER_ERR_ADMIN_FAILED', message: error.message } })));
     req.resume();
   });
+  return server;
 }
 
 /** Host header values that address this admin server. */

@@ -13,6 +13,7 @@ import { outgoingResponseHeaders, type Backend } from '../forward/transforms/res
 import type { AccessEntry } from '../observability/access-log';
 import type { Logger } from '../observability/logger';
 import type { TrafficCounters } from '../observability/traffic-counters';
+import type { TrafficWindows } from '../observability/traffic-windows';
 import { UNMATCHED_ROUTE, type ProxyMetrics } from '../observability/metrics';
 import type { ActiveRules } from '../rules/store';
 import type { CompiledRoute, Upstream } from '../rules/types';
@@ -41,6 +42,8 @@ export interface HandlerDeps {
   readonly breakers: BreakerBoard;
   /** Per-minute evidence counters (requests, failures, fallbacks, latency) per route and side. */
   readonly traffic: TrafficCounters;
+  /** The last 15 minutes in 10-second slots, for GET /stats and the dashboard (counted the same way). */
+  readonly windows: TrafficWindows;
 }
 
 /** Everything one request carries through its life; made once at the top of the handler. */
@@ -224,7 +227,10 @@ function record(deps: HandlerDeps, ex: Exchange, backend: Backend, status: numbe
     // Counted by the side the decision chose: a request that fell back still counts against extracted.
     const side = ex.decision.side;
     const failed = side === 'extracted' && ex.extractedFailed !== null ? ex.extractedFailed : status >= 500;
-    deps.traffic.observe(routeName, side, failed, backend === 'legacy-fallback', seconds * 1000, Date.now());
+    const fellBack = backend === 'legacy-fallback';
+    const now = Date.now();
+    deps.traffic.observe(routeName, side, failed, fellBack, seconds * 1000, now);
+    deps.windows.observe(routeName, side, failed, fellBack, seconds * 1000, now);
   }
   deps.accessLog({
     reqId: ex.requestId, method: ex.req.method!, path: ex.req.url!, route: routeName, side: ex.decision.side, backend, bucket: ex.decision.bucket,

@@ -138,7 +138,7 @@ describe('the admin port', () => {
     const root = await request({ port: proxy.adminPort, path: '/' });
     expect(root.status).toBe(200);
     const endpoints = root.json<{ endpoints: Array<{ method: string; path: string }> }>().endpoints;
-    expect(endpoints.map((e) => `${e.method} ${e.path}`)).toEqual(['GET /status', 'GET /metrics', 'GET /healthz', 'GET /readyz', 'POST /reload']);
+    expect(endpoints.map((e) => `${e.method} ${e.path}`)).toEqual(['GET /status', 'GET /stats', 'GET /dashboard', 'GET /metrics', 'GET /healthz', 'GET /readyz', 'POST /reload']);
     for (const e of endpoints.filter((x) => x.method === 'GET')) expect((await request({ port: proxy.adminPort, path: e.path })).status).toBe(200);
   });
 });

@@ -1,0 +1,49 @@
+import { effectivePercent } from '../decide/decide';
+import type { FlagSource } from '../flags/flag-state';
+import { SLOT_MS, WINDOWS, type TrafficWindows, type WindowName } from '../observability/traffic-windows';
+import type { RulesStore } from '../rules/store';
+import { rolloutStatus, type LoopState } from './status';
+
+const WINDOW_NAMES = Object.keys(WINDOWS) as WindowName[];
+
+/**
+ * The JSON behind GET /stats, which the dashboard polls every second: per route, in file order,
+ * its percent and source, breaker and rollout (as /status has them), and for the last minute and
+ * the last 15 minutes per backend the requests, requests/s, failure rate and p50/p95, the shadow
+ * comparisons, and requests/s by backend in 10-second slots. Figures without a sample are null.
+ */
+export function statsReport(store: RulesStore, flags: FlagSource, loop: LoopState, windows: TrafficWindows, now: number): Record<string, unknown> {
+  const active = store.current();
+  const snapshot = flags.current();
+  return {
+    at: new Date(now).toISOString(),
+    epoch: active.epoch,
+    since: new Date(windows.since).toISOString(),
+    slotSeconds: SLOT_MS / 1000,
+    routes: active.table.routes.map((route) => {
+      const { percent, source } = effectivePercent(route, snapshot);
+      const byWindow = Object.fromEntries(WINDOW_NAMES.map((name) => [name, windows.window(route.name, name, now)]));
+      const quarter = byWindow['15m'];
+      return {
+        name: route.name,
+        extracted: route.extracted.name,
+        percent,
+        percentSource: source,
+        breaker: loop.breakers.status(route.name),
+        rollout: rolloutStatus(route, percent, loop.lastVerdict(route.name)),
+        windows: Object.fromEntries(WINDOW_NAMES.map((name) => {
+          const w = byWindow[name];
+          return [name, { seconds: w.seconds, legacy: w.legacy, extracted: w.extracted }];
+        })),
+        // Over the last 15 minutes; `windows` has the same per window.
+        shadow: {
+          percent: route.shadow?.percent ?? null,
+          budget: route.shadow?.budget ?? null,
+          ...quarter.shadow,
+          windows: Object.fromEntries(WINDOW_NAMES.map((name) => [name, byWindow[name].shadow])),
+        },
+        series: windows.series(route.name, now),
+      };
+    }),
+  };
+}
