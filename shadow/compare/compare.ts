@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import { diffJson, genericPath } from './json-diff';
+import { parseJsonLossless } from './json-lossless';
 import { applyTextNormalisers, normaliseHtml } from './normalise';
 
 /** One side's answer as the comparison sees it (body captured up to a cap). */
@@ -39,7 +40,8 @@ function bodyDiff(a: ShadowAnswer, b: ShadowAnswer, config: CompareConfig): stri
   const type = header(a, 'content-type');
   if (type.includes('json')) {
     try {
-      return diffJson(JSON.parse(a.body), JSON.parse(b.body), { arrayKeys: config.arrayKeys });
+      // Not JSON.parse: it rounds 9007199254740993 to ...992, so two different ids would compare equal.
+      return diffJson(parseJsonLossless(a.body), parseJsonLossless(b.body), { arrayKeys: config.arrayKeys });
     } catch {
       return a.body === b.body ? [] : ['body'];
     }

@@ -40,6 +40,21 @@ describe('judging legacy against extracted, Diffy style', () => {
   });
 });
 
+describe('numbers compared losslessly, by their value as written', () => {
+  const raw = (body: string): ShadowAnswer => ({ status: 200, headers: { 'content-type': 'application/json' }, body, truncated: false, ms: 1 });
+  test('ids past 2^53 that JSON.parse would round to the same double differ', () => {
+    expect(judge(raw('{"id": 9007199254740993}'), null, raw('{"id": 9007199254740992}'), config).mismatches).toEqual(['body.id']);
+    expect(judge(raw('[12345678901234567890]'), null, raw('[12345678901234567891]'), config).mismatches).toEqual(['body[0]']);
+  });
+  test('100, 1e2 and 100.0 are equal; so are -0 and 0', () => {
+    expect(judge(raw('{"a": 100, "b": -0, "c": 1.0}'), null, raw('{"a": 1e2, "b": 0, "c": 1}'), config).mismatches).toEqual([]);
+    expect(judge(raw('{"a": 100}'), null, raw('{"a": 100.0}'), config).mismatches).toEqual([]);
+  });
+  test('a sample keeps a big id as it was sent', () => {
+    expect(redactBody('{"orderId": 9007199254740993, "password": 12345}', 'application/json', 1000)).toBe('{"orderId":9007199254740993,"password":"[redacted]"}');
+  });
+});
+
 describe('redaction', () => {
   test('card numbers that pass Luhn, e-mails, secret query parameters and JSON fields', () => {
     expect(redactText('card 4242 4242 4242 4242 and 4242-4242-4242-4241 mail ada@example.com')).toBe('card [card] and 4242-4242-4242-4241 mail [email]');
