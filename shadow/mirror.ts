@@ -1,3 +1,4 @@
+import { bodyText } from './compare/body-kind';
 import { differences, noiseBetween, verdictFor, type ShadowAnswer, type Verdict } from './compare/compare';
 import { genericPath } from './compare/json-diff';
 import type { ShadowClient } from './client';
@@ -92,7 +93,7 @@ export class Mirror {
     }
     for (const path of verdict.noise) if (learned.size < MAX_LEARNED_NOISE) learned.add(genericPath(path));
     const outcome = verdict.mismatches.length > 0 ? 'mismatch' : 'match';
-    const sample = (answer: ShadowAnswer): string | null => (outcome === 'mismatch' ? redactBody(answer.body, String(answer.headers['content-type'] ?? ''), SAMPLE_CAP) : null);
+    const sample = (answer: ShadowAnswer): string | null => (outcome === 'mismatch' ? sampleOf(answer) : null);
     this.store.add({
       at: job.at, route: job.route, method: job.method, target: redactTarget(job.target), servedBy: job.servedBy,
       legacyStatus: legacy.status, extractedStatus: extracted.status, legacyMs: round(legacy.ms), extractedMs: round(extracted.ms),
@@ -102,6 +103,13 @@ export class Mirror {
     this.events.outcome(job.route, outcome);
     return outcome;
   }
+}
+
+/** A redacted, capped sample of the body as decoded; for one that could not be decoded, why. */
+function sampleOf(answer: ShadowAnswer): string {
+  const type = String(answer.headers['content-type'] ?? '');
+  if (answer.undecodable !== null) return `[body not decodable: ${answer.undecodable}]`;
+  return redactBody(bodyText(answer.body, type), type, SAMPLE_CAP);
 }
 
 function round(ms: number): number {

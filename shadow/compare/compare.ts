@@ -1,15 +1,19 @@
 import crypto from 'node:crypto';
+import { bodyKind, bodyText } from './body-kind';
 import { diffJson, genericPath } from './json-diff';
 import { parseJsonLossless } from './json-lossless';
 import { applyTextNormalisers, normaliseHtml } from './normalise';
 
-/** One side's answer as the comparison sees it (body captured up to a cap). */
+/** One side's answer as the comparison sees it: the body decoded (decode-answer.ts), at most the capture cap. */
 export interface ShadowAnswer {
   readonly status: number;
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
-  readonly body: string;
-  /** True when the body was longer than the capture cap. */
+  /** The body with its Content-Encoding undone. */
+  readonly body: Buffer;
+  /** True when the body, as sent or once decoded, was longer than the capture cap. */
   readonly truncated: boolean;
+  /** Why the body could not be decoded (then `body` is the bytes as sent); null when it could. */
+  readonly undecodable: string | null;
   readonly ms: number;
 }
 
@@ -19,7 +23,10 @@ export interface CompareConfig {
   readonly normalisers: readonly string[];
 }
 
-/** Headers whose differences a shopper would notice. */
+/** A body that could not be decoded (a corrupt gzip stream, an unknown Content-Encoding). */
+export const UNDECODABLE_BODY = 'body(undecodable)';
+
+/** Headers whose differences a shopper would notice. `content-encoding` is transport: bodies are compared decoded. */
 const COMPARED_HEADERS = ['content-type', 'cache-control', 'location'] as const;
 
 function header(answer: ShadowAnswer, name: string): string {
@@ -33,26 +40,34 @@ function cookieNames(answer: ShadowAnswer): string {
   return list.map((c) => c.split('=')[0].trim()).sort().join(',');
 }
 
+function textOf(answer: ShadowAnswer): string {
+  return bodyText(answer.body, header(answer, 'content-type'));
+}
+
 function bodyDiff(a: ShadowAnswer, b: ShadowAnswer, config: CompareConfig): string[] {
+  if (a.undecodable !== null || b.undecodable !== null) {
+    return a.undecodable !== null && b.undecodable !== null && a.body.equals(b.body) ? [] : [UNDECODABLE_BODY];
+  }
   // The same bytes differ nowhere, whatever the content type: the common case costs no parse.
-  if (a.body === b.body && a.truncated === b.truncated) return [];
+  if (a.body.equals(b.body) && a.truncated === b.truncated) return [];
   if (a.truncated || b.truncated) return ['body(truncated)'];
-  const type = header(a, 'content-type');
-  if (type.includes('json')) {
+  const kind = bodyKind(header(a, 'content-type'));
+  if (kind === 'json') {
     try {
       // Not JSON.parse: it rounds 9007199254740993 to ...992, so two different ids would compare equal.
-      return diffJson(parseJsonLossless(a.body), parseJsonLossless(b.body), { arrayKeys: config.arrayKeys });
+      return diffJson(parseJsonLossless(textOf(a)), parseJsonLossless(textOf(b)), { arrayKeys: config.arrayKeys });
     } catch {
-      return a.body === b.body ? [] : ['body'];
+      return ['body'];
     }
   }
-  if (type.includes('html')) {
-    const left = applyTextNormalisers(normaliseHtml(a.body), config.normalisers);
-    const right = applyTextNormalisers(normaliseHtml(b.body), config.normalisers);
+  if (kind === 'html') {
+    const left = applyTextNormalisers(normaliseHtml(textOf(a)), config.normalisers);
+    const right = applyTextNormalisers(normaliseHtml(textOf(b)), config.normalisers);
     return left === right ? [] : ['body(html)'];
   }
+  if (kind === 'bytes') return ['body'];
   const hash = (s: string): string => crypto.createHash('sha256').update(s).digest('hex');
-  return hash(applyTextNormalisers(a.body, config.normalisers)) === hash(applyTextNormalisers(b.body, config.normalisers)) ? [] : ['body'];
+  return hash(applyTextNormalisers(textOf(a), config.normalisers)) === hash(applyTextNormalisers(textOf(b), config.normalisers)) ? [] : ['body'];
 }
 
 /** Every path at which two answers differ: status, compared headers, cookie names, body fields. */

@@ -3,7 +3,7 @@ import { normaliseHtml } from '../compare/normalise';
 import { redactBody, redactTarget, redactText } from '../redact';
 
 const json = (body: unknown, status = 200, headers: Record<string, string> = {}): ShadowAnswer => ({
-  status, headers: { 'content-type': 'application/json; charset=utf-8', ...headers }, body: JSON.stringify(body), truncated: false, ms: 1,
+  status, headers: { 'content-type': 'application/json; charset=utf-8', ...headers }, body: Buffer.from(JSON.stringify(body)), truncated: false, undecodable: null, ms: 1,
 });
 const config = { ignore: ['body.generatedAt'], arrayKeys: {}, normalisers: [] };
 
@@ -41,7 +41,7 @@ describe('judging legacy against extracted, Diffy style', () => {
 });
 
 describe('numbers compared losslessly, by their value as written', () => {
-  const raw = (body: string): ShadowAnswer => ({ status: 200, headers: { 'content-type': 'application/json' }, body, truncated: false, ms: 1 });
+  const raw = (body: string): ShadowAnswer => ({ status: 200, headers: { 'content-type': 'application/json' }, body: Buffer.from(body), truncated: false, undecodable: null, ms: 1 });
   test('ids past 2^53 that JSON.parse would round to the same double differ', () => {
     expect(judge(raw('{"id": 9007199254740993}'), null, raw('{"id": 9007199254740992}'), config).mismatches).toEqual(['body.id']);
     expect(judge(raw('[12345678901234567890]'), null, raw('[12345678901234567891]'), config).mismatches).toEqual(['body[0]']);

@@ -4,7 +4,8 @@
  * is a route of its own whose rows are read back from the store.
  */
 import Database from 'better-sqlite3';
-import type http from 'node:http';
+import http from 'node:http';
+import zlib from 'node:zlib';
 import { request } from '../../../scripts/testing/http-client';
 import { until } from '../../../scripts/testing/wait';
 import { startTestProxy, startUpstream, type TestProxy, type TestUpstream } from '../../../scripts/testing/upstreams';
@@ -16,7 +17,14 @@ interface Case { readonly legacy: Answering; readonly extracted: Answering }
 
 const json = (value: string): Answering => () => ({ body: value });
 
+const PRODUCT = JSON.stringify({ id: 7, name: 'Café mug', price: 1299, tags: ['kitchen', 'mugs'], description: 'A mug. '.repeat(40) });
+/** As Express's compression() answers: the body gzipped, `content-encoding: gzip`, `vary: accept-encoding`. */
+const gzipped = (body: string): Answer => ({ headers: { 'content-encoding': 'gzip', vary: 'accept-encoding' }, body: zlib.gzipSync(body) });
+
 const CASES: Record<string, Case> = {
+  'gzip-same': { legacy: () => gzipped(PRODUCT), extracted: json(PRODUCT) },
+  'br-vs-gzip-price': { legacy: () => ({ headers: { 'content-encoding': 'br' }, body: zlib.brotliCompressSync(PRODUCT) }), extracted: () => gzipped(PRODUCT.replace('1299', '1199')) },
+  'gzip-corrupt': { legacy: json(PRODUCT), extracted: () => ({ headers: { 'content-encoding': 'gzip' }, body: 'not a gzip stream' }) },
   'big-id-differs': { legacy: json('{"orderId": 9007199254740993, "total": 1299}'), extracted: json('{"orderId": 9007199254740992, "total": 1299}') },
   'number-forms': { legacy: json('{"qty": 100, "price": 12.5, "discount": -0, "id": 12345678901234567890}'), extracted: json('{"qty": 1e2, "price": 12.50, "discount": 0, "id": 12345678901234567890.0}') },
 };
@@ -55,24 +63,47 @@ afterAll(async () => {
 
 interface Row { outcome: string; paths: string[]; noise: string[]; legacy_sample: string | null; extracted_sample: string | null }
 
-/** Sends `count` shopper requests to a case and waits for their rows in the diff store. */
+function storedRows(name: string): Row[] {
+  let db: Database.Database;
+  try {
+    db = new Database(proxy.diffDb, { readonly: true, fileMustExist: true });
+  } catch {
+    return []; // the worker creates the store when the first shadowed route loads
+  }
+  try {
+    return (db.prepare('SELECT outcome, paths, noise, legacy_sample, extracted_sample FROM diffs WHERE route = ? ORDER BY id').all(name) as Array<Row & { paths: string; noise: string }>)
+      .map((r) => ({ ...r, paths: JSON.parse(r.paths) as string[], noise: JSON.parse(r.noise) as string[] }));
+  } finally {
+    db.close();
+  }
+}
+
+/** Sends `count` shopper requests to a case and waits for their rows in the diff store; returns those rows. */
 async function shop(name: string, count = 1, headers: Record<string, string> = {}): Promise<{ bodies: Buffer[]; rows: Row[] }> {
+  const before = storedRows(name).length;
   const bodies: Buffer[] = [];
   for (let i = 0; i < count; i++) {
-    const res = await request({ port: proxy.port, path: `/c/${name}`, headers: { 'x-user-id': `u${i}`, ...headers } });
+    const res = await get(`/c/${name}`, { 'x-user-id': `u${i}`, ...headers });
     expect(res.status).toBe(200);
-    bodies.push(Buffer.from(res.body, 'latin1'));
+    bodies.push(res.body);
   }
   const rows = await until(`${count} row(s) of ${name}`, () => {
-    const db = new Database(proxy.diffDb, { readonly: true, fileMustExist: true });
-    try {
-      const found = db.prepare('SELECT outcome, paths, noise, legacy_sample, extracted_sample FROM diffs WHERE route = ? ORDER BY id').all(name) as Array<Row & { paths: string; noise: string }>;
-      return found.length >= count ? found.map((r) => ({ ...r, paths: JSON.parse(r.paths) as string[], noise: JSON.parse(r.noise) as string[] })) : null;
-    } catch {
-      return null; // the worker creates the store when the first row is flushed
-    }
+    const all = storedRows(name);
+    return all.length >= before + count ? all.slice(before) : null;
   }, 10000);
   return { bodies, rows };
+}
+
+/** A shopper's GET, the body as the bytes received. */
+function get(path: string, headers: Record<string, string>): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    http.get({ host: '127.0.0.1', port: proxy.port, path, headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on('error', reject);
+    }).on('error', reject);
+  });
 }
 
 async function metric(name: string, outcome: string): Promise<number> {
@@ -93,5 +124,24 @@ describe('numbers beyond 2^53', () => {
   test('100 and 1e2, 12.5 and 12.50, -0 and 0, an integer and the same with .0 are equal', async () => {
     const { rows } = await shop('number-forms');
     expect(rows.map((r) => [r.outcome, r.paths])).toEqual([['match', []]]);
+  });
+});
+
+describe('compressed answers', () => {
+  test('legacy gzipped (as compression() does) and extracted plain, same JSON: a match; the shopper gets legacy\'s gzip bytes untouched', async () => {
+    const { bodies, rows } = await shop('gzip-same', 2, { 'accept-encoding': 'gzip' });
+    expect(rows.map((r) => [r.outcome, r.paths])).toEqual([['match', []], ['match', []]]);
+    expect(bodies[0].equals(zlib.gzipSync(PRODUCT))).toBe(true);
+  });
+  test('brotli against gzip with a different price: a mismatch at body.price, not at the whole body', async () => {
+    const { rows } = await shop('br-vs-gzip-price', 1, { 'accept-encoding': 'gzip, br' });
+    expect(rows.map((r) => [r.outcome, r.paths])).toEqual([['mismatch', ['body.price']]]);
+    expect(rows[0].extracted_sample).toContain('1199');
+  });
+  test('a corrupt gzip stream is a mismatch saying so; the worker goes on comparing', async () => {
+    const { rows } = await shop('gzip-corrupt');
+    expect(rows.map((r) => [r.outcome, r.paths])).toEqual([['mismatch', ['body(undecodable)']]]);
+    expect(rows[0].extracted_sample).toMatch(/^\[body not decodable: gzip body cannot be decoded: incorrect header check\]$/);
+    expect((await shop('gzip-same')).rows.map((r) => r.outcome)).toEqual(['match']);
   });
 });
