@@ -1,6 +1,6 @@
 import { bodyText } from './compare/body-kind';
-import { differences, noiseBetween, verdictFor, type ShadowAnswer, type Verdict } from './compare/compare';
-import { genericPath } from './compare/json-diff';
+import { differences, noiseBetween, ParsedBodies, verdictFor, type ShadowAnswer, type Verdict } from './compare/compare';
+import { genericPath } from './compare/paths';
 import type { ShadowClient } from './client';
 import type { DiffStore } from './store/diff-store';
 import { redactBody, redactTarget, safeHeaders } from './redact';
@@ -79,12 +79,14 @@ export class Mirror {
         extracted = job.served;
         legacy = await ask(job.legacyOrigin, false);
       }
-      const found = differences(legacy, extracted, job.config);
+      // Each body parsed once: legacy's first answer is compared with extracted's and maybe with legacy's second.
+      const parsed = new ParsedBodies(job.config);
+      const found = differences(legacy, extracted, job.config, parsed);
       verdict = verdictFor(found, [], job.config, learned);
       // Diffy's second legacy answer is asked for only when differences remain that the route's
       // known noise does not explain: in steady state most reads cost one mirrored call, not two.
       if (read && verdict.mismatches.length > 0) {
-        verdict = verdictFor(found, noiseBetween(legacy, await ask(job.legacyOrigin, false), job.config), job.config, learned);
+        verdict = verdictFor(found, noiseBetween(legacy, await ask(job.legacyOrigin, false), job.config, parsed), job.config, learned);
       }
     } catch {
       this.store.count(job.route, job.at, 'errors');

@@ -1,8 +1,10 @@
-import crypto from 'node:crypto';
-import { bodyKind, bodyText } from './body-kind';
-import { diffJson, genericPath } from './json-diff';
-import { parseJsonLossless } from './json-lossless';
-import { applyTextNormalisers, normaliseHtml } from './normalise';
+import { bodyKind, bodyText, type BodyKind } from './body-kind';
+import { diffHtml } from './html-diff';
+import { parseHtmlDocument, type HtmlDocument } from './html-tree';
+import { diffJson } from './json-diff';
+import { parseJsonLossless, type JsonValue } from './json-lossless';
+import { explains, isIgnored, noiseIndex, UNDECODABLE_BODY } from './paths';
+import { diffTextLines } from './text-diff';
 
 /** One side's answer as the comparison sees it: the body decoded (decode-answer.ts), at most the capture cap. */
 export interface ShadowAnswer {
@@ -23,9 +25,6 @@ export interface CompareConfig {
   readonly normalisers: readonly string[];
 }
 
-/** A body that could not be decoded (a corrupt gzip stream, an unknown Content-Encoding). */
-export const UNDECODABLE_BODY = 'body(undecodable)';
-
 /** Headers whose differences a shopper would notice. `content-encoding` is transport: bodies are compared decoded. */
 const COMPARED_HEADERS = ['content-type', 'cache-control', 'location'] as const;
 
@@ -40,50 +39,72 @@ function cookieNames(answer: ShadowAnswer): string {
   return list.map((c) => c.split('=')[0].trim()).sort().join(',');
 }
 
+/** A JSON body that does not parse is compared as a whole. */
+const NOT_JSON = Symbol('not JSON');
+
+/**
+ * Each answer's body parsed once for all the comparisons of one request (legacy's first answer is
+ * compared with extracted's and with legacy's second). Bodies are parsed as the kind that legacy's
+ * Content-Type names, so one memo serves one request's answers only.
+ */
+export class ParsedBodies {
+  private readonly json = new Map<ShadowAnswer, JsonValue | typeof NOT_JSON>();
+  private readonly html = new Map<ShadowAnswer, HtmlDocument>();
+
+  constructor(private readonly config: CompareConfig) {}
+
+  jsonOf(answer: ShadowAnswer): JsonValue | typeof NOT_JSON {
+    let value = this.json.get(answer);
+    if (value === undefined) {
+      try { value = parseJsonLossless(textOf(answer)); } catch { value = NOT_JSON; }
+      this.json.set(answer, value);
+    }
+    return value;
+  }
+
+  htmlOf(answer: ShadowAnswer): HtmlDocument {
+    let document = this.html.get(answer);
+    if (document === undefined) {
+      document = parseHtmlDocument(textOf(answer), this.config.normalisers);
+      this.html.set(answer, document);
+    }
+    return document;
+  }
+}
+
 function textOf(answer: ShadowAnswer): string {
   return bodyText(answer.body, header(answer, 'content-type'));
 }
 
-function bodyDiff(a: ShadowAnswer, b: ShadowAnswer, config: CompareConfig): string[] {
+function bodyDiff(a: ShadowAnswer, b: ShadowAnswer, kind: BodyKind, config: CompareConfig, parsed: ParsedBodies): string[] {
   if (a.undecodable !== null || b.undecodable !== null) {
     return a.undecodable !== null && b.undecodable !== null && a.body.equals(b.body) ? [] : [UNDECODABLE_BODY];
   }
   // The same bytes differ nowhere, whatever the content type: the common case costs no parse.
   if (a.body.equals(b.body) && a.truncated === b.truncated) return [];
   if (a.truncated || b.truncated) return ['body(truncated)'];
-  const kind = bodyKind(header(a, 'content-type'));
   if (kind === 'json') {
-    try {
-      // Not JSON.parse: it rounds 9007199254740993 to ...992, so two different ids would compare equal.
-      return diffJson(parseJsonLossless(textOf(a)), parseJsonLossless(textOf(b)), { arrayKeys: config.arrayKeys });
-    } catch {
-      return ['body'];
-    }
+    const left = parsed.jsonOf(a);
+    const right = parsed.jsonOf(b);
+    return left === NOT_JSON || right === NOT_JSON ? ['body'] : diffJson(left, right, { arrayKeys: config.arrayKeys });
   }
-  if (kind === 'html') {
-    const left = applyTextNormalisers(normaliseHtml(textOf(a)), config.normalisers);
-    const right = applyTextNormalisers(normaliseHtml(textOf(b)), config.normalisers);
-    return left === right ? [] : ['body(html)'];
-  }
-  if (kind === 'bytes') return ['body'];
-  const hash = (s: string): string => crypto.createHash('sha256').update(s).digest('hex');
-  return hash(applyTextNormalisers(textOf(a), config.normalisers)) === hash(applyTextNormalisers(textOf(b), config.normalisers)) ? [] : ['body'];
+  if (kind === 'html') return diffHtml(parsed.htmlOf(a), parsed.htmlOf(b));
+  if (kind === 'text') return diffTextLines(textOf(a), textOf(b), config.normalisers);
+  return ['body'];
 }
 
-/** Every path at which two answers differ: status, compared headers, cookie names, body fields. */
-export function differences(a: ShadowAnswer, b: ShadowAnswer, config: CompareConfig): string[] {
+/**
+ * Every path at which two answers differ: status, compared headers, cookie names and, when the
+ * statuses agree, the body (JSON by field, HTML by element, text by line, anything else whole).
+ * Bodies are read as the kind `a`'s Content-Type names.
+ */
+export function differences(a: ShadowAnswer, b: ShadowAnswer, config: CompareConfig, parsed = new ParsedBodies(config)): string[] {
   const paths: string[] = [];
   if (a.status !== b.status) paths.push('status');
   for (const name of COMPARED_HEADERS) if (header(a, name).split(';')[0] !== header(b, name).split(';')[0]) paths.push(`headers.${name}`);
   if (cookieNames(a) !== cookieNames(b)) paths.push('headers.set-cookie');
-  if (a.status === b.status) paths.push(...bodyDiff(a, b, config));
-  return paths;
-}
-
-/** An ignore entry covers a path, its generic form (`[]` for indexes) and everything below it. */
-export function isIgnored(path: string, ignore: readonly string[]): boolean {
-  const generic = genericPath(path);
-  return ignore.some((i) => [path, generic].some((p) => p === i || p.startsWith(`${i}.`) || p.startsWith(`${i}[`)));
+  if (a.status === b.status) paths.push(...bodyDiff(a, b, bodyKind(header(a, 'content-type')), config, parsed));
+  return paths.filter((p) => !isIgnored(p, config.ignore));
 }
 
 export interface Verdict {
@@ -99,12 +120,13 @@ export interface Verdict {
  * (writes cannot be asked of legacy twice). Route `ignore` paths are dropped too.
  */
 export function judge(legacy: ShadowAnswer, legacyAgain: ShadowAnswer | null, extracted: ShadowAnswer, config: CompareConfig, knownNoise: ReadonlySet<string> = new Set()): Verdict {
-  return verdictFor(differences(legacy, extracted, config), legacyAgain ? noiseBetween(legacy, legacyAgain, config) : [], config, knownNoise);
+  const parsed = new ParsedBodies(config);
+  return verdictFor(differences(legacy, extracted, config, parsed), legacyAgain ? noiseBetween(legacy, legacyAgain, config, parsed) : [], config, knownNoise);
 }
 
 /** The paths at which two answers of legacy to the same request differ (ignored paths left out). */
-export function noiseBetween(legacy: ShadowAnswer, legacyAgain: ShadowAnswer, config: CompareConfig): string[] {
-  return differences(legacy, legacyAgain, config).filter((p) => !isIgnored(p, config.ignore));
+export function noiseBetween(legacy: ShadowAnswer, legacyAgain: ShadowAnswer, config: CompareConfig, parsed = new ParsedBodies(config)): string[] {
+  return differences(legacy, legacyAgain, config, parsed);
 }
 
 /**
@@ -113,12 +135,14 @@ export function noiseBetween(legacy: ShadowAnswer, legacyAgain: ShadowAnswer, co
  * if mismatches remain, again with a second legacy answer, without diffing the bodies twice.
  */
 export function verdictFor(found: readonly string[], noise: readonly string[], config: CompareConfig, knownNoise: ReadonlySet<string>): Verdict {
-  const noisy = new Set([...knownNoise, ...noise.flatMap((p) => [p, genericPath(p)])]);
+  // This request's own noise explains the very paths it was seen at (per field, element or line,
+  // never the whole body); known noise, learned across requests, explains its field at any index.
+  const noisy = noiseIndex(noise, knownNoise);
   const mismatches: string[] = [];
   const explained: string[] = [];
   for (const path of found) {
     if (isIgnored(path, config.ignore)) continue;
-    (noisy.has(path) || noisy.has(genericPath(path)) ? explained : mismatches).push(path);
+    (explains(noisy, path) ? explained : mismatches).push(path);
   }
   // Noise: what legacy's second answer showed, plus known noise that explained a difference now.
   return { mismatches, noise: [...new Set([...noise, ...explained])] };

@@ -4,15 +4,11 @@
  * Values come from parseJsonLossless: numbers compare by their decimal value as written.
  */
 import { JsonNumber, sameNumber, type JsonObject, type JsonValue } from './json-lossless';
+import { genericPath } from './paths';
 
 export interface JsonDiffOptions {
   /** JSON path of an array (as written in the rules, e.g. `body.items`) -> the field to pair items by. */
   readonly arrayKeys: Readonly<Record<string, string>>;
-}
-
-/** Generic form of a path for ignore lists and array keys: indexes and keys become `[]`. */
-export function genericPath(path: string): string {
-  return path.replace(/\[[^\]]*\]/g, '[]');
 }
 
 function kind(value: JsonValue | undefined): string {

@@ -21,7 +21,29 @@ const PRODUCT = JSON.stringify({ id: 7, name: 'Café mug', price: 1299, tags: ['
 /** As Express's compression() answers: the body gzipped, `content-encoding: gzip`, `vary: accept-encoding`. */
 const gzipped = (body: string): Answer => ({ headers: { 'content-encoding': 'gzip', vary: 'accept-encoding' }, body: zlib.gzipSync(body) });
 
+const HTML = 'text/html; charset=utf-8';
+/** A product page as the monolith renders it: indented, `class="price amount"`, `<br>`, `&amp;`; a nonce, and a render id that changes on every render unless given. */
+const legacyPage = (price: string, render = String(Math.random())): string => `<!DOCTYPE html>
+<html>
+  <head><title>Mug &amp; saucer</title><script nonce="${Math.random()}">track()</script></head>
+  <body data-render="${render}">
+    <main>
+      <h1>Mug &amp; saucer</h1>
+      <p class="lead">Stoneware<br>dishwasher safe</p>
+      <p>Price: <span class="price amount">${price}</span></p>
+    </main>
+    <footer>rendered ${render}</footer>
+  </body>
+</html>`;
+/** The same page as the extracted service renders it: other markup, the same document. */
+const extractedPage = (price: string, render = String(Math.random())): string => `<!doctype html><html><head><title>Mug &#38; saucer</title><script nonce="${Math.random()}">track()</script></head>`
+  + `<body data-render="${render}"><main><h1>Mug &#38; saucer</h1><p class=lead>Stoneware<br/>dishwasher safe</p><p>Price: <span class="amount  price">${price}</span></p></main>`
+  + `<footer>rendered ${render}</footer></body></html>`;
+
 const CASES: Record<string, Case> = {
+  // The same render id on both sides: any difference left would be the markup's.
+  'html-same': { legacy: () => ({ type: HTML, ...gzipped(legacyPage('12.00 EUR', 'r1')) }), extracted: () => ({ type: HTML, body: extractedPage('12.00 EUR', 'r1') }) },
+  'html-price': { legacy: () => ({ type: HTML, body: legacyPage('12.00 EUR') }), extracted: () => ({ type: HTML, body: extractedPage('13.00 EUR') }) },
   'gzip-same': { legacy: () => gzipped(PRODUCT), extracted: json(PRODUCT) },
   'br-vs-gzip-price': { legacy: () => ({ headers: { 'content-encoding': 'br' }, body: zlib.brotliCompressSync(PRODUCT) }), extracted: () => gzipped(PRODUCT.replace('1299', '1199')) },
   'gzip-corrupt': { legacy: json(PRODUCT), extracted: () => ({ headers: { 'content-encoding': 'gzip' }, body: 'not a gzip stream' }) },
@@ -143,5 +165,19 @@ describe('compressed answers', () => {
     expect(rows.map((r) => [r.outcome, r.paths])).toEqual([['mismatch', ['body(undecodable)']]]);
     expect(rows[0].extracted_sample).toMatch(/^\[body not decodable: gzip body cannot be decoded: incorrect header check\]$/);
     expect((await shop('gzip-same')).rows.map((r) => r.outcome)).toEqual(['match']);
+  });
+});
+
+describe('HTML compared as a document', () => {
+  test('other markup for the same document (class order, <br/>, &#38;, whitespace, a nonce), gzipped on one side: a match', async () => {
+    const { rows } = await shop('html-same', 2);
+    expect(rows.map((r) => [r.outcome, r.paths, r.noise])).toEqual([['match', [], []], ['match', [], []]]);
+  });
+  test('a render id and a nonce on every answer do not hide a price that changed: a mismatch at the price\'s element', async () => {
+    const { rows } = await shop('html-price', 2);
+    expect(rows.map((r) => [r.outcome, r.paths])).toEqual([
+      ['mismatch', ['html.body.main.p[1].span(.amount.price): text']], ['mismatch', ['html.body.main.p[1].span(.amount.price): text']],
+    ]);
+    expect(rows[0].noise).toEqual(expect.arrayContaining(['html.body: @data-render', 'html.body.footer: text']));
   });
 });
