@@ -1,4 +1,4 @@
-import type { ShadowOutcome } from '../shadow/mirror';
+import type { ShadowOutcome } from '../shadow/outcomes';
 import { ShadowWorker, type CapturedShadowJob } from '../shadow/worker/shadow-worker';
 import type { ProxyConfig } from './config';
 import type { Logger } from './observability/logger';
@@ -57,6 +57,7 @@ export class ShadowSide {
 
   private counted(route: string, outcome: ShadowOutcome, count: number): void {
     this.metrics.shadowOutcomes.labels(route, outcome).inc(count);
+    this.metrics.route(route).shadow[outcome] += count;
     if (outcome === 'mismatch') this.metrics.mismatches.labels(route).inc(count);
   }
 }

@@ -46,7 +46,7 @@ function mismatchGate(route: string, budget: number, say: (line: string) => void
   const db = new Database(diffDb, { readonly: true, fileMustExist: true });
   try {
     const row = db.prepare(`SELECT COUNT(*) AS compared, COALESCE(SUM(outcome = 'mismatch'), 0) AS mismatches FROM diffs
-      WHERE route = ? AND at >= ? AND outcome != 'error'`).get(route, Date.now() - DAY_MS) as { compared: number; mismatches: number };
+      WHERE route = ? AND at >= ? AND outcome IN ('match', 'mismatch')`).get(route, Date.now() - DAY_MS) as { compared: number; mismatches: number };
     if (row.compared < MIN_SAMPLE) { say(`mismatch rate: ${row.compared} comparisons in the last 24 h, too few to judge (need ${MIN_SAMPLE})`); return null; }
     const rate = row.mismatches / row.compared;
     say(`mismatch rate: ${(rate * 100).toFixed(2)}% of ${row.compared} comparisons in the last 24 h (budget ${(budget * 100).toFixed(2)}%)`);

@@ -1,8 +1,9 @@
 import { bodyText } from './compare/body-kind';
 import { differences, noiseBetween, ParsedBodies, verdictFor, type ShadowAnswer, type Verdict } from './compare/compare';
-import { genericPath } from './compare/paths';
+import { genericPath, TRUNCATED_BODY } from './compare/paths';
 import type { ShadowClient } from './client';
 import type { DiffStore } from './store/diff-store';
+import type { ShadowOutcome } from './outcomes';
 import { redactBody, redactTarget, safeHeaders } from './redact';
 
 /** What the proxy hands over for one sampled request, after the shopper's response has ended. */
@@ -21,7 +22,7 @@ export interface ShadowJob {
   readonly source: 'live' | 'replay';
 }
 
-export type ShadowOutcome = 'match' | 'mismatch' | 'error' | 'dropped' | 'skipped';
+export type { ShadowOutcome } from './outcomes';
 
 export interface MirrorEvents { outcome(route: string, outcome: ShadowOutcome): void }
 
@@ -94,12 +95,13 @@ export class Mirror {
       return 'error';
     }
     for (const path of verdict.noise) if (learned.size < MAX_LEARNED_NOISE) learned.add(genericPath(path));
-    const outcome = verdict.mismatches.length > 0 ? 'mismatch' : 'match';
+    const outcome = verdict.outcome;
     const sample = (answer: ShadowAnswer): string | null => (outcome === 'mismatch' ? sampleOf(answer) : null);
     this.store.add({
       at: job.at, route: job.route, method: job.method, target: redactTarget(job.target), servedBy: job.servedBy,
       legacyStatus: legacy.status, extractedStatus: extracted.status, legacyMs: round(legacy.ms), extractedMs: round(extracted.ms),
-      outcome, paths: verdict.mismatches, noise: verdict.noise, legacySample: sample(legacy), extractedSample: sample(extracted),
+      // A truncated body is named among the paths: the row says why it was not compared.
+      outcome, paths: outcome === 'match' ? [] : [...verdict.mismatches, ...(verdict.truncated ? [TRUNCATED_BODY] : [])], noise: verdict.noise, legacySample: sample(legacy), extractedSample: sample(extracted),
       requestHeaders: read ? safeHeaders(job.headers, REPLAY_HEADERS) : {}, source: job.source,
     });
     this.events.outcome(job.route, outcome);

@@ -3,7 +3,7 @@ import { diffHtml } from './html-diff';
 import { parseHtmlDocument, type HtmlDocument } from './html-tree';
 import { diffJson } from './json-diff';
 import { parseJsonLossless, type JsonValue } from './json-lossless';
-import { explains, isIgnored, noiseIndex, UNDECODABLE_BODY } from './paths';
+import { explains, isIgnored, noiseIndex, TRUNCATED_BODY, UNDECODABLE_BODY } from './paths';
 import { diffTextLines } from './text-diff';
 
 /** One side's answer as the comparison sees it: the body decoded (decode-answer.ts), at most the capture cap. */
@@ -12,7 +12,7 @@ export interface ShadowAnswer {
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   /** The body with its Content-Encoding undone. */
   readonly body: Buffer;
-  /** True when the body, as sent or once decoded, was longer than the capture cap. */
+  /** True when the body, as sent or once decoded, was longer than the capture cap: it is not compared. */
   readonly truncated: boolean;
   /** Why the body could not be decoded (then `body` is the bytes as sent); null when it could. */
   readonly undecodable: string | null;
@@ -77,12 +77,14 @@ function textOf(answer: ShadowAnswer): string {
 }
 
 function bodyDiff(a: ShadowAnswer, b: ShadowAnswer, kind: BodyKind, config: CompareConfig, parsed: ParsedBodies): string[] {
+  // A body cut at the cap is never compared, even with the same first bytes: what differs may be in
+  // the part not kept.
+  if (a.truncated || b.truncated) return [TRUNCATED_BODY];
   if (a.undecodable !== null || b.undecodable !== null) {
     return a.undecodable !== null && b.undecodable !== null && a.body.equals(b.body) ? [] : [UNDECODABLE_BODY];
   }
   // The same bytes differ nowhere, whatever the content type: the common case costs no parse.
-  if (a.body.equals(b.body) && a.truncated === b.truncated) return [];
-  if (a.truncated || b.truncated) return ['body(truncated)'];
+  if (a.body.equals(b.body)) return [];
   if (kind === 'json') {
     const left = parsed.jsonOf(a);
     const right = parsed.jsonOf(b);
@@ -112,6 +114,10 @@ export interface Verdict {
   readonly mismatches: readonly string[];
   /** Paths that differed between two legacy answers, or that known noise explained. */
   readonly noise: readonly string[];
+  /** True when a body was past the capture cap on either side, so the bodies were not compared. */
+  readonly truncated: boolean;
+  /** `truncated` when nothing but a body past the cap is left unexplained: not compared, never a match. */
+  readonly outcome: 'match' | 'mismatch' | 'truncated';
 }
 
 /**
@@ -126,7 +132,8 @@ export function judge(legacy: ShadowAnswer, legacyAgain: ShadowAnswer | null, ex
 
 /** The paths at which two answers of legacy to the same request differ (ignored paths left out). */
 export function noiseBetween(legacy: ShadowAnswer, legacyAgain: ShadowAnswer, config: CompareConfig, parsed = new ParsedBodies(config)): string[] {
-  return differences(legacy, legacyAgain, config, parsed);
+  // Legacy's body past the cap is cut on both its answers: that is not legacy disagreeing with itself.
+  return differences(legacy, legacyAgain, config, parsed).filter((p) => p !== TRUNCATED_BODY);
 }
 
 /**
@@ -141,9 +148,11 @@ export function verdictFor(found: readonly string[], noise: readonly string[], c
   const mismatches: string[] = [];
   const explained: string[] = [];
   for (const path of found) {
-    if (isIgnored(path, config.ignore)) continue;
+    if (path === TRUNCATED_BODY || isIgnored(path, config.ignore)) continue;
     (explains(noisy, path) ? explained : mismatches).push(path);
   }
+  const truncated = found.includes(TRUNCATED_BODY);
+  const outcome = mismatches.length > 0 ? 'mismatch' : truncated ? 'truncated' : 'match';
   // Noise: what legacy's second answer showed, plus known noise that explained a difference now.
-  return { mismatches, noise: [...new Set([...noise, ...explained])] };
+  return { mismatches, noise: [...new Set([...noise, ...explained])], truncated, outcome };
 }

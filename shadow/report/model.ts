@@ -11,7 +11,10 @@ export interface TrendPoint { hour: string; compared: number; mismatches: number
 export interface RouteReport {
   route: string;
   sampled: number;
+  /** Requests whose answers were compared (match or mismatch). */
   compared: number;
+  /** Requests not compared because an answer was past the capture cap: neither a match nor a mismatch. */
+  truncated: number;
   dropped: number;
   errors: number;
   mismatches: number;
@@ -53,12 +56,13 @@ export function buildReport(db: Database.Database, storeFile: string, since: num
     ...(db.prepare('SELECT DISTINCT route FROM shadow_stats WHERE minute >= ? AND minute < ?').all(Math.floor(since / 60000) * 60000, until) as Array<{ route: string }>).map((r) => r.route),
   ]);
   const routes = [...routeNames].sort().map((route): RouteReport => {
-    const counts = db.prepare(`SELECT COUNT(*) AS compared, SUM(outcome = 'mismatch') AS mismatches FROM diffs WHERE route = ? AND at >= ? AND at < ? AND outcome != 'error'`)
-      .get(route, since, until) as { compared: number; mismatches: number | null };
+    const counts = db.prepare(`SELECT SUM(outcome IN ('match', 'mismatch')) AS compared, SUM(outcome = 'mismatch') AS mismatches, SUM(outcome = 'truncated') AS truncated
+      FROM diffs WHERE route = ? AND at >= ? AND at < ?`).get(route, since, until) as { compared: number | null; mismatches: number | null; truncated: number | null };
+    const compared = counts.compared ?? 0;
     const stats = db.prepare('SELECT COALESCE(SUM(sampled), 0) AS sampled, COALESCE(SUM(dropped), 0) AS dropped, COALESCE(SUM(errors), 0) AS errors FROM shadow_stats WHERE route = ? AND minute >= ? AND minute < ?')
       .get(route, Math.floor(since / 60000) * 60000, until) as { sampled: number; dropped: number; errors: number };
     const mismatches = counts.mismatches ?? 0;
-    const mismatchRate = counts.compared === 0 ? null : mismatches / counts.compared;
+    const mismatchRate = compared === 0 ? null : mismatches / compared;
     const budget = budgets.get(route) ?? defaultBudget;
     const top = db.prepare(`SELECT j.value AS path, COUNT(*) AS count FROM diffs, json_each(diffs.paths) AS j
       WHERE diffs.route = ? AND diffs.at >= ? AND diffs.at < ? AND diffs.outcome = 'mismatch' GROUP BY j.value ORDER BY count DESC, path LIMIT 10`)
@@ -68,10 +72,10 @@ export function buildReport(db: Database.Database, storeFile: string, since: num
     const times = db.prepare(`SELECT legacy_ms AS legacy, extracted_ms AS extracted FROM diffs WHERE route = ? AND at >= ? AND at < ? AND outcome != 'error'`)
       .all(route, since, until) as Array<{ legacy: number; extracted: number }>;
     const trend = (db.prepare(`SELECT (at / 3600000) * 3600000 AS hour, COUNT(*) AS compared, SUM(outcome = 'mismatch') AS mismatches
-      FROM diffs WHERE route = ? AND at >= ? AND at < ? AND outcome != 'error' GROUP BY hour ORDER BY hour`).all(route, since, until) as Array<{ hour: number; compared: number; mismatches: number }>)
+      FROM diffs WHERE route = ? AND at >= ? AND at < ? AND outcome IN ('match', 'mismatch') GROUP BY hour ORDER BY hour`).all(route, since, until) as Array<{ hour: number; compared: number; mismatches: number }>)
       .map((t) => ({ hour: new Date(t.hour).toISOString(), compared: t.compared, mismatches: t.mismatches, rate: t.compared ? t.mismatches / t.compared : null }));
     return {
-      route, sampled: stats.sampled, compared: counts.compared, dropped: stats.dropped, errors: stats.errors, mismatches, mismatchRate, budget,
+      route, sampled: stats.sampled, compared, truncated: counts.truncated ?? 0, dropped: stats.dropped, errors: stats.errors, mismatches, mismatchRate, budget,
       overBudget: mismatchRate !== null && mismatchRate > budget,
       topPaths: top.map((t) => ({ ...t, example: (exampleOf.get(route, since, until, t.path) as PathCount['example']) ?? null })),
       latency: { legacy: latency(times.map((t) => t.legacy)), extracted: latency(times.map((t) => t.extracted)) },

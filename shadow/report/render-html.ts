@@ -64,7 +64,7 @@ function latencyChart(route: RouteReport): string {
 export function renderHtml(report: DiffReport): string {
   // Routes over budget first (the ones a reader came for), then by mismatch rate, highest first.
   const routes = [...report.routes].sort((a, b) => Number(b.overBudget) - Number(a.overBudget) || (b.mismatchRate ?? -1) - (a.mismatchRate ?? -1));
-  const rows = routes.map((r) => `<tr class="${r.overBudget ? 'over' : 'ok'}"><td>${esc(r.route)}</td><td>${r.sampled}</td><td>${r.compared}</td><td>${r.dropped}</td><td>${r.errors}</td><td>${r.mismatches}</td><td>${pct(r.mismatchRate)}</td><td>${pct(r.budget)}</td><td><span class="badge ${r.overBudget ? 'bad' : 'good'}">${r.overBudget ? 'over budget' : 'ok'}</span></td></tr>`).join('\n');
+  const rows = routes.map((r) => `<tr class="${r.overBudget ? 'over' : 'ok'}"><td>${esc(r.route)}</td><td>${r.sampled}</td><td>${r.compared}</td><td>${r.truncated}</td><td>${r.dropped}</td><td>${r.errors}</td><td>${r.mismatches}</td><td>${pct(r.mismatchRate)}</td><td>${pct(r.budget)}</td><td><span class="badge ${r.overBudget ? 'bad' : 'good'}">${r.overBudget ? 'over budget' : 'ok'}</span></td></tr>`).join('\n');
   const details = routes.map((r) => `<section><h2>${esc(r.route)}</h2>
 <div class="charts"><figure>${trendChart(r)}<figcaption>mismatch rate by hour (dashed: budget)</figcaption></figure>
 <figure>${latencyChart(r)}<figcaption>latency in ms: legacy (grey) vs extracted (blue)</figcaption></figure></div>
@@ -79,6 +79,6 @@ tr.over td{background:#fde2e2}.verdict{font-size:1.3rem}.charts{display:flex;gap
 <body><h1>Strangler diff report</h1><p class="verdict"><span class="badge ${report.ok ? 'good' : 'bad'}">${report.ok ? 'PASS' : 'FAIL'}</span> ${report.ok ? 'every route within budget' : 'at least one route over budget'}</p>
 <p>${esc(report.since)} → ${esc(report.until)} · store <code>${esc(report.store)}</code> · generated ${esc(report.generatedAt)}</p>
 ${routes.length === 0 ? '<p>No shadow comparisons in this period.</p>' : `${ratesChart(routes)}
-<table><tr><th>route</th><th>sampled</th><th>compared</th><th>dropped</th><th>errors</th><th>mismatches</th><th>rate</th><th>budget</th><th></th></tr>${rows}</table>`}
+<table><tr><th>route</th><th>sampled</th><th>compared</th><th title="past the capture cap: not compared">truncated</th><th>dropped</th><th>errors</th><th>mismatches</th><th>rate</th><th>budget</th><th></th></tr>${rows}</table>`}
 ${details}</body></html>\n`;
 }

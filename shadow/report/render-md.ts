@@ -11,9 +11,9 @@ export function renderMarkdown(report: DiffReport): string {
     '',
     `${report.since} → ${report.until}`,
     '',
-    '| route | sampled | compared | dropped | errors | mismatches | rate | budget | | legacy p50/p95/p99 ms | extracted p50/p95/p99 ms |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---|---|---|',
-    ...report.routes.map((r) => `| ${r.route} | ${r.sampled} | ${r.compared} | ${r.dropped} | ${r.errors} | ${r.mismatches} | ${pct(r.mismatchRate)} | ${pct(r.budget)} | ${r.overBudget ? '❌ over' : '✅'} | ${ms(r.latency.legacy.p50)} / ${ms(r.latency.legacy.p95)} / ${ms(r.latency.legacy.p99)} | ${ms(r.latency.extracted.p50)} / ${ms(r.latency.extracted.p95)} / ${ms(r.latency.extracted.p99)} |`),
+    '| route | sampled | compared | truncated | dropped | errors | mismatches | rate | budget | | legacy p50/p95/p99 ms | extracted p50/p95/p99 ms |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|',
+    ...report.routes.map((r) => `| ${r.route} | ${r.sampled} | ${r.compared} | ${r.truncated} | ${r.dropped} | ${r.errors} | ${r.mismatches} | ${pct(r.mismatchRate)} | ${pct(r.budget)} | ${r.overBudget ? '❌ over' : '✅'} | ${ms(r.latency.legacy.p50)} / ${ms(r.latency.legacy.p95)} / ${ms(r.latency.legacy.p99)} | ${ms(r.latency.extracted.p50)} / ${ms(r.latency.extracted.p95)} / ${ms(r.latency.extracted.p99)} |`),
   ];
   if (report.routes.length === 0) lines.push('', 'No shadow comparisons in this period.');
   for (const r of report.routes.filter((route) => route.topPaths.length > 0)) {

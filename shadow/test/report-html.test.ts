@@ -3,7 +3,7 @@ import { renderHtml } from '../report/render-html';
 
 function route(name: string, mismatchRate: number, budget: number, legacyP50: number): RouteReport {
   return {
-    route: name, sampled: 100, compared: 100, dropped: 0, errors: 0, mismatches: Math.round(mismatchRate * 100), mismatchRate, budget, overBudget: mismatchRate > budget,
+    route: name, sampled: 100, compared: 100, truncated: 0, dropped: 0, errors: 0, mismatches: Math.round(mismatchRate * 100), mismatchRate, budget, overBudget: mismatchRate > budget,
     topPaths: [], trend: [{ hour: '2026-12-02T04', compared: 100, mismatches: Math.round(mismatchRate * 100), rate: mismatchRate }],
     latency: { legacy: { p50: legacyP50, p95: 12.5, p99: 40, samples: 100 }, extracted: { p50: 3.25, p95: 9, p99: 31, samples: 100 } },
   };

@@ -40,7 +40,15 @@ const extractedPage = (price: string, render = String(Math.random())): string =>
   + `<body data-render="${render}"><main><h1>Mug &#38; saucer</h1><p class=lead>Stoneware<br/>dishwasher safe</p><p>Price: <span class="amount  price">${price}</span></p></main>`
   + `<footer>rendered ${render}</footer></body></html>`;
 
+/** The capture cap of this test's proxy: the cases below it are answered in fewer bytes. */
+const CAP = 8192;
+/** About 20 KB of JSON: the same first part on both sides, a different price at the very end. */
+const catalogue = (last: number): string => JSON.stringify({ items: Array.from({ length: 500 }, (_, i) => ({ id: i, name: `Product ${i}`, price: i === 499 ? last : 100 + i })) });
+
 const CASES: Record<string, Case> = {
+  'past-cap': { legacy: json(catalogue(1)), extracted: json(catalogue(2)) },
+  // About 2 KB once gzipped, within the cap as sent; past it once decoded.
+  'past-cap-gzip': { legacy: () => gzipped(catalogue(1)), extracted: () => gzipped(catalogue(1)) },
   // The same render id on both sides: any difference left would be the markup's.
   'html-same': { legacy: () => ({ type: HTML, ...gzipped(legacyPage('12.00 EUR', 'r1')) }), extracted: () => ({ type: HTML, body: extractedPage('12.00 EUR', 'r1') }) },
   'html-price': { legacy: () => ({ type: HTML, body: legacyPage('12.00 EUR') }), extracted: () => ({ type: HTML, body: extractedPage('13.00 EUR') }) },
@@ -76,7 +84,8 @@ beforeAll(async () => {
   legacy.handle(answering('legacy'));
   svc.handle(answering('extracted'));
   const routes = Object.keys(CASES).map((name) => `  - { name: ${name}, match: { path: /c/${name} }, extracted: svc, percent: 0, shadow: { percent: 100 } }`);
-  proxy = await startTestProxy(`version: 1\nupstreams: { legacy: "${legacy.url}", svc: "${svc.url}" }\nroutes:\n${routes.join('\n')}\n`);
+  proxy = await startTestProxy(`version: 1\nupstreams: { legacy: "${legacy.url}", svc: "${svc.url}" }\nroutes:\n${routes.join('\n')}\n`,
+    { STRANGLER_SHADOW_CAPTURE_BYTES: String(CAP) });
 }, 20000);
 afterAll(async () => {
   await proxy.stop();
@@ -179,5 +188,22 @@ describe('HTML compared as a document', () => {
       ['mismatch', ['html.body.main.p[1].span(.amount.price): text']], ['mismatch', ['html.body.main.p[1].span(.amount.price): text']],
     ]);
     expect(rows[0].noise).toEqual(expect.arrayContaining(['html.body: @data-render', 'html.body.footer: text']));
+  });
+});
+
+describe('answers past the capture cap', () => {
+  test('a difference past the cap is not a silent match: the comparison is truncated, in the store, /metrics and /status', async () => {
+    expect(catalogue(1).length).toBeGreaterThan(2 * CAP);
+    const { rows } = await shop('past-cap', 2);
+    expect(rows.map((r) => [r.outcome, r.paths])).toEqual([['truncated', ['body(truncated)']], ['truncated', ['body(truncated)']]]);
+    await until('the truncated outcomes in /metrics', async () => (await metric('past-cap', 'truncated')) === 2);
+    expect(await metric('past-cap', 'match')).toBe(0);
+    const status = (await request({ port: proxy.adminPort, path: '/status' })).json<{ routes: Array<{ name: string; shadow: { outcomes: Record<string, number> } }> }>();
+    expect(status.routes.find((r) => r.name === 'past-cap')?.shadow.outcomes).toEqual({ match: 0, mismatch: 0, truncated: 2, error: 0, dropped: 0, skipped: 0 });
+  });
+  test('a gzip body within the cap as sent but past it once decoded is truncated too', async () => {
+    const { bodies, rows } = await shop('past-cap-gzip', 1, { 'accept-encoding': 'gzip' });
+    expect(bodies[0].length).toBeLessThan(CAP);
+    expect(rows.map((r) => r.outcome)).toEqual(['truncated']);
   });
 });

@@ -112,7 +112,7 @@ test('mirrors, cancels noise, stores redacted rows; the report names exactly the
   proxy = await startTestProxy(fs.readFileSync(proxy.rulesFile, 'utf8'), { STRANGLER_DIFF_DB: proxy.diffDb });
   const replay = await runCli(['replay', '--db', proxy.diffDb, '--rules', proxy.rulesFile, '--route', 'product']);
   expect(replay.code).toBe(0);
-  expect(replay.stdout).toMatch(/replayed 20 captured request\(s\) of route product: 0 match, 20 mismatch, 0 error/);
+  expect(replay.stdout).toMatch(/replayed 20 captured request\(s\) of route product: 0 match, 20 mismatch, 0 truncated, 0 error/);
   const again = new Database(proxy.diffDb, { readonly: true });
   expect((again.prepare("SELECT COUNT(*) AS n FROM diffs WHERE source = 'replay'").get() as { n: number }).n).toBe(20);
   again.close();
