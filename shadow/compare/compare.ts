@@ -109,50 +109,39 @@ export function differences(a: ShadowAnswer, b: ShadowAnswer, config: CompareCon
   return paths.filter((p) => !isIgnored(p, config.ignore));
 }
 
+export type RequestOutcome = 'match' | 'mismatch' | 'truncated';
+
 export interface Verdict {
-  /** Paths that differ between legacy and extracted and are neither ignored nor noise. */
+  /** Every path at which legacy and extracted differ (ignored paths left out). */
+  readonly differing: readonly string[];
+  /** Every path at which legacy's two answers differ; [] when legacy was asked once (a write). */
+  readonly legacyDiffers: readonly string[];
+  /** Differing paths that neither legacy's own disagreement nor known noise explains. */
   readonly mismatches: readonly string[];
-  /** Paths that differed between two legacy answers, or that known noise explained. */
+  /** Differing paths explained as noise. */
   readonly noise: readonly string[];
-  /** True when a body was past the capture cap on either side, so the bodies were not compared. */
-  readonly truncated: boolean;
   /** `truncated` when nothing but a body past the cap is left unexplained: not compared, never a match. */
-  readonly outcome: 'match' | 'mismatch' | 'truncated';
+  readonly outcome: RequestOutcome;
 }
 
 /**
- * Diffy's noise cancellation: a field that differs between two answers of legacy to the same
- * request is noise, not a mismatch. `knownNoise` carries what the route's earlier reads taught
- * (writes cannot be asked of legacy twice). Route `ignore` paths are dropped too.
+ * Diffy's noise cancellation for one request: a path at which legacy's two answers differ is
+ * noise at that very path, never more (the rest of the body still counts). `knownNoise` (generic
+ * paths) stands in for the second answer when there is none, a write, which cannot be asked of
+ * legacy twice: what the route's reads have shown to be noisy, at any index.
  */
-export function judge(legacy: ShadowAnswer, legacyAgain: ShadowAnswer | null, extracted: ShadowAnswer, config: CompareConfig, knownNoise: ReadonlySet<string> = new Set()): Verdict {
-  const parsed = new ParsedBodies(config);
-  return verdictFor(differences(legacy, extracted, config, parsed), legacyAgain ? noiseBetween(legacy, legacyAgain, config, parsed) : [], config, knownNoise);
-}
-
-/** The paths at which two answers of legacy to the same request differ (ignored paths left out). */
-export function noiseBetween(legacy: ShadowAnswer, legacyAgain: ShadowAnswer, config: CompareConfig, parsed = new ParsedBodies(config)): string[] {
+export function judge(legacy: ShadowAnswer, legacyAgain: ShadowAnswer | null, extracted: ShadowAnswer, config: CompareConfig,
+  knownNoise: Iterable<string> = [], parsed = new ParsedBodies(config)): Verdict {
+  const differing = differences(legacy, extracted, config, parsed);
   // Legacy's body past the cap is cut on both its answers: that is not legacy disagreeing with itself.
-  return differences(legacy, legacyAgain, config, parsed).filter((p) => p !== TRUNCATED_BODY);
-}
-
-/**
- * Sorts the differences between legacy and extracted (`found`, from `differences`) into
- * mismatches and noise. Split from `judge` so the mirror can judge once with known noise and, only
- * if mismatches remain, again with a second legacy answer, without diffing the bodies twice.
- */
-export function verdictFor(found: readonly string[], noise: readonly string[], config: CompareConfig, knownNoise: ReadonlySet<string>): Verdict {
-  // This request's own noise explains the very paths it was seen at (per field, element or line,
-  // never the whole body); known noise, learned across requests, explains its field at any index.
-  const noisy = noiseIndex(noise, knownNoise);
+  const legacyDiffers = legacyAgain === null ? [] : differences(legacy, legacyAgain, config, parsed).filter((p) => p !== TRUNCATED_BODY);
+  const index = noiseIndex(legacyDiffers, knownNoise);
   const mismatches: string[] = [];
-  const explained: string[] = [];
-  for (const path of found) {
-    if (path === TRUNCATED_BODY || isIgnored(path, config.ignore)) continue;
-    (explains(noisy, path) ? explained : mismatches).push(path);
+  const noise: string[] = [];
+  for (const path of differing) {
+    if (path === TRUNCATED_BODY) continue;
+    (explains(index, path) ? noise : mismatches).push(path);
   }
-  const truncated = found.includes(TRUNCATED_BODY);
-  const outcome = mismatches.length > 0 ? 'mismatch' : truncated ? 'truncated' : 'match';
-  // Noise: what legacy's second answer showed, plus known noise that explained a difference now.
-  return { mismatches, noise: [...new Set([...noise, ...explained])], truncated, outcome };
+  const outcome = mismatches.length > 0 ? 'mismatch' : differing.includes(TRUNCATED_BODY) ? 'truncated' : 'match';
+  return { differing, legacyDiffers, mismatches, noise, outcome };
 }

@@ -6,7 +6,10 @@
 import Database from 'better-sqlite3';
 import http from 'node:http';
 import zlib from 'node:zlib';
+import fs from 'node:fs';
+import path from 'node:path';
 import { request } from '../../../scripts/testing/http-client';
+import { runCli, tempDir } from '../../../scripts/testing/processes';
 import { until } from '../../../scripts/testing/wait';
 import { startTestProxy, startUpstream, type TestProxy, type TestUpstream } from '../../../scripts/testing/upstreams';
 
@@ -45,7 +48,30 @@ const CAP = 8192;
 /** About 20 KB of JSON: the same first part on both sides, a different price at the very end. */
 const catalogue = (last: number): string => JSON.stringify({ items: Array.from({ length: 500 }, (_, i) => ({ id: i, name: `Product ${i}`, price: i === 499 ? last : 100 + i })) });
 
+/**
+ * A product over 20 requests (`k` numbers the shopper's request; legacy's first answer to it is the
+ * shopper's, its second the mirror's):
+ * - `cache`: over each four requests legacy disagrees with itself twice and with extracted twice,
+ *   not on the same requests: on one of the four, legacy agrees with itself and extracted differs;
+ * - `stock`: extracted gets it wrong on every fifth request, legacy always agrees with itself;
+ * - `eta`: legacy disagrees with itself once (k = 1), extracted gets it wrong on 5 requests.
+ */
+const windowProduct = (side: 'legacy' | 'extracted'): Answering => {
+  const calls = new Map<number, number>();
+  return (_n, req) => {
+    const k = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('k'));
+    const call = calls.get(k) ?? 0;
+    calls.set(k, call + 1);
+    const legacyCache = [['HIT', 'MISS'], ['MISS', 'HIT'], ['HIT', 'HIT'], ['HIT', 'HIT']][k % 4][Math.min(call, 1)];
+    const cache = side === 'legacy' ? legacyCache : ['HIT', 'HIT', 'MISS', 'HIT'][k % 4];
+    const stock = side === 'extracted' && k % 5 === 0 ? 0 : 12;
+    const eta = side === 'legacy' ? (k === 1 && call === 1 ? '3 days' : '2 days') : (k % 4 === 3 ? '4 days' : '2 days');
+    return { body: JSON.stringify({ id: 7, price: 1299, stock, eta, cache }) };
+  };
+};
+
 const CASES: Record<string, Case> = {
+  'window-noise': { legacy: windowProduct('legacy'), extracted: windowProduct('extracted') },
   'past-cap': { legacy: json(catalogue(1)), extracted: json(catalogue(2)) },
   // About 2 KB once gzipped, within the cap as sent; past it once decoded.
   'past-cap-gzip': { legacy: () => gzipped(catalogue(1)), extracted: () => gzipped(catalogue(1)) },
@@ -109,12 +135,12 @@ function storedRows(name: string): Row[] {
   }
 }
 
-/** Sends `count` shopper requests to a case and waits for their rows in the diff store; returns those rows. */
+/** Sends `count` shopper requests to a case (the i-th with `?k=i`) and waits for their rows in the diff store; returns those rows. */
 async function shop(name: string, count = 1, headers: Record<string, string> = {}): Promise<{ bodies: Buffer[]; rows: Row[] }> {
   const before = storedRows(name).length;
   const bodies: Buffer[] = [];
   for (let i = 0; i < count; i++) {
-    const res = await get(`/c/${name}`, { 'x-user-id': `u${i}`, ...headers });
+    const res = await get(`/c/${name}?k=${i}`, { 'x-user-id': `u${i}`, ...headers });
     expect(res.status).toBe(200);
     bodies.push(res.body);
   }
@@ -136,6 +162,9 @@ function get(path: string, headers: Record<string, string>): Promise<{ status: n
     }).on('error', reject);
   });
 }
+
+/** A row's differing paths that legacy did not also disagree with itself at. */
+const unexplained = (row: Row): string[] => row.paths.filter((p) => !row.noise.includes(p));
 
 async function metric(name: string, outcome: string): Promise<number> {
   const text = (await request({ port: proxy.adminPort, path: '/metrics' })).body;
@@ -184,9 +213,9 @@ describe('HTML compared as a document', () => {
   });
   test('a render id and a nonce on every answer do not hide a price that changed: a mismatch at the price\'s element', async () => {
     const { rows } = await shop('html-price', 2);
-    expect(rows.map((r) => [r.outcome, r.paths])).toEqual([
-      ['mismatch', ['html.body.main.p[1].span(.amount.price): text']], ['mismatch', ['html.body.main.p[1].span(.amount.price): text']],
-    ]);
+    const price = 'html.body.main.p[1].span(.amount.price): text';
+    expect(rows.map((r) => [r.outcome, unexplained(r)])).toEqual([['mismatch', [price]], ['mismatch', [price]]]);
+    expect(rows[0].paths).toEqual(expect.arrayContaining([price, 'html.body: @data-render', 'html.body.footer: text']));
     expect(rows[0].noise).toEqual(expect.arrayContaining(['html.body: @data-render', 'html.body.footer: text']));
   });
 });
@@ -206,4 +235,37 @@ describe('answers past the capture cap', () => {
     expect(bodies[0].length).toBeLessThan(CAP);
     expect(rows.map((r) => r.outcome)).toEqual(['truncated']);
   });
+});
+
+describe('noise judged over the window, as Diffy does', () => {
+  test('a field legacy answers differently only now and then is noise in the report, also where legacy agreed with itself; fields extracted gets wrong more often than legacy disagrees with itself stay mismatches', async () => {
+    const { rows } = await shop('window-noise', 20);
+    // Each request on its own: the 5 requests where legacy agreed with itself on `cache` look like
+    // mismatches, with those where extracted got `stock` or `eta` wrong: 12 requests.
+    expect(rows.filter((r) => r.outcome === 'mismatch')).toHaveLength(12);
+    await shop('past-cap');
+
+    const out = tempDir('compare-report');
+    const report = await runCli(['report', '--db', proxy.diffDb, '--rules', proxy.rulesFile, '--out', out]);
+    expect(report.code).toBe(1); // routes over their budget
+    const json = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8'));
+    const route = json.routes.find((r: { route: string }) => r.route === 'window-noise');
+    // Over the window: `cache` is noise; `eta` is not (legacy disagreed with itself once, extracted
+    // differed five times), nor is `stock`: 8 requests mismatch.
+    expect(route).toMatchObject({ compared: 20, matched: 12, mismatches: 8, truncated: 0, mismatchRate: 0.4, noiseRequests: 20 });
+    expect(route.topPaths.map((p: { path: string; count: number }) => [p.path, p.count])).toEqual([['body.eta', 5], ['body.stock', 4]]);
+    expect(route.noiseFields).toEqual([
+      { field: 'body.cache', legacyDiffers: 10, extractedDiffers: 10, legacyRate: 0.5, extractedRate: 0.5, relativePercent: 0, absolutePercent: 0, noise: true },
+      { field: 'body.eta', legacyDiffers: 1, extractedDiffers: 5, legacyRate: 0.05, extractedRate: 0.25, relativePercent: 400 / 6, absolutePercent: 20, noise: false },
+    ]);
+    expect(json.noiseThresholds).toEqual({ relativePercent: 20, absolutePercent: 0.03 });
+    const capped = json.routes.find((r: { route: string }) => r.route === 'past-cap');
+    expect(capped).toMatchObject({ compared: 0, matched: 0, mismatches: 0, mismatchRate: null });
+    expect(capped.truncated).toBeGreaterThanOrEqual(1);
+
+    const md = fs.readFileSync(path.join(out, 'report.md'), 'utf8');
+    expect(md).toContain('| window-noise | 20 | 20 | 12 | 0 | 0 | 0 | 8 | 40.00% |');
+    expect(md).toContain('| `body.cache` | 50.00% (10) | 50.00% (10) | 0.0% | 0.00 pts | noise |');
+    expect(fs.readFileSync(path.join(out, 'report.html'), 'utf8')).toContain('<tr><td><code>body.cache</code></td><td>50.00% (10)</td><td>50.00% (10)</td>');
+  }, 30000);
 });
