@@ -7,7 +7,8 @@
  *   `checked`, …) counts by its presence, not its value;
  * - text outside `<pre>`, `<textarea>`, `<listing>`, `<plaintext>` has runs of whitespace collapsed
  *   to one space, and whitespace next to a block element (or at the edge of one) removed, as CSS
- *   renders it; inside those, text is kept exactly;
+ *   renders it, and next to a form control or embedded object (see BOX); inside those four, text
+ *   is kept exactly;
  * - `nonce` attributes, and the `value`/`content` of CSRF token fields, are left out;
  * - the route's text normalisers (`uuid`, `timestamp`) apply to text and attribute values.
  */
@@ -41,6 +42,12 @@ const BLOCK = new Set([
   'legend', 'li', 'link', 'main', 'menu', 'meta', 'nav', 'noscript', 'ol', 'optgroup', 'option', 'p', 'pre', 'script', 'search', 'section',
   'style', 'summary', 'table', 'tbody', 'td', 'template', 'tfoot', 'th', 'thead', 'title', 'tr', 'ul',
 ]);
+/**
+ * Form controls and embedded content: whitespace beside one is a gap between boxes, not a break
+ * between words, and template indentation puts it there (`<input>\n  <button>`), so it does not
+ * count either. Between two words (`<b>a</b> <i>b</i>`) it still does.
+ */
+const BOX = new Set(['audio', 'button', 'canvas', 'embed', 'iframe', 'img', 'input', 'meter', 'object', 'picture', 'progress', 'select', 'svg', 'textarea', 'video']);
 /** Whitespace inside these is what the shopper sees. */
 const PRESERVE = new Set(['pre', 'textarea', 'listing', 'plaintext']);
 /** HTML's boolean attributes: present means true, whatever the value. */
@@ -86,7 +93,8 @@ function element(el: Element, preserveAbove: boolean, normalisers: readonly stri
     } else if (isElement(node)) items.push(node);
   }
   const block = BLOCK.has(el.tagName);
-  const isBlock = (item: string | Element | undefined): boolean => (item === undefined ? block : typeof item !== 'string' && BLOCK.has(item.tagName));
+  // Whitespace beside a neighbour for which it does not show (or at the edge of a block) is dropped.
+  const isBlock = (item: string | Element | undefined): boolean => (item === undefined ? block : typeof item !== 'string' && (BLOCK.has(item.tagName) || BOX.has(item.tagName)));
   const children: HtmlElement[] = [];
   const runs: string[] = [];
   items.forEach((item, i) => {

@@ -20,6 +20,7 @@ describe('HTML that renders the same compares equal', () => {
     ['boolean attributes by presence', '<input type="checkbox" checked disabled>', '<input type="checkbox" checked="checked" disabled="">'],
     ['implied tags', '<p>a<p>b<table><tr><td>1</table>', '<p>a</p><p>b</p><table><tbody><tr><td>1</td></tr></tbody></table>'],
     ['a fragment and the document around it', '<!doctype html><title>T</title><p>x', '<!DOCTYPE html><html><head><title>T</title></head><body><p>x</p></body></html>'],
+    ['whitespace beside form controls and images (a gap between boxes)', '<form><label>Qty <input name="q"></label>\n  <button>Add</button> <img src="x.png"></form>', '<form><label>Qty<input name="q"></label><button>Add</button><img src="x.png"></form>'],
     ['nonces and CSRF tokens', '<script nonce="n1">go()</script><input name="csrf_token" value="abc"><meta name="csrf-token" content="t1">', '<script nonce="n2">go()</script><input value="zzz" name="csrf_token"><meta content="t2" name="csrf-token">'],
   ])('%s', (_name, a, b) => {
     expect(diff(page(a), page(b))).toEqual([]);
