@@ -16,7 +16,7 @@ import { startTestProxy, startUpstream, type TestProxy, type TestUpstream } from
 interface Answer { readonly type?: string; readonly headers?: Record<string, string>; readonly body: string | Buffer }
 /** How a side answers a case; `n` counts that side's requests for the case from 0. */
 type Answering = (n: number, req: http.IncomingMessage) => Answer;
-interface Case { readonly legacy: Answering; readonly extracted: Answering }
+interface Case { readonly legacy: Answering; readonly extracted: Answering; readonly shadow?: string }
 
 const json = (value: string): Answering => () => ({ body: value });
 
@@ -77,6 +77,12 @@ const CASES: Record<string, Case> = {
   'past-cap-gzip': { legacy: () => gzipped(catalogue(1)), extracted: () => gzipped(catalogue(1)) },
   // The same render id on both sides: any difference left would be the markup's.
   'html-same': { legacy: () => ({ type: HTML, ...gzipped(legacyPage('12.00 EUR', 'r1')) }), extracted: () => ({ type: HTML, body: extractedPage('12.00 EUR', 'r1') }) },
+  // The footer says who rendered the page: left out by the route's ignore entry, written without hints.
+  'html-ignored': {
+    legacy: () => ({ type: HTML, body: legacyPage('12.00 EUR', 'r1').replace('<footer>', '<footer class="site">monolith ') }),
+    extracted: () => ({ type: HTML, body: extractedPage('12.00 EUR', 'r1').replace('<footer>', '<footer class="site">catalog service ') }),
+    shadow: 'ignore: [html.body.footer]',
+  },
   'html-price': { legacy: () => ({ type: HTML, body: legacyPage('12.00 EUR') }), extracted: () => ({ type: HTML, body: extractedPage('13.00 EUR') }) },
   'gzip-same': { legacy: () => gzipped(PRODUCT), extracted: json(PRODUCT) },
   'br-vs-gzip-price': { legacy: () => ({ headers: { 'content-encoding': 'br' }, body: zlib.brotliCompressSync(PRODUCT) }), extracted: () => gzipped(PRODUCT.replace('1299', '1199')) },
@@ -109,7 +115,7 @@ beforeAll(async () => {
   svc = await startUpstream('svc');
   legacy.handle(answering('legacy'));
   svc.handle(answering('extracted'));
-  const routes = Object.keys(CASES).map((name) => `  - { name: ${name}, match: { path: /c/${name} }, extracted: svc, percent: 0, shadow: { percent: 100 } }`);
+  const routes = Object.entries(CASES).map(([name, c]) => `  - { name: ${name}, match: { path: /c/${name} }, extracted: svc, percent: 0, shadow: { percent: 100${c.shadow ? `, ${c.shadow}` : ''} } }`);
   proxy = await startTestProxy(`version: 1\nupstreams: { legacy: "${legacy.url}", svc: "${svc.url}" }\nroutes:\n${routes.join('\n')}\n`,
     { STRANGLER_SHADOW_CAPTURE_BYTES: String(CAP) });
 }, 20000);
@@ -210,6 +216,10 @@ describe('HTML compared as a document', () => {
   test('other markup for the same document (class order, <br/>, &#38;, whitespace, a nonce), gzipped on one side: a match', async () => {
     const { rows } = await shop('html-same', 2);
     expect(rows.map((r) => [r.outcome, r.paths, r.noise])).toEqual([['match', [], []], ['match', [], []]]);
+  });
+  test('a route\'s ignore entry leaves out an element and what is in it (rules accept html paths)', async () => {
+    const { rows } = await shop('html-ignored');
+    expect(rows.map((r) => [r.outcome, r.paths])).toEqual([['match', []]]);
   });
   test('a render id and a nonce on every answer do not hide a price that changed: a mismatch at the price\'s element', async () => {
     const { rows } = await shop('html-price', 2);
