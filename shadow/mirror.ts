@@ -1,5 +1,5 @@
 import { bodyText } from './compare/body-kind';
-import { judge, ParsedBodies, type ShadowAnswer, type Verdict } from './compare/compare';
+import { judge, type ShadowAnswer, type Verdict } from './compare/compare';
 import { genericPath } from './compare/paths';
 import type { ShadowClient } from './client';
 import type { DiffStore } from './store/diff-store';
@@ -85,7 +85,7 @@ export class Mirror {
         extracted = job.served;
         [legacy, legacyAgain] = await Promise.all([ask(job.legacyOrigin, false), ask(job.legacyOrigin, false)]);
       }
-      verdict = judge(legacy, legacyAgain, extracted, job.config, read ? [] : learned, new ParsedBodies(job.config));
+      verdict = judge(legacy, legacyAgain, extracted, job.config, read ? [] : learned);
     } catch {
       this.store.count(job.route, job.at, 'errors');
       this.events.outcome(job.route, 'error');

@@ -72,6 +72,10 @@ describe('noise in an HTML page is cancelled per element and attribute, never fo
   test('an ignore entry covers an element and everything in it', () => {
     const ignoring = { ...config, ignore: ['html.body.main.footer', 'html.body.main(#cart).div'] };
     expect(differences(render('r1', '12 EUR'), render('r3', '13 EUR'), ignoring)).toEqual([]);
+    // `[]` stands for any index; an attribute of every item.
+    const list = (cls: string): ShadowAnswer => html(page(`<ul><li class="${cls}">a</li><li class="${cls}">b</li></ul>`));
+    expect(differences(list('x'), list('y'), config)).toEqual(['html.body.main(#cart).ul.li[0](.x): @class', 'html.body.main(#cart).ul.li[1](.x): @class']);
+    expect(differences(list('x'), list('y'), { ...config, ignore: ['html.body.main.ul.li[]: @class'] })).toEqual([]);
   });
 });
 
