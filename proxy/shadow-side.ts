@@ -1,4 +1,4 @@
-import type { ShadowOutcome } from '../shadow/mirror';
+import type { ShadowOutcome } from '../shadow/outcomes';
 import { ShadowWorker, type CapturedShadowJob, type LastVerdict } from '../shadow/worker/shadow-worker';
 import type { ProxyConfig } from './config';
 import type { Logger } from './observability/logger';
@@ -79,6 +79,7 @@ export class ShadowSide {
 
   private counted(route: string, outcome: ShadowOutcome, count: number): void {
     this.metrics.shadowOutcomes.labels(route, outcome).inc(count);
+    this.metrics.route(route).shadow[outcome] += count;
     if (outcome === 'mismatch') this.metrics.mismatches.labels(route).inc(count);
     this.windows?.shadowOutcome(route, outcome, count);
   }

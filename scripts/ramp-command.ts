@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DAY_MS } from '../shadow/store/diff-store';
+import { readRouteWindow } from '../shadow/store/route-window';
 import { formatPlan, planChange, planRoutesOf } from '../proxy/rules/plan';
 import { routeNames, setRouteKey } from '../proxy/rules/edit';
 import { AdminUnreachable, adminUrl, fetchMetrics, sumMetric } from './admin-client';
@@ -47,16 +48,21 @@ async function gate(route: string, budget: number, options: EditOptions, say: (l
   return mismatchGate(route, budget, options.db, say);
 }
 
-/** The diff store's mismatch rate for the route over the last day, against its shadow budget. */
+/**
+ * The diff store's mismatch rate for the route over the last day, against its shadow budget: the
+ * window's judgement (noise judged over the whole day, answers past the capture cap not counted as
+ * compared), the same figures the report shows.
+ */
 function mismatchGate(route: string, budget: number, diffDb: string, say: (line: string) => void): string | null {
   if (!fs.existsSync(diffDb)) { say(`mismatch rate: no diff store at ${diffDb} (no shadow comparisons recorded)`); return null; }
   const db = new Database(diffDb, { readonly: true, fileMustExist: true });
   try {
-    const row = db.prepare(`SELECT COUNT(*) AS compared, COALESCE(SUM(outcome = 'mismatch'), 0) AS mismatches FROM diffs
-      WHERE route = ? AND at >= ? AND outcome != 'error'`).get(route, Date.now() - DAY_MS) as { compared: number; mismatches: number };
-    if (row.compared < MIN_SAMPLE) { say(`mismatch rate: ${row.compared} comparisons in the last 24 h, too few to judge (need ${MIN_SAMPLE})`); return null; }
-    const rate = row.mismatches / row.compared;
-    say(`mismatch rate: ${(rate * 100).toFixed(2)}% of ${row.compared} comparisons in the last 24 h (budget ${(budget * 100).toFixed(2)}%)`);
+    const now = Date.now();
+    const window = readRouteWindow(db, route, now - DAY_MS, now + 1);
+    const uncompared = window.truncated > 0 ? ` (${window.truncated} more not compared: past the capture cap)` : '';
+    if (window.compared < MIN_SAMPLE) { say(`mismatch rate: ${window.compared} comparisons in the last 24 h${uncompared}, too few to judge (need ${MIN_SAMPLE})`); return null; }
+    const rate = window.mismatched / window.compared;
+    say(`mismatch rate: ${(rate * 100).toFixed(2)}% of ${window.compared} comparisons in the last 24 h${uncompared} (budget ${(budget * 100).toFixed(2)}%)`);
     return rate > budget ? `the diff store shows ${(rate * 100).toFixed(2)}% mismatches for "${route}", over its ${(budget * 100).toFixed(2)}% budget` : null;
   } finally {
     db.close();

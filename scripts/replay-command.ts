@@ -1,5 +1,6 @@
 import { ShadowClient } from '../shadow/client';
-import { Mirror, type ShadowOutcome } from '../shadow/mirror';
+import { Mirror } from '../shadow/mirror';
+import { noOutcomes } from '../shadow/outcomes';
 import { CommandError, unknownRoute } from './rules-file';
 import { openExistingStore, rulesIfValid } from './report-command';
 
@@ -16,7 +17,7 @@ export async function runReplay(options: ReplayOptions, out: (line: string) => v
   if (options.route !== undefined && !rules.routes.some((r) => r.name === options.route)) throw unknownRoute(options.route, rules.routes.map((r) => r.name), options.rules);
   const store = openExistingStore(options.db, 30 * 86_400_000);
   const client = new ShadowClient(options.timeoutMs, 256 * 1024);
-  const counts: Record<ShadowOutcome, number> = { match: 0, mismatch: 0, error: 0, dropped: 0, skipped: 0 };
+  const counts = noOutcomes();
   try {
     const captured = store.db.prepare(`SELECT route, method, target, request_headers AS headers FROM diffs
       WHERE source = 'live' AND method IN ('GET', 'HEAD') AND at >= ? ${options.route ? 'AND route = ?' : ''}
@@ -49,7 +50,7 @@ export async function runReplay(options: ReplayOptions, out: (line: string) => v
     const total = queue.length;
     await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, worker));
     store.flush();
-    out(`replayed ${total} captured request(s)${options.route ? ` of route ${options.route}` : ''}: ${counts.match} match, ${counts.mismatch} mismatch, ${counts.error} error`);
+    out(`replayed ${total} captured request(s)${options.route ? ` of route ${options.route}` : ''}: ${counts.match} match, ${counts.mismatch} mismatch, ${counts.truncated} truncated, ${counts.error} error`);
     return 0;
   } finally {
     await client.close();

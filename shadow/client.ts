@@ -1,6 +1,7 @@
 // The package index, not the Pool alone: `request` is added to Pool's prototype by undici's index.
 import { Pool } from 'undici';
 import type { ShadowAnswer } from './compare/compare';
+import { decodeAnswer } from './decode-answer';
 
 /** Headers that describe the proxy's own connection or that undici sets itself. */
 const NOT_MIRRORED = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'expect', 'te', 'trailer', 'upgrade']);
@@ -29,7 +30,10 @@ export class ShadowClient {
     return pool;
   }
 
-  /** Sends one mirrored request; the answer's body is captured up to the cap. Rejects on failure or timeout. */
+  /**
+   * Sends one mirrored request; the answer's body is captured up to the cap (as sent, compressed or
+   * not) and decoded. Rejects on failure or timeout.
+   */
   async send(request: MirrorRequest): Promise<ShadowAnswer> {
     const headers: Record<string, string | string[]> = {};
     for (const [name, value] of Object.entries(request.headers)) if (!NOT_MIRRORED.has(name)) headers[name] = value;
@@ -54,10 +58,10 @@ export class ShadowClient {
       chunks.push(buf);
       size += buf.length;
     }
-    return {
+    return decodeAnswer({
       status: response.statusCode, headers: response.headers as Record<string, string | string[] | undefined>,
-      body: Buffer.concat(chunks).toString('utf8'), truncated, ms: performance.now() - started,
-    };
+      body: Buffer.concat(chunks), truncated, ms: performance.now() - started,
+    }, this.captureCap);
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,9 @@
-import { differences, noiseBetween, verdictFor, type ShadowAnswer, type Verdict } from './compare/compare';
-import { genericPath } from './compare/json-diff';
+import { bodyText } from './compare/body-kind';
+import { judge, type ShadowAnswer, type Verdict } from './compare/compare';
+import { genericPath } from './compare/paths';
 import type { ShadowClient } from './client';
 import type { DiffStore } from './store/diff-store';
+import type { ShadowOutcome } from './outcomes';
 import { redactBody, redactTarget, safeHeaders } from './redact';
 
 /** What the proxy hands over for one sampled request, after the shopper's response has ended. */
@@ -20,21 +22,24 @@ export interface ShadowJob {
   readonly source: 'live' | 'replay';
 }
 
-export type ShadowOutcome = 'match' | 'mismatch' | 'error' | 'dropped' | 'skipped';
+export type { ShadowOutcome } from './outcomes';
 
 export interface MirrorEvents { outcome(route: string, outcome: ShadowOutcome): void }
 
 /** Request headers kept with a diff row so `strangler replay` can send the request again. */
 const REPLAY_HEADERS = ['accept', 'accept-language', 'content-type', 'x-region'];
 const SAMPLE_CAP = 4096;
-/** Noisy paths remembered per route (generic form), bounded so a pathological route cannot grow it. */
+/** Noisy fields remembered per route (generic form) for its writes, bounded so a pathological route cannot grow it. */
 const MAX_LEARNED_NOISE = 256;
 
 /**
  * Mirrors sampled requests off the shopper's path: `offer` never awaits and never throws; at most
- * `maxInFlight` jobs run at once, the rest are dropped and counted. Reads whose differences the
- * route's known noise does not explain are asked of legacy a second time so noise can be cancelled;
- * writes go only to extracted as a dry run, never to legacy.
+ * `maxInFlight` jobs run at once, the rest are dropped and counted. Every read is asked of legacy a
+ * second time, as Diffy does: where legacy disagrees with itself is noise for that request, and
+ * the stored rows let a window of them judge which fields are noisy (window-noise.ts). Asking
+ * again only when something differed would bias that judgement: legacy's self-disagreement would
+ * be counted only on the requests where extracted already differed. Writes go only to extracted
+ * as a dry run, never to legacy; they are judged with the noise the route's reads have shown.
  */
 export class Mirror {
   private inFlight = 0;
@@ -66,42 +71,47 @@ export class Mirror {
       origin, method: job.method, target: job.target, headers: job.headers, body: job.body, dryRun,
     });
     let legacy: ShadowAnswer;
+    let legacyAgain: ShadowAnswer | null;
     let extracted: ShadowAnswer;
     let learned = this.learnedNoise.get(job.route);
     if (!learned) { learned = new Set(); this.learnedNoise.set(job.route, learned); }
     let verdict: Verdict;
     try {
+      // The second legacy answer is asked at once with the other side's, so it costs no time.
       if (job.servedBy === 'legacy') {
         legacy = job.served;
-        extracted = await ask(job.extractedOrigin, true);
+        [extracted, legacyAgain] = await Promise.all([ask(job.extractedOrigin, true), read ? ask(job.legacyOrigin, false) : null]);
       } else {
         extracted = job.served;
-        legacy = await ask(job.legacyOrigin, false);
+        [legacy, legacyAgain] = await Promise.all([ask(job.legacyOrigin, false), ask(job.legacyOrigin, false)]);
       }
-      const found = differences(legacy, extracted, job.config);
-      verdict = verdictFor(found, [], job.config, learned);
-      // Diffy's second legacy answer is asked for only when differences remain that the route's
-      // known noise does not explain: in steady state most reads cost one mirrored call, not two.
-      if (read && verdict.mismatches.length > 0) {
-        verdict = verdictFor(found, noiseBetween(legacy, await ask(job.legacyOrigin, false), job.config), job.config, learned);
-      }
+      verdict = judge(legacy, legacyAgain, extracted, job.config, read ? [] : learned);
     } catch {
       this.store.count(job.route, job.at, 'errors');
       this.events.outcome(job.route, 'error');
       return 'error';
     }
-    for (const path of verdict.noise) if (learned.size < MAX_LEARNED_NOISE) learned.add(genericPath(path));
-    const outcome = verdict.mismatches.length > 0 ? 'mismatch' : 'match';
-    const sample = (answer: ShadowAnswer): string | null => (outcome === 'mismatch' ? redactBody(answer.body, String(answer.headers['content-type'] ?? ''), SAMPLE_CAP) : null);
+    for (const path of verdict.legacyDiffers) if (learned.size < MAX_LEARNED_NOISE) learned.add(genericPath(path));
+    const outcome = verdict.outcome;
+    const sample = (answer: ShadowAnswer): string | null => (outcome === 'mismatch' ? sampleOf(answer) : null);
     this.store.add({
       at: job.at, route: job.route, method: job.method, target: redactTarget(job.target), servedBy: job.servedBy,
       legacyStatus: legacy.status, extractedStatus: extracted.status, legacyMs: round(legacy.ms), extractedMs: round(extracted.ms),
-      outcome, paths: verdict.mismatches, noise: verdict.noise, legacySample: sample(legacy), extractedSample: sample(extracted),
+      // Every differing path and every path legacy disagreed with itself at, so that a window of rows
+      // can be judged again when it is read (window-verdict.ts); `outcome` is this request's own verdict.
+      outcome, paths: verdict.differing, noise: verdict.legacyDiffers, legacySample: sample(legacy), extractedSample: sample(extracted),
       requestHeaders: read ? safeHeaders(job.headers, REPLAY_HEADERS) : {}, source: job.source,
     });
     this.events.outcome(job.route, outcome);
     return outcome;
   }
+}
+
+/** A redacted, capped sample of the body as decoded; for one that could not be decoded, why. */
+function sampleOf(answer: ShadowAnswer): string {
+  const type = String(answer.headers['content-type'] ?? '');
+  if (answer.undecodable !== null) return `[body not decodable: ${answer.undecodable}]`;
+  return redactBody(bodyText(answer.body, type), type, SAMPLE_CAP);
 }
 
 function round(ms: number): number {

@@ -1,3 +1,5 @@
+import { JsonNumber, parseJsonLossless, stringifyJson, type JsonObject, type JsonValue } from './compare/json-lossless';
+
 /**
  * Redaction before anything is stored: secrets never reach the diff store, its report or a log.
  * Card numbers are any 13–19 digit run (spaces or dashes allowed) that passes Luhn; e-mail
@@ -50,15 +52,19 @@ export function redactTarget(target: string): string {
   return `${redactText(target.slice(0, q))}?${params.join('&')}`;
 }
 
-/** A JSON value with secret-named fields replaced and every string scanned. */
-export function redactJson(value: unknown): unknown {
+/**
+ * A JSON value with secret-named fields replaced and every string scanned. Numbers keep their
+ * text (a 19-digit card number written as a number is still seen whole, and a big id in a sample
+ * reads as it was sent).
+ */
+export function redactJson(value: JsonValue): JsonValue {
   if (typeof value === 'string') return redactText(value);
-  if (typeof value === 'number' && Number.isInteger(value) && String(value).length >= 13) return redactText(String(value)) === '[card]' ? '[card]' : value;
+  if (value instanceof JsonNumber) return /^\d{13,19}$/.test(value.source) && redactText(value.source) === '[card]' ? '[card]' : value;
   if (Array.isArray(value)) return value.map(redactJson);
   if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
+    const out = Object.create(null) as JsonObject;
     for (const [key, child] of Object.entries(value)) {
-      out[key] = SECRET_FIELD.test(key) && (typeof child === 'string' || typeof child === 'number') ? '[redacted]' : redactJson(child);
+      out[key] = SECRET_FIELD.test(key) && (typeof child === 'string' || child instanceof JsonNumber) ? '[redacted]' : redactJson(child);
     }
     return out;
   }
@@ -69,7 +75,7 @@ export function redactJson(value: unknown): unknown {
 export function redactBody(body: string, contentType: string | undefined, cap: number): string {
   let text = body;
   if (contentType?.includes('json')) {
-    try { text = JSON.stringify(redactJson(JSON.parse(body))); } catch { text = redactText(body); }
+    try { text = stringifyJson(redactJson(parseJsonLossless(body))); } catch { text = redactText(body); }
   } else {
     text = redactText(body).replace(/(name="(?:password|cvc|cardNumber|csrf[^"]*)"[^>]*value=")[^"]*/gi, '$1[redacted]');
   }

@@ -4,6 +4,7 @@ import { effectivePercent } from '../decide/decide';
 import { flagWarnings } from '../flags/feature-to-flag';
 import type { FlagSource } from '../flags/flag-state';
 import type { UpstreamPools } from '../forward/pools';
+import { noOutcomes } from '../../shadow/outcomes';
 import type { ProxyMetrics } from '../observability/metrics';
 import { formatIssue } from '../rules/load';
 import { routeSettings } from '../rules/plan';
@@ -57,7 +58,8 @@ export function statusReport(store: RulesStore, flags: FlagSource, metrics: Prox
         // from the backup file); otherwise the YAML percent applies.
         flagState: flagState === null ? null : { ...flagState, fetchedAt: flagInfo.lastFetchAt ?? null, stateFrom: flagInfo.stateFrom ?? null },
         flagWarnings: flagState === null ? [] : flagWarnings(route.group, flagState),
-        shadow: route.shadow ? { percent: route.shadow.percent, budget: route.shadow.budget } : null,
+        // outcomes: since the process started; `truncated` ones were past the capture cap, not compared.
+        shadow: route.shadow ? { percent: route.shadow.percent, budget: route.shadow.budget, outcomes: { ...(metrics.routeStats(route.name)?.shadow ?? noOutcomes()) } } : null,
         // null: the route has no breaker. Its state is this process's own.
         breaker: loop.breakers.status(route.name),
         rollout: rolloutStatus(route, percent, loop.lastVerdict(route.name)),

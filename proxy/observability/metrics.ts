@@ -1,5 +1,6 @@
 import client from 'prom-client';
 import type { BreakerStatus } from '../breaker/route-breaker';
+import { noOutcomes, type ShadowOutcome } from '../../shadow/outcomes';
 import type { Backend } from '../forward/transforms/response-headers';
 import { LocalHistogram, type HistogramCell } from './local-histogram';
 
@@ -19,6 +20,8 @@ export class RouteStats {
   private readonly durations: Record<Backend, HistogramCell>;
   /** Requests answered, per backend, per status code. */
   readonly answered: Record<Backend, Map<number, number>> = { legacy: new Map(), extracted: new Map(), 'legacy-fallback': new Map() };
+  /** Sampled requests by shadow outcome since start, as the shadow worker reports them (in batches, not per request). */
+  readonly shadow: Record<ShadowOutcome, number> = noOutcomes();
 
   constructor(durations: LocalHistogram, readonly route: string) {
     this.durations = Object.fromEntries(BACKENDS.map((b) => [b, durations.cell(`${route}\n${b}`, { route, backend: b })])) as Record<Backend, HistogramCell>;
@@ -57,7 +60,7 @@ export class ProxyMetrics {
   readonly reloads = new client.Counter({ name: 'strangler_config_reloads_total', help: 'Rules reloads by result', labelNames: ['result'], registers: [this.registry] });
   readonly rulesEpoch = new client.Gauge({ name: 'strangler_rules_epoch', help: 'Epoch of the active rules (increments on each successful reload)', registers: [this.registry] });
   readonly rulesValid = new client.Gauge({ name: 'strangler_rules_last_reload_success', help: '1 when the last reload attempt succeeded, 0 when the proxy is serving older rules because the file is invalid', registers: [this.registry] });
-  readonly shadowOutcomes = new client.Counter({ name: 'strangler_shadow_requests_total', help: 'Sampled requests by shadow outcome (match, mismatch, error, dropped, skipped)', labelNames: ['route', 'outcome'], registers: [this.registry] });
+  readonly shadowOutcomes = new client.Counter({ name: 'strangler_shadow_requests_total', help: 'Sampled requests by shadow outcome (match, mismatch, truncated: past the capture cap so not compared, error, dropped, skipped)', labelNames: ['route', 'outcome'], registers: [this.registry] });
   readonly mismatches = new client.Counter({ name: 'strangler_mismatches_total', help: 'Shadow comparisons where extracted answered differently from legacy (noise and ignored fields excluded)', labelNames: ['route'], registers: [this.registry] });
   readonly shadowInFlight = new client.Gauge({ name: 'strangler_shadow_in_flight', help: 'Mirrored requests running now', registers: [this.registry] });
   readonly diffRowsDropped = new client.Gauge({ name: 'strangler_diff_store_dropped_rows', help: 'Diff rows dropped because the write buffer was full, since start', registers: [this.registry] });

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { repoRoot } from './contenders';
+import { benchComparisons, comparisonLines } from './compare-bench';
 import { benchDecision, type DecisionResult } from './decision-bench';
 import { BIG_ANSWER_PATH, ITEMS_PATH } from './bench-paths';
 import { CONCURRENT, runBigBodies, SEQUENTIAL, type BigBodiesResult } from './big-bodies';
@@ -11,7 +12,7 @@ import { BIG_ANSWER_CONTENDERS, LOAD_CORE, PROXY_CORE, runHttpBench, type Conten
 
 /**
  * `npm run bench [-- --quick]`: the proxy side by side with its peers on loopback, in one run and
- * under the same load, then the routing decision alone. Prints tables, writes JSON to
+ * under the same load, then the routing decision alone and the shadow comparison alone. Prints tables, writes JSON to
  * bench-results/. Only same-run ratios count: absolute figures drift between runs.
  */
 const WIDTH = 41; // the longest contender name, 'strangler 25% + shadow 10%, 200 KB answer'
@@ -107,10 +108,15 @@ async function main(): Promise<void> {
   log('kind     routes   ns/decision');
   for (const d of decisions) log(`${d.kind.padEnd(8)} ${String(d.routes).padStart(6)}   ${String(d.nsPerDecision).padStart(11)}`);
 
+  // On the shadow worker thread, per sampled read; these run on this process's core, not the proxy's.
+  const comparisons = benchComparisons(quick ? 5 : 40);
+  log('\nShadow comparison alone (decode, parse, diff; legacy asked twice, its second answer the same bytes), ~200 KB answers');
+  for (const line of comparisonLines(comparisons)) log(line);
+
   const dir = path.join(repoRoot(), 'bench-results');
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  fs.writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), quick, machine, pinning: { proxy: PROXY_CORE, load: LOAD_CORE }, options, http, bigBodies, decisions }, null, 2));
+  fs.writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), quick, machine, pinning: { proxy: PROXY_CORE, load: LOAD_CORE }, options, http, bigBodies, decisions, comparisons }, null, 2));
   log(`\nmachine: ${machine.cpus} cores, ${machine.model}, ${machine.memoryGiB} GiB, node ${machine.node}, ${machine.nginx}\nwritten: ${path.relative(process.cwd(), file)}`);
 }
 

@@ -1,20 +1,15 @@
+import { judgeWindow } from '../../shadow/compare/window-verdict';
 import type { ShadowCounts, ShadowRow } from '../../shadow/store/evidence';
 
 /**
- * Counts a window's diff rows: match and mismatch are comparisons; truncated answers and failed
- * mirrors are reported, not compared. The one place that decides what a window's mismatch is, so a
- * judge that re-reads the rows with the window's noise can replace it.
+ * Judges a window's diff rows as the report does: each comparison judged again with the fields the
+ * whole window shows to be noise (legacy disagreeing with itself about as often as with extracted,
+ * Diffy's rule), so a field legacy gets different now and then never rolls a route back, while
+ * one extracted gets wrong stays a mismatch. Truncated answers and failed mirrors are reported, not
+ * compared. `rows` is called twice: the judgement reads the window in two passes.
  */
-export function countComparisons(rows: Iterable<ShadowRow>): ShadowCounts {
-  let matches = 0;
-  let mismatches = 0;
-  let truncated = 0;
-  let errors = 0;
-  for (const row of rows) {
-    if (row.outcome === 'match') matches++;
-    else if (row.outcome === 'mismatch') mismatches++;
-    else if (row.outcome === 'truncated') truncated++;
-    else errors++;
-  }
-  return { comparisons: matches + mismatches, mismatches, truncated, errors };
+export function countComparisons(rows: () => Iterable<ShadowRow>): ShadowCounts {
+  const twice: Iterable<ShadowRow> = { [Symbol.iterator]: () => rows()[Symbol.iterator]() };
+  const verdict = judgeWindow(twice);
+  return { comparisons: verdict.compared, mismatches: verdict.mismatched, truncated: verdict.truncated, errors: verdict.errors };
 }

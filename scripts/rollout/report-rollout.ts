@@ -22,7 +22,7 @@ export function reportRollouts(rules: CompiledRules, store: EvidenceStore, fileM
     let full = null;
     if (percent === 100) {
       const { since } = stepWindow(route.name, percent, store.lastPercentEvent(route.name), fileMtimeMs, now, rules.file, 'report');
-      full = retirementOf(plan, percent, since, now, countComparisons(store.shadowRows(route.name, since, now)));
+      full = retirementOf(plan, percent, since, now, countComparisons(() => store.shadowRows(route.name, since, now)));
     }
     rollouts.set(route.name, {
       step: stepOf(plan.steps, percent),

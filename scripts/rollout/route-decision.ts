@@ -42,7 +42,7 @@ export interface DecisionContext {
 /** Counters and comparisons of a window, read from the store. */
 export function windowEvidence(store: EvidenceStore, route: string, since: number, until: number): WindowEvidence {
   const { legacy, extracted } = store.traffic(route, since, until);
-  return { legacy, extracted, shadow: countComparisons(store.shadowRows(route, since, until)) };
+  return { legacy, extracted, shadow: countComparisons(() => store.shadowRows(route, since, until)) };
 }
 
 /** Reads what the store knows about one route with a rollout block and decides; writes nothing. */

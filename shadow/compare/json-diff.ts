@@ -1,37 +1,44 @@
 /**
  * Field-level JSON comparison with paths: `body.product.price.amount`, arrays by index
  * (`body.items[3].name`) or, where the route names a key, by that key (`body.items[sku=P1].qty`).
+ * Values come from parseJsonLossless: numbers compare by their decimal value as written.
  */
+import { JsonNumber, sameNumber, type JsonObject, type JsonValue } from './json-lossless';
+import { genericPath } from './paths';
+
 export interface JsonDiffOptions {
   /** JSON path of an array (as written in the rules, e.g. `body.items`) -> the field to pair items by. */
   readonly arrayKeys: Readonly<Record<string, string>>;
 }
 
-function kind(value: unknown): string {
+function kind(value: JsonValue | undefined): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'array';
+  if (value instanceof JsonNumber) return 'number';
   return typeof value;
 }
 
-/** Generic form of a path for ignore lists and array keys: indexes and keys become `[]`. */
-export function genericPath(path: string): string {
-  return path.replace(/\[[^\]]*\]/g, '[]');
+/** How an array item is named by its key field: a string as is, a number as written. */
+function keyText(value: JsonValue | undefined): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (value instanceof JsonNumber) return value.source;
+  return typeof value === 'object' ? JSON.stringify(value) : String(value);
 }
 
-export function diffJson(a: unknown, b: unknown, options: JsonDiffOptions, path = 'body', out: string[] = []): string[] {
+export function diffJson(a: JsonValue, b: JsonValue, options: JsonDiffOptions, path = 'body', out: string[] = []): string[] {
   const ka = kind(a);
   if (ka !== kind(b)) { out.push(path); return out; }
   if (ka === 'array') {
-    const left = a as unknown[];
-    const right = b as unknown[];
+    const left = a as JsonValue[];
+    const right = b as JsonValue[];
     const key = options.arrayKeys[genericPath(path)] ?? options.arrayKeys[path];
     if (key !== undefined) {
-      const index = (items: unknown[]): Map<string, unknown> => new Map(items.map((item, i) => [String((item as Record<string, unknown>)?.[key] ?? `#${i}`), item]));
+      const index = (items: JsonValue[]): Map<string, JsonValue> => new Map(items.map((item, i) => [keyText(kind(item) === 'object' ? (item as JsonObject)[key] : undefined) ?? `#${i}`, item]));
       const l = index(left);
       const r = index(right);
       for (const id of new Set([...l.keys(), ...r.keys()])) {
         if (!l.has(id) || !r.has(id)) out.push(`${path}[${key}=${id}]`);
-        else diffJson(l.get(id), r.get(id), options, `${path}[${key}=${id}]`, out);
+        else diffJson(l.get(id)!, r.get(id)!, options, `${path}[${key}=${id}]`, out);
       }
       return out;
     }
@@ -43,14 +50,14 @@ export function diffJson(a: unknown, b: unknown, options: JsonDiffOptions, path 
     return out;
   }
   if (ka === 'object') {
-    const left = a as Record<string, unknown>;
-    const right = b as Record<string, unknown>;
+    const left = a as JsonObject;
+    const right = b as JsonObject;
     for (const field of new Set([...Object.keys(left), ...Object.keys(right)])) {
       if (!(field in left) || !(field in right)) out.push(`${path}.${field}`);
       else diffJson(left[field], right[field], options, `${path}.${field}`, out);
     }
     return out;
   }
-  if (a !== b) out.push(path);
+  if (ka === 'number' ? !sameNumber(a as JsonNumber, b as JsonNumber) : a !== b) out.push(path);
   return out;
 }

@@ -1,4 +1,6 @@
 import type Database from 'better-sqlite3';
+import { DIFFY_THRESHOLDS, type FieldNoise, type NoiseThresholds } from '../compare/window-noise';
+import { readRouteWindow } from '../store/route-window';
 
 export interface LatencySummary { p50: number | null; p95: number | null; p99: number | null; samples: number }
 export interface PathCount {
@@ -24,14 +26,28 @@ export interface RouteRollout {
   ready: boolean;
 }
 
+/**
+ * One route over the report's window. The comparison figures are the window's judgement
+ * (shadow/store/route-window.ts): each stored comparison judged again with the fields the whole
+ * window shows to be noise, which is also what the rollout gate reads.
+ */
 export interface RouteReport {
   route: string;
   sampled: number;
+  /** Requests whose answers were compared: matched + mismatches. */
   compared: number;
+  matched: number;
+  /** Requests not compared because an answer was past the capture cap: neither a match nor a mismatch. */
+  truncated: number;
   dropped: number;
   errors: number;
   mismatches: number;
+  /** mismatches / compared; null with nothing compared. */
   mismatchRate: number | null;
+  /** Reads compared with legacy asked twice: what the noise rates are over. */
+  noiseRequests: number;
+  /** Fields legacy disagreed with itself on, each with both rates and whether that makes it noise. */
+  noiseFields: FieldNoise[];
   budget: number;
   overBudget: boolean;
   topPaths: PathCount[];
@@ -47,6 +63,8 @@ export interface DiffReport {
   until: string;
   store: string;
   ok: boolean;
+  /** The thresholds noise was judged with (Diffy's, in percent). */
+  noiseThresholds: NoiseThresholds;
   routes: RouteReport[];
 }
 
@@ -67,34 +85,28 @@ function latency(values: number[]): LatencySummary {
  * Routes with a rollout plan (`rollouts`) are in the report even without comparisons.
  */
 export function buildReport(db: Database.Database, storeFile: string, since: number, until: number, budgets: ReadonlyMap<string, number>,
-  defaultBudget = 0.01, rollouts: ReadonlyMap<string, RouteRollout> = new Map()): DiffReport {
+  defaultBudget = 0.01, rollouts: ReadonlyMap<string, RouteRollout> = new Map(), thresholds: NoiseThresholds = DIFFY_THRESHOLDS): DiffReport {
   const routeNames = new Set<string>([
     ...rollouts.keys(),
     ...(db.prepare('SELECT DISTINCT route FROM diffs WHERE at >= ? AND at < ?').all(since, until) as Array<{ route: string }>).map((r) => r.route),
     ...(db.prepare('SELECT DISTINCT route FROM shadow_stats WHERE minute >= ? AND minute < ?').all(Math.floor(since / 60000) * 60000, until) as Array<{ route: string }>).map((r) => r.route),
   ]);
   const routes = [...routeNames].sort().map((route): RouteReport => {
-    const counts = db.prepare(`SELECT COUNT(*) AS compared, SUM(outcome = 'mismatch') AS mismatches FROM diffs WHERE route = ? AND at >= ? AND at < ? AND outcome != 'error'`)
-      .get(route, since, until) as { compared: number; mismatches: number | null };
+    const window = readRouteWindow(db, route, since, until, thresholds);
     const stats = db.prepare('SELECT COALESCE(SUM(sampled), 0) AS sampled, COALESCE(SUM(dropped), 0) AS dropped, COALESCE(SUM(errors), 0) AS errors FROM shadow_stats WHERE route = ? AND minute >= ? AND minute < ?')
       .get(route, Math.floor(since / 60000) * 60000, until) as { sampled: number; dropped: number; errors: number };
-    const mismatches = counts.mismatches ?? 0;
-    const mismatchRate = counts.compared === 0 ? null : mismatches / counts.compared;
+    const mismatchRate = window.mismatchRate;
     const budget = budgets.get(route) ?? defaultBudget;
-    const top = db.prepare(`SELECT j.value AS path, COUNT(*) AS count FROM diffs, json_each(diffs.paths) AS j
-      WHERE diffs.route = ? AND diffs.at >= ? AND diffs.at < ? AND diffs.outcome = 'mismatch' GROUP BY j.value ORDER BY count DESC, path LIMIT 10`)
-      .all(route, since, until) as Array<{ path: string; count: number }>;
     const exampleOf = db.prepare(`SELECT target, legacy_sample AS legacy, extracted_sample AS extracted, legacy_status AS legacyStatus, extracted_status AS extractedStatus
-      FROM diffs, json_each(diffs.paths) AS j WHERE diffs.route = ? AND diffs.at >= ? AND diffs.at < ? AND j.value = ? ORDER BY diffs.at DESC LIMIT 1`);
+      FROM diffs WHERE id = ?`);
     const times = db.prepare(`SELECT legacy_ms AS legacy, extracted_ms AS extracted FROM diffs WHERE route = ? AND at >= ? AND at < ? AND outcome != 'error'`)
       .all(route, since, until) as Array<{ legacy: number; extracted: number }>;
-    const trend = (db.prepare(`SELECT (at / 3600000) * 3600000 AS hour, COUNT(*) AS compared, SUM(outcome = 'mismatch') AS mismatches
-      FROM diffs WHERE route = ? AND at >= ? AND at < ? AND outcome != 'error' GROUP BY hour ORDER BY hour`).all(route, since, until) as Array<{ hour: number; compared: number; mismatches: number }>)
-      .map((t) => ({ hour: new Date(t.hour).toISOString(), compared: t.compared, mismatches: t.mismatches, rate: t.compared ? t.mismatches / t.compared : null }));
+    const trend = window.hourly.map((t) => ({ hour: new Date(t.hour).toISOString(), compared: t.compared, mismatches: t.mismatched, rate: t.compared ? t.mismatched / t.compared : null }));
     return {
-      route, sampled: stats.sampled, compared: counts.compared, dropped: stats.dropped, errors: stats.errors, mismatches, mismatchRate, budget,
+      route, sampled: stats.sampled, compared: window.compared, matched: window.matched, truncated: window.truncated, dropped: stats.dropped, errors: stats.errors,
+      mismatches: window.mismatched, mismatchRate, noiseRequests: window.noiseRequests, noiseFields: [...window.noiseFields], budget,
       overBudget: mismatchRate !== null && mismatchRate > budget,
-      topPaths: top.map((t) => ({ ...t, example: (exampleOf.get(route, since, until, t.path) as PathCount['example']) ?? null })),
+      topPaths: window.topPaths.slice(0, 10).map((t) => ({ path: t.path, count: t.rows, example: (exampleOf.get(t.exampleId) as PathCount['example']) ?? null })),
       latency: { legacy: latency(times.map((t) => t.legacy)), extracted: latency(times.map((t) => t.extracted)) },
       trend,
       rollout: rollouts.get(route) ?? null,
@@ -102,6 +114,6 @@ export function buildReport(db: Database.Database, storeFile: string, since: num
   });
   return {
     generatedAt: new Date().toISOString(), since: new Date(since).toISOString(), until: new Date(until).toISOString(), store: storeFile,
-    ok: routes.every((r) => !r.overBudget), routes,
+    ok: routes.every((r) => !r.overBudget), noiseThresholds: thresholds, routes,
   };
 }

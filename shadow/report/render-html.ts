@@ -1,3 +1,4 @@
+import type { NoiseThresholds } from '../compare/window-noise';
 import type { DiffReport, RouteReport } from './model';
 import { rolloutCells } from './rollout-text';
 
@@ -74,16 +75,27 @@ function rolloutTable(routes: RouteReport[]): string {
 <table class="rollout"><tr><th>route</th><th>percent</th><th>step</th><th>last verdict</th><th>at 100 % since</th><th>comparisons since</th><th>mismatch rate since</th><th>retire legacy</th></tr>${rows}</table>`;
 }
 
+/** The fields legacy disagreed with itself on, each with the two rates behind its noise call. */
+function noiseTable(route: RouteReport, thresholds: NoiseThresholds): string {
+  if (route.noiseFields.length === 0) return '';
+  const rows = route.noiseFields.map((f) => `<tr><td><code>${esc(f.field)}</code></td><td>${pct(f.legacyRate)} (${f.legacyDiffers})</td><td>${pct(f.extractedRate)} (${f.extractedDiffers})</td>`
+    + `<td>${f.relativePercent.toFixed(1)}%</td><td>${f.absolutePercent.toFixed(2)} pts</td><td><span class="badge ${f.noise ? 'good' : 'bad'}">${f.noise ? 'noise' : 'real'}</span></td></tr>`).join('');
+  return `<h3>Noise over ${route.noiseRequests} reads (legacy asked twice)</h3>
+<table class="noise"><tr><th>field</th><th>legacy ≠ legacy</th><th>legacy ≠ extracted</th><th>relative</th><th>absolute</th><th></th></tr>${rows}</table>
+<p class="muted">A field is real when legacy ≠ extracted more often than legacy ≠ legacy, by more than ${thresholds.relativePercent}% relative and ${thresholds.absolutePercent} points absolute; otherwise noise, and its differences are no mismatch.</p>`;
+}
+
 /** One self-contained HTML file: no script, no network at view time. */
 export function renderHtml(report: DiffReport): string {
   // Routes over budget first (the ones a reader came for), then by mismatch rate, highest first.
   const routes = [...report.routes].sort((a, b) => Number(b.overBudget) - Number(a.overBudget) || (b.mismatchRate ?? -1) - (a.mismatchRate ?? -1));
-  const rows = routes.map((r) => `<tr class="${r.overBudget ? 'over' : 'ok'}"><td>${esc(r.route)}</td><td>${r.sampled}</td><td>${r.compared}</td><td>${r.dropped}</td><td>${r.errors}</td><td>${r.mismatches}</td><td>${pct(r.mismatchRate)}</td><td>${pct(r.budget)}</td><td><span class="badge ${r.overBudget ? 'bad' : 'good'}">${r.overBudget ? 'over budget' : 'ok'}</span></td></tr>`).join('\n');
+  const rows = routes.map((r) => `<tr class="${r.overBudget ? 'over' : 'ok'}"><td>${esc(r.route)}</td><td>${r.sampled}</td><td>${r.compared}</td><td>${r.matched}</td><td>${r.truncated}</td><td>${r.dropped}</td><td>${r.errors}</td><td>${r.mismatches}</td><td>${pct(r.mismatchRate)}</td><td>${pct(r.budget)}</td><td><span class="badge ${r.overBudget ? 'bad' : 'good'}">${r.overBudget ? 'over budget' : 'ok'}</span></td></tr>`).join('\n');
   const details = routes.map((r) => `<section><h2>${esc(r.route)}</h2>
 <div class="charts"><figure>${trendChart(r)}<figcaption>mismatch rate by hour (dashed: budget)</figcaption></figure>
 <figure>${latencyChart(r)}<figcaption>latency in ms: legacy (grey) vs extracted (blue)</figcaption></figure></div>
 ${r.topPaths.length === 0 ? '<p>No differing fields.</p>' : `<table><tr><th>differing field</th><th>count</th><th>example request</th></tr>${r.topPaths.map((p) => `<tr><td><code>${esc(p.path)}</code></td><td>${p.count}</td><td><code>${esc(p.example?.target ?? '')}</code></td></tr>`).join('')}</table>
-${r.topPaths[0].example ? `<div class="side"><div><h3>legacy (${r.topPaths[0].example.legacyStatus})</h3><pre>${esc(r.topPaths[0].example.legacy ?? '')}</pre></div><div><h3>extracted (${r.topPaths[0].example.extractedStatus})</h3><pre>${esc(r.topPaths[0].example.extracted ?? '')}</pre></div></div>` : ''}`}
+${r.topPaths[0].example && r.topPaths[0].example.legacy !== null ? `<div class="side"><div><h3>legacy (${r.topPaths[0].example.legacyStatus})</h3><pre>${esc(r.topPaths[0].example.legacy ?? '')}</pre></div><div><h3>extracted (${r.topPaths[0].example.extractedStatus})</h3><pre>${esc(r.topPaths[0].example.extracted ?? '')}</pre></div></div>` : ''}`}
+${noiseTable(r, report.noiseThresholds)}
 </section>`).join('\n');
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Strangler diff report</title>
 <style>body{font-family:system-ui,sans-serif;margin:1.5rem;color:#222}table{border-collapse:collapse;margin:.5rem 0}td,th{border-bottom:1px solid #ddd;padding:.3rem .6rem;text-align:left}
@@ -93,7 +105,7 @@ tr.over td{background:#fde2e2}.verdict{font-size:1.3rem}.charts{display:flex;gap
 <body><h1>Strangler diff report</h1><p class="verdict"><span class="badge ${report.ok ? 'good' : 'bad'}">${report.ok ? 'PASS' : 'FAIL'}</span> ${report.ok ? 'every route within budget' : 'at least one route over budget'}</p>
 <p>${esc(report.since)} → ${esc(report.until)} · store <code>${esc(report.store)}</code> · generated ${esc(report.generatedAt)}</p>
 ${routes.length === 0 ? '<p>No shadow comparisons in this period.</p>' : `${ratesChart(routes)}
-<table><tr><th>route</th><th>sampled</th><th>compared</th><th>dropped</th><th>errors</th><th>mismatches</th><th>rate</th><th>budget</th><th></th></tr>${rows}</table>`}
+<table><tr><th>route</th><th>sampled</th><th>compared</th><th>matched</th><th title="past the capture cap: not compared">truncated</th><th>dropped</th><th>errors</th><th>mismatches</th><th>rate</th><th>budget</th><th></th></tr>${rows}</table>`}
 ${rolloutTable(routes)}
 ${details}</body></html>\n`;
 }

@@ -12,9 +12,9 @@ export function renderMarkdown(report: DiffReport): string {
     '',
     `${report.since} → ${report.until}`,
     '',
-    '| route | sampled | compared | dropped | errors | mismatches | rate | budget | | legacy p50/p95/p99 ms | extracted p50/p95/p99 ms |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---|---|---|',
-    ...report.routes.map((r) => `| ${r.route} | ${r.sampled} | ${r.compared} | ${r.dropped} | ${r.errors} | ${r.mismatches} | ${pct(r.mismatchRate)} | ${pct(r.budget)} | ${r.overBudget ? '❌ over' : '✅'} | ${ms(r.latency.legacy.p50)} / ${ms(r.latency.legacy.p95)} / ${ms(r.latency.legacy.p99)} | ${ms(r.latency.extracted.p50)} / ${ms(r.latency.extracted.p95)} / ${ms(r.latency.extracted.p99)} |`),
+    '| route | sampled | compared | matched | truncated | dropped | errors | mismatches | rate | budget | | legacy p50/p95/p99 ms | extracted p50/p95/p99 ms |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|',
+    ...report.routes.map((r) => `| ${r.route} | ${r.sampled} | ${r.compared} | ${r.matched} | ${r.truncated} | ${r.dropped} | ${r.errors} | ${r.mismatches} | ${pct(r.mismatchRate)} | ${pct(r.budget)} | ${r.overBudget ? '❌ over' : '✅'} | ${ms(r.latency.legacy.p50)} / ${ms(r.latency.legacy.p95)} / ${ms(r.latency.legacy.p99)} | ${ms(r.latency.extracted.p50)} / ${ms(r.latency.extracted.p95)} / ${ms(r.latency.extracted.p99)} |`),
   ];
   if (report.routes.length === 0) lines.push('', 'No shadow comparisons in this period.');
   const ramped = report.routes.filter((r) => r.rollout !== null);
@@ -30,9 +30,19 @@ export function renderMarkdown(report: DiffReport): string {
     lines.push('', `## ${r.route}: top differing fields`, '', '| field | count | example request |', '|---|---:|---|');
     for (const p of r.topPaths) lines.push(`| \`${cell(p.path)}\` | ${p.count} | ${p.example ? `\`${cell(p.example.target)}\`` : ''} |`);
     const first = r.topPaths[0].example;
-    if (first) {
+    if (first && first.legacy !== null) {
       lines.push('', `<details><summary>Example for <code>${cell(r.topPaths[0].path)}</code> (redacted)</summary>`, '', `legacy (${first.legacyStatus}):`, '```', first.legacy ?? '', '```', `extracted (${first.extractedStatus}):`, '```', first.extracted ?? '', '```', '</details>');
     }
+  }
+  for (const r of report.routes.filter((route) => route.noiseFields.length > 0)) {
+    lines.push('', `## ${r.route}: noise over ${r.noiseRequests} reads (legacy asked twice)`, '', '| field | legacy ≠ legacy | legacy ≠ extracted | relative | absolute | |', '|---|---:|---:|---:|---:|---|');
+    for (const f of r.noiseFields) {
+      lines.push(`| \`${cell(f.field)}\` | ${pct(f.legacyRate)} (${f.legacyDiffers}) | ${pct(f.extractedRate)} (${f.extractedDiffers}) | ${f.relativePercent.toFixed(1)}% | ${f.absolutePercent.toFixed(2)} pts | ${f.noise ? 'noise' : 'real'} |`);
+    }
+  }
+  if (report.routes.some((r) => r.noiseFields.length > 0)) {
+    const t = report.noiseThresholds;
+    lines.push('', `A field is real when legacy ≠ extracted more often than legacy ≠ legacy, by more than ${t.relativePercent}% relative and ${t.absolutePercent} points absolute; otherwise noise, and its differences are no mismatch.`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -43,6 +43,7 @@ export interface ShadowCounts {
 /** The part of a diff row the counting needs. */
 export interface ShadowRow {
   readonly at: number;
+  readonly method: string;
   readonly outcome: 'match' | 'mismatch' | 'error' | 'truncated';
   readonly servedBy: 'legacy' | 'extracted';
   readonly paths: readonly string[];

@@ -71,7 +71,7 @@ class SqliteEvidence implements EvidenceStore {
     this.sides = db.prepare(`SELECT backend, SUM(requests) AS requests, SUM(failures) AS failures, SUM(fallbacks) AS fallbacks FROM traffic
       WHERE route = ? AND minute >= ? AND minute <= ? GROUP BY backend`);
     this.buckets = db.prepare('SELECT backend, le_ms AS le, SUM(count) AS count FROM traffic_latency WHERE route = ? AND minute >= ? AND minute <= ? GROUP BY backend, le_ms');
-    this.rows = db.prepare('SELECT at, outcome, served_by AS servedBy, paths, noise FROM diffs WHERE route = ? AND at >= ? AND at <= ? ORDER BY at');
+    this.rows = db.prepare('SELECT at, method, outcome, served_by AS servedBy, paths, noise FROM diffs WHERE route = ? AND at >= ? AND at <= ? ORDER BY at');
     this.insertVerdict = db.readonly ? null : db.prepare(`INSERT INTO rollout_verdicts (at, route, verdict, from_percent, to_percent, evidence)
       VALUES (@at, @route, @verdict, @fromPercent, @toPercent, @evidence)`);
     this.latestVerdict = db.prepare('SELECT * FROM rollout_verdicts WHERE route = ? ORDER BY at DESC, id DESC LIMIT 1');
@@ -107,8 +107,8 @@ class SqliteEvidence implements EvidenceStore {
   }
 
   *shadowRows(route: string, since: number, until: number): Iterable<ShadowRow> {
-    for (const row of this.rows.iterate(route, since, until) as Iterable<{ at: number; outcome: ShadowRow['outcome']; servedBy: ShadowRow['servedBy']; paths: string; noise: string }>) {
-      yield { at: row.at, outcome: row.outcome, servedBy: row.servedBy, paths: JSON.parse(row.paths) as string[], noise: JSON.parse(row.noise) as string[] };
+    for (const row of this.rows.iterate(route, since, until) as Iterable<{ at: number; method: string; outcome: ShadowRow['outcome']; servedBy: ShadowRow['servedBy']; paths: string; noise: string }>) {
+      yield { at: row.at, method: row.method, outcome: row.outcome, servedBy: row.servedBy, paths: JSON.parse(row.paths) as string[], noise: JSON.parse(row.noise) as string[] };
     }
   }
 

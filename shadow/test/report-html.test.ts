@@ -1,10 +1,11 @@
+import { DIFFY_THRESHOLDS } from '../compare/window-noise';
 import type { DiffReport, RouteReport } from '../report/model';
 import { renderHtml } from '../report/render-html';
 import { renderMarkdown } from '../report/render-md';
 
 function route(name: string, mismatchRate: number, budget: number, legacyP50: number): RouteReport {
   return {
-    route: name, sampled: 100, compared: 100, dropped: 0, errors: 0, mismatches: Math.round(mismatchRate * 100), mismatchRate, budget, overBudget: mismatchRate > budget,
+    route: name, sampled: 100, compared: 100, matched: 100 - Math.round(mismatchRate * 100), truncated: 0, dropped: 0, noiseRequests: 100, noiseFields: [], errors: 0, mismatches: Math.round(mismatchRate * 100), mismatchRate, budget, overBudget: mismatchRate > budget,
     topPaths: [], trend: [{ hour: '2026-12-02T04', compared: 100, mismatches: Math.round(mismatchRate * 100), rate: mismatchRate }],
     latency: { legacy: { p50: legacyP50, p95: 12.5, p99: 40, samples: 100 }, extracted: { p50: 3.25, p95: 9, p99: 31, samples: 100 } },
     rollout: null,
@@ -12,7 +13,7 @@ function route(name: string, mismatchRate: number, budget: number, legacyP50: nu
 }
 
 const report: DiffReport = {
-  generatedAt: '2026-12-02T05:00:00Z', since: '2026-12-01T05:00:00Z', until: '2026-12-02T05:00:00Z', store: 'd.sqlite', ok: false,
+  generatedAt: '2026-12-02T05:00:00Z', since: '2026-12-01T05:00:00Z', until: '2026-12-02T05:00:00Z', store: 'd.sqlite', ok: false, noiseThresholds: DIFFY_THRESHOLDS,
   routes: [route('categories', 0, 0.01, 4.5), route('pricing', 0.002, 0.01, 6), route('product-detail', 0.2, 0.05, 5)],
 };
 
@@ -52,4 +53,25 @@ test('routes with a rollout plan: step, last verdict and, at 100 %, whether lega
   expect(markdown).toContain('| pricing | 100% | 4 of 4 | none yet | 2026-10-01T00:00:00.000Z | 4000 | 0.20% | ✅ ready |');
   expect(renderMarkdown(report)).not.toContain('## Rollout');
   expect(renderHtml(report)).not.toContain('<h2>Rollout</h2>');
+});
+
+test('each route shows matched and truncated, and every field legacy disagreed with itself on with the rates behind its noise call', () => {
+  const pricing: RouteReport = {
+    ...route('pricing', 0.002, 0.01, 6), truncated: 7,
+    noiseFields: [
+      { field: 'body.cache', extractedDiffers: 31, legacyDiffers: 30, extractedRate: 0.31, legacyRate: 0.3, relativePercent: 1.6, absolutePercent: 1, noise: true },
+      { field: 'body.eta', extractedDiffers: 40, legacyDiffers: 2, extractedRate: 0.4, legacyRate: 0.02, relativePercent: 90.5, absolutePercent: 38, noise: false },
+    ],
+  };
+  const html = renderHtml({ ...report, routes: [pricing] });
+  expect(html).toContain('<tr class="ok"><td>pricing</td><td>100</td><td>100</td><td>100</td><td>7</td>');
+  expect(html).toContain('<h3>Noise over 100 reads (legacy asked twice)</h3>');
+  expect(html).toContain('<tr><td><code>body.cache</code></td><td>30.00% (30)</td><td>31.00% (31)</td><td>1.6%</td><td>1.00 pts</td><td><span class="badge good">noise</span></td></tr>');
+  expect(html).toContain('<tr><td><code>body.eta</code></td><td>2.00% (2)</td><td>40.00% (40)</td><td>90.5%</td><td>38.00 pts</td><td><span class="badge bad">real</span></td></tr>');
+  expect(html).toContain('more than 20% relative and 0.03 points absolute');
+  const md = renderMarkdown({ ...report, routes: [pricing] });
+  expect(md).toContain('| pricing | 100 | 100 | 100 | 7 | 0 | 0 | 0 | 0.20% |');
+  expect(md).toContain('## pricing: noise over 100 reads (legacy asked twice)');
+  expect(md).toContain('| `body.cache` | 30.00% (30) | 31.00% (31) | 1.6% | 1.00 pts | noise |');
+  expect(md).toContain('| `body.eta` | 2.00% (2) | 40.00% (40) | 90.5% | 38.00 pts | real |');
 });

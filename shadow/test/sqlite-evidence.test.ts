@@ -41,8 +41,8 @@ test('comparisons: match and mismatch rows at or after the window start; truncat
   try {
     const rows = [...store.shadowRows('r', T0, T0 + 100)];
     expect(rows.map((r) => r.at)).toEqual([T0, T0 + 5, T0 + 6, T0 + 7]);
-    expect(rows[1]).toEqual({ at: T0 + 5, outcome: 'mismatch', servedBy: 'extracted', paths: ['body.price'], noise: [] });
-    expect(countComparisons(store.shadowRows('r', T0, T0 + 100))).toEqual({ comparisons: 2, mismatches: 1, truncated: 1, errors: 1 });
+    expect(rows[1]).toEqual({ at: T0 + 5, method: 'GET', outcome: 'mismatch', servedBy: 'extracted', paths: ['body.price'], noise: [] });
+    expect(countComparisons(() => store.shadowRows('r', T0, T0 + 100))).toEqual({ comparisons: 2, mismatches: 1, truncated: 1, errors: 1 });
   } finally {
     store.close();
   }

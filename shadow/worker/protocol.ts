@@ -1,12 +1,10 @@
-import type { ShadowAnswer } from '../compare/compare';
+import type { WireAnswer } from '../decode-answer';
 import type { ShadowJob, ShadowOutcome } from '../mirror';
 import type { DiffStoreOptions } from '../store/diff-store';
 import type { TrafficDelta } from '../store/traffic';
 
-/** The served answer as the proxy's tap captured it: the raw teed bytes (capped), not yet decoded. */
-export interface CapturedAnswer extends Omit<ShadowAnswer, 'body'> {
-  readonly body: Buffer;
-}
+/** The served answer as the proxy's tap captured it: the raw teed bytes (capped), Content-Encoding still applied. */
+export type CapturedAnswer = WireAnswer;
 
 /**
  * A ShadowJob as the proxy hands it to the worker: the served body stays bytes, so decoding,
@@ -20,7 +18,7 @@ export interface CapturedShadowJob extends Omit<ShadowJob, 'served'> {
 /** What a job looks like once posted: structured clone turns Buffers into plain Uint8Arrays. */
 export interface WireJob extends Omit<CapturedShadowJob, 'body' | 'served'> {
   readonly body: Uint8Array | null;
-  readonly served: Omit<ShadowAnswer, 'body'> & { readonly body: Uint8Array };
+  readonly served: Omit<WireAnswer, 'body'> & { readonly body: Uint8Array };
 }
 
 export interface WorkerSetup {

@@ -5,6 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { ShadowClient } from '../client';
+import { decodeAnswer } from '../decode-answer';
 import { Mirror, type ShadowJob, type ShadowOutcome } from '../mirror';
 import { DEFAULT_STORE_OPTIONS, DiffStore } from '../store/diff-store';
 import type { FromWorker, StoreCounters, ToWorker, WireJob, WorkerSetup } from './protocol';
@@ -62,7 +63,7 @@ function main(): void {
   const runJob = (id: number, wire: WireJob): void => {
     running++;
     store.count(wire.route, wire.at, 'sampled');
-    void mirror.run(decode(wire))
+    void mirror.run(decode(wire, setup.captureBytes))
       .catch(() => { countOutcome(wire.route, 'error'); })
       .finally(() => { running--; Atomics.sub(inFlight, 0, 1); done.push(id); });
   };
@@ -93,10 +94,13 @@ function main(): void {
   post({ type: 'ready' });
 }
 
-/** Back to what Mirror expects: Buffers, and the served body decoded (here, not on the main thread). */
-function decode(wire: WireJob): ShadowJob {
+/**
+ * Back to what Mirror expects: Buffers, and the served body decoded (gunzipped, brotli-decoded...)
+ * here, never on the shoppers' thread, which only teed the bytes it sent.
+ */
+function decode(wire: WireJob, captureBytes: number): ShadowJob {
   const buffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return { ...wire, body: wire.body ? buffer(wire.body) : null, served: { ...wire.served, body: buffer(wire.served.body).toString('utf8') } };
+  return { ...wire, body: wire.body ? buffer(wire.body) : null, served: decodeAnswer({ ...wire.served, body: buffer(wire.served.body) }, captureBytes) };
 }
 
 main();

@@ -1,0 +1,113 @@
+/**
+ * A window of stored comparisons judged again with the noise the whole window shows
+ * (window-noise.ts): what the report and the rollout gate count. Pure: rows in, verdict out.
+ *
+ * A stored row (the diffs table) has `paths`, every path at which legacy and extracted differed,
+ * and `noise`, every path at which legacy's two answers differed (reads; legacy is asked twice on
+ * every read, never on a write). A row is a mismatch when one of its paths is explained neither by
+ * its own `noise` (that very path) nor by a field the window judges to be noise; truncated when
+ * all that is left is a body past the capture cap; a match otherwise.
+ */
+import { genericPath, explains, noiseIndex, TRUNCATED_BODY } from './paths';
+import { DIFFY_THRESHOLDS, judgeFieldNoise, type FieldCounts, type FieldNoise, type NoiseThresholds } from './window-noise';
+
+export type StoredOutcome = 'match' | 'mismatch' | 'truncated' | 'error';
+
+/** What the window judgement needs of one diffs row. */
+export interface StoredComparison {
+  readonly method: string;
+  /** The row's own verdict, as written: only `error` rows are taken as they are. */
+  readonly outcome: StoredOutcome;
+  readonly paths: readonly string[];
+  readonly noise: readonly string[];
+}
+
+export interface RowVerdict {
+  readonly outcome: StoredOutcome;
+  /** The paths left unexplained (empty unless `mismatch`). */
+  readonly mismatches: readonly string[];
+}
+
+export interface WindowVerdict {
+  /** Rows compared: matched + mismatched. */
+  readonly compared: number;
+  readonly matched: number;
+  readonly mismatched: number;
+  /** Rows not compared because an answer was past the capture cap; in neither figure above. */
+  readonly truncated: number;
+  readonly errors: number;
+  /** mismatched / compared; null with nothing compared. */
+  readonly mismatchRate: number | null;
+  /** Reads whose answers were compared with legacy asked twice: the requests the noise rates are over. */
+  readonly noiseRequests: number;
+  /** Every field legacy disagreed with itself on in the window, with its rates and whether it is noise. */
+  readonly noiseFields: readonly FieldNoise[];
+  /** Unexplained paths over the mismatched rows: how many rows each, most first. */
+  readonly mismatchPaths: ReadonlyArray<{ readonly path: string; readonly rows: number }>;
+}
+
+/** Legacy is asked twice on every read: a read's row says where legacy disagreed with itself. */
+export function askedLegacyTwice(row: StoredComparison): boolean {
+  return row.method === 'GET' || row.method === 'HEAD';
+}
+
+/** Pass one: per field, over the reads compared, how often legacy differed from extracted and from itself. */
+export function countFields(rows: Iterable<StoredComparison>): { requests: number; fields: FieldCounts[] } {
+  const counts = new Map<string, { extractedDiffers: number; legacyDiffers: number }>();
+  const count = (field: string, side: 'extractedDiffers' | 'legacyDiffers'): void => {
+    let entry = counts.get(field);
+    if (!entry) { entry = { extractedDiffers: 0, legacyDiffers: 0 }; counts.set(field, entry); }
+    entry[side]++;
+  };
+  let requests = 0;
+  for (const row of rows) {
+    // A truncated row's body was not compared: its fields would be counted as agreeing.
+    if (!askedLegacyTwice(row) || (row.outcome !== 'match' && row.outcome !== 'mismatch') || row.paths.includes(TRUNCATED_BODY)) continue;
+    requests++;
+    // Once per request per field, however many items of an array differed at it.
+    for (const field of new Set(row.paths.map(genericPath))) count(field, 'extractedDiffers');
+    for (const field of new Set(row.noise.map(genericPath))) count(field, 'legacyDiffers');
+  }
+  return { requests, fields: [...counts].map(([field, c]) => ({ field, ...c })) };
+}
+
+/** The generic paths a window's judgement calls noise. */
+export function noisyFields(judged: readonly FieldNoise[]): Set<string> {
+  return new Set(judged.filter((f) => f.noise).map((f) => f.field));
+}
+
+/** Pass two: one row judged with its own noise and the fields the window calls noise. */
+export function rejudgeRow(row: StoredComparison, windowNoise: ReadonlySet<string>): RowVerdict {
+  if (row.outcome === 'error') return { outcome: 'error', mismatches: [] };
+  const index = noiseIndex(row.noise, windowNoise);
+  const mismatches = row.paths.filter((p) => p !== TRUNCATED_BODY && !explains(index, p));
+  if (mismatches.length > 0) return { outcome: 'mismatch', mismatches };
+  return { outcome: row.paths.includes(TRUNCATED_BODY) ? 'truncated' : 'match', mismatches: [] };
+}
+
+/**
+ * Judges a route's rows over a window. `rows` is read twice (an array, or an iterable that starts
+ * afresh each time); `onRow` sees each row with its verdict, in the second pass.
+ */
+export function judgeWindow<R extends StoredComparison>(rows: Iterable<R>, thresholds: NoiseThresholds = DIFFY_THRESHOLDS,
+  onRow?: (row: R, verdict: RowVerdict) => void): WindowVerdict {
+  const { requests, fields } = countFields(rows);
+  // Only fields legacy disagreed with itself on can be noise; the rest need no judgement.
+  const noiseFields = judgeFieldNoise(requests, fields.filter((f) => f.legacyDiffers > 0), thresholds)
+    .sort((a, b) => b.legacyDiffers - a.legacyDiffers || a.field.localeCompare(b.field));
+  const noise = noisyFields(noiseFields);
+  const tally = { match: 0, mismatch: 0, truncated: 0, error: 0 };
+  const paths = new Map<string, number>();
+  for (const row of rows) {
+    const verdict = rejudgeRow(row, noise);
+    onRow?.(row, verdict);
+    tally[verdict.outcome]++;
+    for (const path of verdict.mismatches) paths.set(path, (paths.get(path) ?? 0) + 1);
+  }
+  const compared = tally.match + tally.mismatch;
+  return {
+    compared, matched: tally.match, mismatched: tally.mismatch, truncated: tally.truncated, errors: tally.error,
+    mismatchRate: compared === 0 ? null : tally.mismatch / compared, noiseRequests: requests, noiseFields,
+    mismatchPaths: [...paths].map(([path, n]) => ({ path, rows: n })).sort((a, b) => b.rows - a.rows || a.path.localeCompare(b.path)),
+  };
+}
