@@ -22,7 +22,7 @@ export function traffic(at: number, route: string, backend: TrafficBackend, requ
 export function diff(at: number, route: string, outcome: DiffRow['outcome'], servedBy: DiffRow['servedBy'] = 'legacy'): DiffRow {
   return {
     at, route, method: 'GET', target: '/api/products/1', servedBy, legacyStatus: 200, extractedStatus: 200, legacyMs: 5, extractedMs: 5, outcome,
-    paths: outcome === 'mismatch' ? ['body.price'] : [], noise: [], legacySample: null, extractedSample: null, requestHeaders: {}, source: 'live',
+    paths: outcome === 'mismatch' ? ['body.price'] : outcome === 'truncated' ? ['body(truncated)'] : [], noise: [], legacySample: null, extractedSample: null, requestHeaders: {}, source: 'live',
   };
 }
 

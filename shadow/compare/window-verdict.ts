@@ -82,7 +82,7 @@ export function rejudgeRow(row: StoredComparison, windowNoise: ReadonlySet<strin
   const index = noiseIndex(row.noise, windowNoise);
   const mismatches = row.paths.filter((p) => p !== TRUNCATED_BODY && !explains(index, p));
   if (mismatches.length > 0) return { outcome: 'mismatch', mismatches };
-  return { outcome: row.paths.includes(TRUNCATED_BODY) ? 'truncated' : 'match', mismatches: [] };
+  return { outcome: row.outcome === 'truncated' || row.paths.includes(TRUNCATED_BODY) ? 'truncated' : 'match', mismatches: [] };
 }
 
 /**
