@@ -32,13 +32,13 @@ function percentOf(raw: unknown): number | null {
  */
 export function featureToFlagState(feature: FeatureDefinition): FlagState | null {
   const active = (feature.strategies ?? []).filter((s) => s.disabled !== true);
-  if (!feature.enabled) return { enabled: false, rolloutPercent: 0, groupId: null, stickiness: null, notes: [] };
-  if (active.length === 0) return { enabled: true, rolloutPercent: 100, groupId: null, stickiness: null, notes: ['no strategies: on for everyone'] };
+  if (!feature.enabled) return { enabled: false, rolloutPercent: 0, groupId: null, stickiness: null, notes: [], byPercentAlone: true };
+  if (active.length === 0) return { enabled: true, rolloutPercent: 100, groupId: null, stickiness: null, notes: ['no strategies: on for everyone'], byPercentAlone: true };
   const notes: string[] = [];
   const scoped = active.filter((s) => (s.constraints ?? []).length > 0 || (s.segments ?? []).length > 0);
   if (scoped.length > 0) notes.push('constraints or segments narrow who is picked; the percent is the share within them');
   if (active.some((s) => s.name === 'default' && (s.constraints ?? []).length === 0 && (s.segments ?? []).length === 0)) {
-    return { enabled: true, rolloutPercent: 100, groupId: null, stickiness: null, notes: [...notes, 'a default strategy: on for everyone'] };
+    return { enabled: true, rolloutPercent: 100, groupId: null, stickiness: null, notes: [...notes, 'a default strategy: on for everyone'], byPercentAlone: true };
   }
   const rollout = active.find((s) => s.name === 'flexibleRollout');
   if (rollout === undefined) {
@@ -52,7 +52,8 @@ export function featureToFlagState(feature: FeatureDefinition): FlagState | null
   if (others.length > 0) notes.push(`further strategies also pick shoppers (any one picking is enough): ${others.join(', ')}`);
   const groupId = typeof parameters.groupId === 'string' && parameters.groupId !== '' ? parameters.groupId : feature.name;
   const stickiness = typeof parameters.stickiness === 'string' && parameters.stickiness !== '' ? parameters.stickiness : 'default';
-  return { enabled: true, rolloutPercent: percent, groupId, stickiness, notes };
+  const byPercentAlone = active.length === 1 && scoped.length === 0 && (stickiness === 'default' || stickiness === 'userId');
+  return { enabled: true, rolloutPercent: percent, groupId, stickiness, notes, byPercentAlone };
 }
 
 /**

@@ -16,6 +16,14 @@ export interface FlagState {
    * percent decides by the route's bucket.
    */
   readonly isEnabled?: (context: FlagContext) => boolean;
+  /**
+   * True when the percent alone picks the shoppers, as Unleash would for any context: the flag is
+   * disabled, has no strategy or an unconstrained default, or one unconstrained flexibleRollout
+   * with stickiness default/userId. Then, with the strategy's groupId equal to the route's group,
+   * the route's own bucket gives Unleash's answer (the same murmur3 normalisation) without
+   * evaluating the flag per request.
+   */
+  readonly byPercentAlone?: boolean;
 }
 
 /** The Unleash context of one request, as the proxy builds it. */

@@ -9,7 +9,16 @@ const rollout = (parameters: Record<string, unknown>, extra: Record<string, unkn
 describe('an Unleash feature as the proxy reads it', () => {
   test('a flexibleRollout gives its percent, groupId and stickiness', () => {
     expect(featureToFlagState({ name: 'f', enabled: true, strategies: [rollout({ rollout: '25', groupId: 'catalog', stickiness: 'default' })] }))
-      .toEqual({ enabled: true, rolloutPercent: 25, groupId: 'catalog', stickiness: 'default', notes: [] });
+      .toEqual({ enabled: true, rolloutPercent: 25, groupId: 'catalog', stickiness: 'default', notes: [], byPercentAlone: true });
+  });
+
+  test('the percent alone decides only without constraints, segments, other strategies or another stickiness', () => {
+    const alone = (strategies: Array<Record<string, unknown>>): boolean | undefined => featureToFlagState({ name: 'f', enabled: true, strategies: strategies as never })?.byPercentAlone;
+    expect(alone([rollout({ rollout: '25', stickiness: 'userId' })])).toBe(true);
+    expect(alone([rollout({ rollout: '25' }, { constraints: [{ contextName: 'region', operator: 'IN', values: ['eu'] }] })])).toBe(false);
+    expect(alone([rollout({ rollout: '25' }, { segments: [1] })])).toBe(false);
+    expect(alone([rollout({ rollout: '25', stickiness: 'sessionId' })])).toBe(false);
+    expect(alone([rollout({ rollout: '25' }), { name: 'userWithId', parameters: { userIds: 'a' }, constraints: [] }])).toBe(false);
   });
 
   test('a disabled flag means 0% whatever its rollout says', () => {

@@ -114,10 +114,13 @@ export async function startStrangler(core: number, name: string, rulesYaml: stri
  * read from unleash-client's backup file; Unleash itself is a closed port, so nothing goes over
  * the network and each request is one isEnabled evaluation with the request's context.
  */
-export function flagFromBackup(percent: number): (dir: string) => Promise<Record<string, string>> {
+export function flagFromBackup(percent: number, constrained = false): (dir: string) => Promise<Record<string, string>> {
+  // A constraint every request meets (no region is "not mars"), so the split stays 25 % but the
+  // SDK must evaluate the flag on each request instead of the proxy's bucket deciding alone.
+  const constraints = constrained ? [{ contextName: 'region', operator: 'NOT_IN', values: ['mars'], inverted: false, caseInsensitive: false }] : [];
   return async (dir) => {
     const feature = { name: 'bench-flag', enabled: true, type: 'release', project: 'default',
-      strategies: [{ name: 'flexibleRollout', parameters: { rollout: String(percent), stickiness: 'default', groupId: 'r0' }, constraints: [] }] };
+      strategies: [{ name: 'flexibleRollout', parameters: { rollout: String(percent), stickiness: 'default', groupId: 'r0' }, constraints }] };
     fs.writeFileSync(path.join(dir, 'unleash-backup-strangler-bench.json'), JSON.stringify({ version: 2, features: [feature], segments: [] }));
     return { UNLEASH_URL: `http://127.0.0.1:${await freePort()}/api/`, UNLEASH_APP_NAME: 'strangler-bench', UNLEASH_BACKUP_DIR: dir, UNLEASH_REFRESH_INTERVAL_MS: '3600000' };
   };

@@ -105,7 +105,10 @@ export async function runHttpBench(options: HttpBenchOptions, log: (line: string
       strangler('strangler 25% + shadow 10%', benchRules(upstream.url, upstream.url, { percent: 25, shadow: 10 })),
       strangler('strangler 25%, 1,000 routes (last)', benchRules(upstream.url, upstream.url, { percent: 25, routes: 1000 })),
       // The Unleash SDK's own evaluation on every request (flag state from its backup file).
+      // Plain flexibleRollout with the route's group as groupId: the proxy's bucket is Unleash's answer.
       { name: 'strangler 25% by Unleash flag', start: () => startStrangler(PROXY_CORE, 'strangler 25% by Unleash flag', benchRules(upstream.url, upstream.url, { percent: 0, flag: true }), flagFromBackup(25)) },
+      // A constrained flag: unleash-client's isEnabled with the request's context on every request.
+      { name: 'strangler 25% by Unleash flag, constrained', start: () => startStrangler(PROXY_CORE, 'strangler 25% by Unleash flag, constrained', benchRules(upstream.url, upstream.url, { percent: 0, flag: true }), flagFromBackup(25, true)) },
       // Does comparing big answers show in the shopper's p99? Measured at 1 and 50 connections only.
       { ...strangler(BIG_ANSWER_CONTENDERS[0], benchRules(upstream.url, upstream.url, { percent: 25, path: BIG_ANSWER_PATH })), path: BIG_ANSWER_PATH, connections: [1, 50] },
       { ...strangler(BIG_ANSWER_CONTENDERS[1], benchRules(upstream.url, upstream.url, { percent: 25, shadow: 10, path: BIG_ANSWER_PATH })), path: BIG_ANSWER_PATH, connections: [1, 50] },
