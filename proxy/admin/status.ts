@@ -49,6 +49,8 @@ export function statusReport(store: RulesStore, flags: FlagSource, metrics: Prox
         percentSource: source,
         yamlPercent: route.percent,
         killed: route.killed,
+        // true: Upgrade: websocket handshakes on this route are proxied (else 501).
+        websocket: route.websocket,
         flag: route.flag,
         // source 'flag' only when Unleash is configured and the flag's state is known (live or
         // from the backup file); otherwise the YAML percent applies.

@@ -86,6 +86,7 @@ export function compileRules(raw: RawRules, file: string, hash: string): Compile
     }) : null,
     breaker: breakerOf(r.breaker, raw.defaults?.breaker),
     rollout: rolloutOf(r.rollout, r.shadow?.budget),
+    websocket: r.websocket ?? false,
   }));
   Object.freeze(routes);
   return Object.freeze({ file, hash, upstreams, legacy, routes, defaults, match: buildRouteMatcher(routes) });

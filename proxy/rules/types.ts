@@ -67,6 +67,8 @@ export interface CompiledRoute {
   readonly shadow: ShadowConfig | null;
   readonly breaker: BreakerConfig | null;
   readonly rollout: RolloutPlan | null;
+  /** `Upgrade: websocket` handshakes are proxied (else every upgrade on the route gets 501). */
+  readonly websocket: boolean;
 }
 
 /** The immutable route table: built whole or not at all, swapped whole on reload. */
@@ -102,6 +104,7 @@ export interface RawRoute {
   fallback?: string;
   fallback_on?: number[];
   killed?: boolean;
+  websocket?: boolean;
   flag?: string;
   sticky_by?: string[];
   timeout_ms?: number;
