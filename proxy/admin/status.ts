@@ -15,6 +15,8 @@ import type { CompiledRoute } from '../rules/types';
 export interface LoopState {
   readonly breakers: BreakerBoard;
   lastVerdict(route: string): LastVerdict | null;
+  /** WebSocket connections open now, in all and per route and backend. */
+  websockets(): { open: number; routes: Record<string, Record<string, number>> };
 }
 
 export function statusReport(store: RulesStore, flags: FlagSource, metrics: ProxyMetrics, pools: UpstreamPools, loop: LoopState): Record<string, unknown> {
@@ -69,6 +71,7 @@ export function statusReport(store: RulesStore, flags: FlagSource, metrics: Prox
       };
     }),
     sockets: pools.socketCounts(),
+    websockets: loop.websockets(),
   };
 }
 
