@@ -229,6 +229,11 @@ class Tunnel {
     setTimeout(() => this.destroyBoth(), LINGER_MS).unref();
   }
 
+  destroy(): void {
+    this.proxyReq?.destroy();
+    this.destroyBoth();
+  }
+
   private destroyBoth(): void {
     this.request.socket.destroy();
     this.upstream?.destroy();
@@ -320,11 +325,13 @@ export class WebSocketRelay {
     return this.tunnels.size;
   }
 
-  /** Closes every tunnel (close code 1001); resolves once all are gone, at most about 2 × LINGER_MS later. */
+  /** Closes every tunnel (close code 1001); resolves once all are gone, at most 2 × LINGER_MS later. */
   goingAway(): Promise<void> {
     for (const tunnel of [...this.tunnels]) tunnel.goingAway();
     if (this.tunnels.size === 0) return Promise.resolve();
-    return new Promise((resolve) => this.emptied.add(resolve));
+    // Whatever is still open then (an answer the client never reads) is cut.
+    const cut = setTimeout(() => { for (const tunnel of this.tunnels) tunnel.destroy(); }, 2 * LINGER_MS);
+    return new Promise((resolve) => this.emptied.add(() => { clearTimeout(cut); resolve(); }));
   }
 
   private forget(tunnel: Tunnel): void {
