@@ -84,6 +84,7 @@ describe('the shipped routing-rules.yaml', () => {
     expect(Object.isFrozen(result.rules.routes[0])).toBe(true);
     expect(result.rules.match('GET', '/api/products/42')?.name).toBe('product-detail');
     expect(result.rules.match('POST', '/api/checkout')?.name).toBe('checkout');
+    expect(result.rules.match('GET', '/ws/stock/17')).toMatchObject({ name: 'stock-live', websocket: true, percent: 0, group: 'catalog' });
   });
 });
 

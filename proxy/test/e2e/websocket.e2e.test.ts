@@ -23,6 +23,7 @@ routes:
   - { name: ws-split, match: { methods: [GET, HEAD], path: /ws/s/*rest }, extracted: svc, percent: 50, websocket: true }
   - { name: ws-refused, match: { path: /ws/refused }, extracted: gone, percent: 100, websocket: true }
   - { name: ws-slow, match: { path: /ws/slow }, extracted: svc, percent: 100, websocket: true, timeout_ms: 300 }
+  - { name: ws-breaker, match: { path: /ws/breaker }, extracted: gone, percent: 100, websocket: true, breaker: { failure_rate: 0.5, min_requests: 3, window: 1m, open_for: 1m, probes: 1 } }
   - { name: not-websocket, match: { path: /ws/plain }, extracted: svc, percent: 100 }
   - { name: api, match: { path: /api/*rest }, extracted: svc, percent: 100 }
 `;
@@ -250,6 +251,17 @@ describe('a failed upstream handshake is an HTTP error before any 101', () => {
     // The proxy gave up on the upstream's socket too.
     await until('the held handshake to be closed by the proxy', async () => svc.openSockets() === 0);
   });
+});
+
+test('the breaker applies: failed handshakes to extracted open it, and the next shoppers are tunnelled to legacy', async () => {
+  for (let i = 0; i < 3; i++) expect((await refusedWs(proxy.port, '/ws/breaker', { 'x-user-id': `b-${i}` })).status).toBe(502);
+  const client = await openWs(proxy.port, '/ws/breaker', { 'x-user-id': 'b-after' });
+  expect(client.upgrade.headers['x-strangler-backend']).toBe('legacy');
+  expect(await greeting(client)).toMatchObject({ servedBy: 'legacy' });
+  client.ws.close();
+  await client.closed;
+  const line = await until('the access line', () => proxy.accessLines().find((l) => l.route === 'ws-breaker' && l.status === 101));
+  expect(line).toMatchObject({ reason: 'breaker', side: 'legacy' });
 });
 
 test('shutdown sends close code 1001 to every shopper and ends the upstream side', async () => {
