@@ -44,7 +44,9 @@ function answer(socket: Duplex, status: number, code: string, message: string, f
  *   shop's JSON error shape; a malformed handshake is refused by ws (400).
  */
 export function stockFeed(shop: Shop, options: { pollMs?: number } = {}): UpgradeHandler {
-  const pollMs = options.pollMs ?? Number(process.env.STOCK_POLL_MS ?? 1000);
+  const fromEnv = Number(process.env.STOCK_POLL_MS);
+  // Not a number or under 10 ms: the default (a typo must not make it poll the database flat out).
+  const pollMs = options.pollMs ?? (Number.isFinite(fromEnv) && fromEnv >= 10 ? fromEnv : 1000);
   const wss = new WebSocketServer({ noServer: true, maxPayload: 4096 });
   const watched = new Map<number, { sockets: Set<WebSocket>; last: string }>();
   let timer: NodeJS.Timeout | null = null;
