@@ -2,6 +2,7 @@ import type { Express, Router } from 'express';
 import { openShopDb } from '../legacy-monolith/src/db/open';
 import { createShop, type Shop } from '../legacy-monolith/src/domain/shop';
 import { createShopApp } from '../legacy-monolith/src/http/app-kit';
+import type { UpgradeHandler } from '../legacy-monolith/src/http/live/stock-feed';
 import { listen, serviceLogger } from '../legacy-monolith/src/serve';
 
 /**
@@ -14,6 +15,8 @@ export interface ServiceDefinition {
   portEnv: string;
   defaultPort: number;
   routes: (shop: Shop) => Router;
+  /** The WebSocket endpoints it serves, when it has any. */
+  upgrades?: (shop: Shop) => UpgradeHandler;
 }
 
 export function createServiceApp(definition: ServiceDefinition, shop: Shop, onUnexpectedError: (error: unknown) => void): Express {
@@ -25,6 +28,7 @@ export function createServiceApp(definition: ServiceDefinition, shop: Shop, onUn
 export function startService(definition: ServiceDefinition, port = Number(process.env[definition.portEnv] ?? definition.defaultPort)): Promise<() => Promise<void>> {
   const log = serviceLogger(definition.name);
   const db = openShopDb();
-  const app = createServiceApp(definition, createShop(db), (error) => log.error({ err: error }, 'unexpected error'));
-  return listen(definition.name, app, port, () => db.close(), definition.portEnv);
+  const shop = createShop(db);
+  const app = createServiceApp(definition, shop, (error) => log.error({ err: error }, 'unexpected error'));
+  return listen(definition.name, app, port, () => db.close(), definition.portEnv, definition.upgrades?.(shop));
 }

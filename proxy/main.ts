@@ -23,6 +23,8 @@ import { RulesStore } from './rules/store';
 import type { CompiledRoute } from './rules/types';
 import { watchRulesFile } from './rules/watch';
 import { ShadowSide } from './shadow-side';
+import { createUpgradeHandler } from './websocket/upgrade-handler';
+import { hasWebSocketRoutes, WebSocketSide } from './websocket/websocket-side';
 
 export interface RunningProxy {
   readonly proxyPort: number;
@@ -87,6 +89,9 @@ export async function startProxy(config: ProxyConfig = proxyConfigFromEnv(), log
       change.to === 'open' ? `breaker opened: route "${route}" sends its shoppers to legacy` : change.to === 'half-open' ? `breaker half-open: route "${route}" sends trial requests to extracted` : `breaker closed: route "${route}" routes by percent again`);
   });
   metrics.breakers = () => breakers.all();
+  // http-proxy is loaded when the first websocket route becomes active (at start or on a reload).
+  const websockets = new WebSocketSide();
+  metrics.websockets = () => websockets.openCounts();
   const store = await RulesStore.open(config.rulesFile, {
     onReload(report, active) {
       metrics.reloads.labels(report.result === 'failure' ? 'failure' : 'success').inc();
@@ -100,6 +105,7 @@ export async function startProxy(config: ProxyConfig = proxyConfigFromEnv(), log
         windows.sweep(new Set(active.table.routes.map((route) => route.name)));
         // The first load at start comes through here too (and is awaited below).
         if (needsStore(active.table.routes)) void shadowSide.ensureStarted();
+        if (hasWebSocketRoutes(active.table.routes)) websockets.ensureLoaded().catch((error: Error) => log.error({ error: error.message }, 'http-proxy could not be loaded; WebSocket handshakes fail'));
       }
       log.flush();
     },
@@ -108,6 +114,7 @@ export async function startProxy(config: ProxyConfig = proxyConfigFromEnv(), log
   const flags = await flagSourceFor(config, log, metrics);
   // With shadow routes at start, their worker is ready before the first shopper is served.
   if (needsStore(store.current().table.routes)) await shadowSide.ensureStarted();
+  if (hasWebSocketRoutes(store.current().table.routes)) await websockets.ensureLoaded();
   const handler = createHandler({
     rules: store, flags, forwarder: new Forwarder(pools), metrics, log, accessLog: accessLogger(log), retryBodyLimit: config.retryBodyLimit,
     decideInputs: { overrideDigest: overrideTokenDigest(config.overrideToken), newAnonymousId },
@@ -116,12 +123,16 @@ export async function startProxy(config: ProxyConfig = proxyConfigFromEnv(), log
   });
   // Releases the slots of routes idle for 15 minutes (a reload drops removed routes at once).
   const sweepTimer = setInterval(() => windows.sweep(null), 60_000).unref();
+  const upgrade = createUpgradeHandler({
+    rules: store, flags, metrics, log, accessLog: accessLogger(log, 'websocket'), breakers, traffic, websockets,
+    decideInputs: { overrideDigest: overrideTokenDigest(config.overrideToken), newAnonymousId },
+  });
   const shopper = createShopperServer(handler, {
     ...DEFAULT_SHOPPER_SERVER_OPTIONS, headersTimeoutMs: config.headersTimeoutMs, requestTimeoutMs: Math.max(config.requestTimeoutMs, config.headersTimeoutMs),
-  });
+  }, upgrade);
   let ready = false;
   let allowed: ReadonlySet<string> = new Set();
-  const loop = { breakers, lastVerdict: (route: string) => shadowSide.lastVerdict(route) };
+  const loop = { breakers, lastVerdict: (route: string) => shadowSide.lastVerdict(route), websockets: () => websockets.status() };
   const admin = createAdminServer({
     status: () => statusReport(store, flags, metrics, pools, loop),
     stats: () => statsReport(store, flags, loop, windows, Date.now()),
@@ -162,9 +173,11 @@ export async function startProxy(config: ProxyConfig = proxyConfigFromEnv(), log
       const closed = Promise.all([shopper, admin].map((s) => new Promise<void>((done) => s.close(() => done()))));
       shopper.closeIdleConnections();
       admin.closeIdleConnections();
+      // Upgraded sockets are no longer the HTTP server's to close: each gets a close frame 1001.
+      const websocketsClosed = websockets.goingAway();
       // Requests in flight get 10 s to finish; then their connections are cut.
       const force = setTimeout(() => { shopper.closeAllConnections(); admin.closeAllConnections(); }, 10_000);
-      await closed;
+      await Promise.all([closed, websocketsClosed]);
       clearTimeout(force);
       await flags.stop();
       // Mirrored requests in flight get their own timeout to finish, so their rows are stored.

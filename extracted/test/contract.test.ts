@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { CHECKOUT_BODY } from '../../legacy-monolith/test/shop-fixture';
 import { jsonBody, request, type SimpleResponse } from '../../scripts/testing/http-client';
 import { startShopProcesses, type ShopProcesses } from '../../scripts/testing/shop-processes';
+import { openWs, refusedWs, type WsClient } from '../../scripts/testing/websockets';
 
 /**
  * The contract suite: the same requests to the monolith and to the extracted service that replaces
@@ -74,6 +75,28 @@ async function send(port: number, c: Case): Promise<SimpleResponse> {
 describe.each(['catalog', 'pricing'] as const)('extracted/%s answers as the monolith does', (service) => {
   test.each(CASES[service].map((c) => [`${c.method ?? 'GET'} ${c.path}`, c] as const))('%s', async (_name, c) => {
     expectSameAnswer(await send(shop.ports.legacy, c), await send(shop.ports[service], c));
+  });
+});
+
+describe('the live stock feed (WebSocket) is the same on extracted/catalog as on the monolith', () => {
+  test.each(['/ws/stock/17', '/ws/stock/400'])('%s: the same first message, the same answer to get and to an unknown message', async (path) => {
+    const [onLegacy, onCatalog] = await Promise.all([openWs(shop.ports.legacy, path), openWs(shop.ports.catalog, path)]);
+    const exchange = async (client: WsClient): Promise<unknown[]> => {
+      const first = JSON.parse(String(await client.next()));
+      client.ws.send('{"type":"get"}');
+      const again = JSON.parse(String(await client.next()));
+      client.ws.send('{"type":"nope"}');
+      const error = JSON.parse(String(await client.next()));
+      client.ws.close();
+      await client.closed;
+      return [first, again, error];
+    };
+    expect(await exchange(onCatalog)).toEqual(await exchange(onLegacy));
+  });
+  test.each(['/ws/stock/999999', '/ws/stock/x1', '/ws/nope'])('%s is refused the same way before the upgrade', async (path) => {
+    const [legacy, catalog] = await Promise.all([refusedWs(shop.ports.legacy, path), refusedWs(shop.ports.catalog, path)]);
+    expect(catalog.status).toBe(legacy.status);
+    expect(withoutNoise(JSON.parse(catalog.body))).toEqual(withoutNoise(JSON.parse(legacy.body)));
   });
 });
 

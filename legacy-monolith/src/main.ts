@@ -2,6 +2,7 @@ import { openShopDb, isSeeded } from './db/open';
 import { seedShop } from './db/seed';
 import { createShop } from './domain/shop';
 import { createLegacyApp } from './http/legacy-app';
+import { stockFeed } from './http/live/stock-feed';
 import { listen, serviceLogger } from './serve';
 
 /** Starts the legacy monolith on LEGACY_PORT (default 3001). */
@@ -12,8 +13,9 @@ export async function startLegacy(port = Number(process.env.LEGACY_PORT ?? 3001)
     const summary = seedShop(db);
     log.info(summary, 'seeded an empty shop database');
   }
-  const app = createLegacyApp(createShop(db), (error) => log.error({ err: error }, 'unexpected error'));
-  return listen('legacy', app, port, () => db.close(), 'LEGACY_PORT');
+  const shop = createShop(db);
+  const app = createLegacyApp(shop, (error) => log.error({ err: error }, 'unexpected error'));
+  return listen('legacy', app, port, () => db.close(), 'LEGACY_PORT', stockFeed(shop));
 }
 
 if (require.main === module) {

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { Express } from 'express';
 import pino from 'pino';
+import type { UpgradeHandler } from './http/live/stock-feed';
 
 export function serviceLogger(name: string): pino.Logger {
   return pino({ name, level: process.env.LOG_LEVEL ?? 'info' });
@@ -11,11 +12,13 @@ export const EXIT_CANNOT_LISTEN = 78;
 
 /**
  * Listens, logs the URL, and stops cleanly on SIGTERM/SIGINT: stop accepting, let requests in
- * flight finish (closing idle keep-alive sockets), then run `onClose`.
+ * flight finish (closing idle keep-alive sockets), close WebSockets (1001), then run `onClose`.
+ * Without `upgrades`, an upgrade request is answered like any request.
  */
-export function listen(name: string, app: Express, port: number, onClose: () => void, portEnv: string): Promise<() => Promise<void>> {
+export function listen(name: string, app: Express, port: number, onClose: () => void, portEnv: string, upgrades?: UpgradeHandler): Promise<() => Promise<void>> {
   const log = serviceLogger(name);
   const server = http.createServer(app);
+  if (upgrades !== undefined) server.on('upgrade', (req, socket, head) => upgrades.handleUpgrade(req, socket, head));
   // Idle keep-alive sockets live 5 s; the proxy's pool closes its idle sockets sooner (4 s).
   server.keepAliveTimeout = 5000;
   return new Promise((resolve, reject) => {
@@ -32,6 +35,7 @@ export function listen(name: string, app: Express, port: number, onClose: () => 
       const stop = (): Promise<void> => new Promise((done) => {
         server.close(() => { onClose(); done(); });
         server.closeIdleConnections();
+        upgrades?.close();
         setTimeout(() => server.closeAllConnections(), 5000).unref();
       });
       for (const signal of ['SIGTERM', 'SIGINT'] as const) {

@@ -16,6 +16,8 @@ import type { CompiledRoute } from '../rules/types';
 export interface LoopState {
   readonly breakers: BreakerBoard;
   lastVerdict(route: string): LastVerdict | null;
+  /** WebSocket connections open now, in all and per route and backend. */
+  websockets(): { open: number; routes: Record<string, Record<string, number>> };
 }
 
 export function statusReport(store: RulesStore, flags: FlagSource, metrics: ProxyMetrics, pools: UpstreamPools, loop: LoopState): Record<string, unknown> {
@@ -53,6 +55,8 @@ export function statusReport(store: RulesStore, flags: FlagSource, metrics: Prox
         percentSource: source,
         yamlPercent: route.percent,
         killed: route.killed,
+        // true: Upgrade: websocket handshakes on this route are proxied (else 501).
+        websocket: route.websocket,
         flag: route.flag,
         // source 'flag' only when Unleash is configured and the flag's state is known (live or
         // from the backup file); otherwise the YAML percent applies.
@@ -72,6 +76,7 @@ export function statusReport(store: RulesStore, flags: FlagSource, metrics: Prox
       };
     }),
     sockets: pools.socketCounts(),
+    websockets: loop.websockets(),
   };
 }
 

@@ -18,8 +18,7 @@ import { UNMATCHED_ROUTE, type ProxyMetrics } from '../observability/metrics';
 import type { ActiveRules } from '../rules/store';
 import type { CompiledRoute, Upstream } from '../rules/types';
 import { anonCookie } from './anon-id';
-import { unsafePath } from './path-safety';
-import { MAX_HEADER_FIELDS } from './server';
+import { requestRefusal } from './refusal';
 import { requestIdOf, traceparentOf } from './request-ids';
 import { sendError } from './respond';
 import { bodyPlan, EMPTY_BODY, isRetryable, readBody } from './retry-policy';
@@ -98,21 +97,9 @@ export function createHandler(deps: HandlerDeps): (req: http.IncomingMessage, re
 }
 
 function refusalOf(req: http.IncomingMessage): StranglerErrorCode | null {
+  // An Upgrade header without `Connection: upgrade` reaches the handler, not the upgrade listener.
   if (req.headers.upgrade !== undefined) return 'STRANGLER_ERR_UPGRADE_UNSUPPORTED';
-  if (unsafePath(req.url ?? '') !== null) return 'STRANGLER_ERR_BAD_PATH';
-  // Node keeps at most MAX_HEADER_FIELDS and drops the rest silently; a request that reaches the
-  // limit may have lost headers, so it is refused rather than forwarded incomplete.
-  const raw = req.rawHeaders;
-  if (raw.length > 2 * MAX_HEADER_FIELDS) return 'STRANGLER_ERR_TOO_MANY_HEADERS';
-  // RFC 9112 §3.2: more than one Host is a 400 (Node would quietly keep the first).
-  let hosts = 0;
-  for (let i = 0; i < raw.length; i += 2) {
-    if (raw[i].length === 4 && raw[i].toLowerCase() === 'host') hosts++;
-  }
-  if (hosts > 1) return 'STRANGLER_ERR_AMBIGUOUS_REQUEST';
-  // RFC 9112 §6.1: Transfer-Encoding in an HTTP/1.0 request is faulty framing; never forward it.
-  if (req.httpVersionMinor === 0 && req.headers['transfer-encoding'] !== undefined) return 'STRANGLER_ERR_AMBIGUOUS_REQUEST';
-  return null;
+  return requestRefusal(req);
 }
 
 async function serve(deps: HandlerDeps, ex: Exchange): Promise<void> {

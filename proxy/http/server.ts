@@ -1,5 +1,7 @@
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
+import { requestIdOf } from './request-ids';
+import { sendSocketError } from './respond-socket';
 
 export interface ShopperServerOptions {
   /** Time allowed for a client to send all request headers (slowloris guard). */
@@ -15,7 +17,7 @@ export const MAX_HEADER_FIELDS = 500;
 export const DEFAULT_SHOPPER_SERVER_OPTIONS: ShopperServerOptions = { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000 };
 
 function refuseRaw(socket: Duplex, status: string): void {
-  const body = '{"error":{"code":"STRANGLER_ERR_BAD_REQUEST","message":"CONNECT and protocol upgrades are not supported"}}';
+  const body = '{"error":{"code":"STRANGLER_ERR_BAD_REQUEST","message":"CONNECT is not supported: this is a reverse proxy"}}';
   socket.end(`HTTP/1.1 ${status}\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`);
 }
 
@@ -45,8 +47,17 @@ function afterPendingResponses(socket: ServerSocket, then: (open: boolean) => vo
   pending.once('close', next);
 }
 
+/** What the server does with an upgrade handshake (`Connection: upgrade` with `Upgrade`). */
+export type UpgradeListener = (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void;
+
+/** Without WebSocket routes every upgrade is refused: 501, then the connection closes. */
+const REFUSE_UPGRADES: UpgradeListener = (req, socket) => {
+  socket.on('error', () => undefined);
+  sendSocketError(socket, 'STRANGLER_ERR_UPGRADE_UNSUPPORTED', { requestId: requestIdOf(req.headers), route: null, backend: null, setCookie: null });
+};
+
 /** The shopper-facing HTTP server: tight timeouts so slow clients cannot hold sockets. */
-export function createShopperServer(handler: http.RequestListener, options: ShopperServerOptions = DEFAULT_SHOPPER_SERVER_OPTIONS): http.Server {
+export function createShopperServer(handler: http.RequestListener, options: ShopperServerOptions = DEFAULT_SHOPPER_SERVER_OPTIONS, onUpgrade: UpgradeListener = REFUSE_UPGRADES): http.Server {
   const server = http.createServer({
     headersTimeout: options.headersTimeoutMs,
     requestTimeout: options.requestTimeoutMs,
@@ -60,8 +71,8 @@ export function createShopperServer(handler: http.RequestListener, options: Shop
   server.maxHeadersCount = MAX_HEADER_FIELDS + 1;
   // CONNECT is for forward proxies; we are a reverse proxy (RFC 9110 §9.3.6).
   server.on('connect', (_req: http.IncomingMessage, socket: Duplex) => refuseRaw(socket, '400 Bad Request'));
-  // With this listener Node hands us upgrades here instead of crashing on a refused one; no WebSocket, no h2c.
-  server.on('upgrade', (_req: http.IncomingMessage, socket: Duplex) => refuseRaw(socket, '501 Not Implemented'));
+  // With this listener Node hands us upgrades here: WebSocket on the routes that allow it, 501 for the rest (h2c always).
+  server.on('upgrade', onUpgrade);
   server.on('clientError', (error: Error & { code?: string }, socket: Duplex) => {
     const status = error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large'
       : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';

@@ -83,6 +83,20 @@ export class ProxyMetrics {
       for (const [route, status] of this.breakers()) this.breakerTrips.labels(route).inc(status.trips);
     },
   });
+  /** Set by the proxy: WebSocket tunnels open now, as [route, backend, count], read at scrape time. */
+  websockets: () => Array<[string, string, number]> = () => [];
+  readonly websocketConnections = new client.Gauge({
+    name: 'strangler_websocket_connections', help: 'WebSocket connections open now (upgraded, not yet closed), by route and backend', labelNames: ['route', 'backend'], registers: [this.registry],
+    collect: () => {
+      this.websocketConnections.reset();
+      for (const [route, backend, open] of this.websockets()) this.websocketConnections.labels(route, backend).set(open);
+    },
+  });
+  readonly websocketUpgrades = new client.Counter({
+    name: 'strangler_websocket_upgrades_total',
+    help: 'WebSocket handshakes on websocket routes, by route, backend and result (ok, declined, refused, timeout, failed, rejected, abandoned, shutdown)',
+    labelNames: ['route', 'backend', 'result'], registers: [this.registry],
+  });
   readonly anonymousIds = new client.Counter({ name: 'strangler_anonymous_ids_issued_total', help: 'Anonymous strangler_id cookies issued', registers: [this.registry] });
 
   constructor(collectDefaults = true) {

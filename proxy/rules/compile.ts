@@ -95,6 +95,7 @@ export function compileRules(raw: RawRules, file: string, hash: string): Compile
     breaker: breakerOf(r.breaker, raw.defaults?.breaker),
     rollout: rolloutOf(r.rollout, r.shadow?.budget),
     context: contextOf(r.context, raw.defaults?.context),
+    websocket: r.websocket ?? false,
   }));
   Object.freeze(routes);
   return Object.freeze({ file, hash, upstreams, legacy, routes, defaults, match: buildRouteMatcher(routes) });

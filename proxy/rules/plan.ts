@@ -47,6 +47,7 @@ export function routeSettings(route: CompiledRoute): Record<string, string> {
     timeout_ms: String(route.timeoutMs),
     sticky_by: route.stickyBy.map((s) => s.label).join(','),
     flag: route.flag ?? 'none',
+    websocket: String(route.websocket),
     shadow: shadow ? `ignore ${shadow.ignore.join(',') || '-'}; budget ${shadow.budget}; array_keys ${JSON.stringify(shadow.arrayKeys)}; normalisers ${shadow.normalisers.join(',') || '-'}` : 'none',
   };
 }

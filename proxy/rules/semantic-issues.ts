@@ -68,6 +68,10 @@ export function semanticIssues(data: unknown, doc: PositionedDocument, file: str
       warn('RULES_FLAG_AND_PERCENT', ['routes', index, 'percent'], `route "${name}" has both flag "${route.flag}" and percent ${route.percent}; the flag wins when Unleash is configured`, name, 'set percent to 0 or remove the flag');
     }
     const methods = isRecord(route.match) && Array.isArray(route.match.methods) ? route.match.methods : null;
+    // A WebSocket handshake is a GET (RFC 6455 §4.1): a route that never matches GET never sees one.
+    if (route.websocket === true && methods !== null && !methods.includes('GET')) {
+      error('RULES_WEBSOCKET_NEEDS_GET', ['routes', index, 'websocket'], `websocket: true${where} needs GET among match.methods (a WebSocket handshake is a GET); it has ${methods.join(', ')}`, name, 'add GET to match.methods, or remove websocket');
+    }
     // Writes are mirrored to extracted (dry run) but never to legacy: the share extracted serves goes uncompared.
     const percent = typeof route.percent === 'number' ? route.percent : 0;
     if (isRecord(route.shadow) && typeof route.shadow.percent === 'number' && route.shadow.percent > 0 && percent > 0 && (methods === null || methods.some((m) => WRITE_METHODS.includes(m)))) {

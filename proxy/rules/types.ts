@@ -80,6 +80,8 @@ export interface CompiledRoute {
   readonly rollout: RolloutPlan | null;
   /** The Unleash context fields a flagged route's evaluation gets besides userId and remoteAddress. */
   readonly context: readonly ContextSource[];
+  /** `Upgrade: websocket` handshakes are proxied (else every upgrade on the route gets 501). */
+  readonly websocket: boolean;
 }
 
 /** The immutable route table: built whole or not at all, swapped whole on reload. */
@@ -115,6 +117,7 @@ export interface RawRoute {
   fallback?: string;
   fallback_on?: number[];
   killed?: boolean;
+  websocket?: boolean;
   flag?: string;
   sticky_by?: string[];
   timeout_ms?: number;

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { formatIssue, loadRules } from '../rules/load';
+import { planChange, planRoutesOf, routeSettings } from '../rules/plan';
 import type { RuleIssue } from '../rules/types';
 
 interface ErrorCase { name: string; routes?: string; file?: string; expect: Partial<RuleIssue> & { message?: string } }
@@ -97,6 +98,7 @@ describe('the shipped routing-rules.yaml', () => {
     expect(Object.isFrozen(result.rules.routes[0])).toBe(true);
     expect(result.rules.match('GET', '/api/products/42', {})?.name).toBe('product-detail');
     expect(result.rules.match('POST', '/api/checkout', {})?.name).toBe('checkout');
+    expect(result.rules.match('GET', '/ws/stock/17', {})).toMatchObject({ name: 'stock-live', websocket: true, percent: 0, group: 'catalog' });
   });
 });
 
@@ -150,5 +152,27 @@ routes:
     expect(unset.errors.map(formatIssue)).toEqual([
       'env.yaml:4:16: error: upstream "svc" uses ${SVC_HOST}, which is not set (set SVC_HOST, or give a default: ${SVC_HOST:-…})',
     ]);
+  });
+});
+
+describe('websocket routes', () => {
+  const file = (route: string): string => `version: 1\nupstreams:\n  legacy: http://127.0.0.1:3001\n  catalog: http://127.0.0.1:3101\nroutes:\n  - name: live\n    match: { methods: [GET], path: /ws/stock/:id }\n    extracted: catalog\n${route}`;
+  const compiled = (text: string) => {
+    const result = loadRules(text, 'ws.yaml');
+    if (!result.ok) throw new Error(result.errors.map(formatIssue).join('\n'));
+    return result.rules;
+  };
+  test('websocket compiles into the route (default false) and is one of the settings plan and /status show', () => {
+    const off = compiled(file(''));
+    const on = compiled(file('    websocket: true\n'));
+    expect(off.routes[0].websocket).toBe(false);
+    expect(on.routes[0].websocket).toBe(true);
+    expect(routeSettings(on.routes[0]).websocket).toBe('true');
+    const [row] = planChange(planRoutesOf(off), planRoutesOf(on));
+    expect(row.change).toBe('changed');
+    expect(row.settingChanges).toEqual([{ key: 'websocket', old: 'false', new: 'true' }]);
+  });
+  test('a route that matches every method may carry websocket: true', () => {
+    expect(compiled(file('    websocket: true\n').replace('methods: [GET], ', '')).routes[0].websocket).toBe(true);
   });
 });

@@ -60,6 +60,7 @@ export class Catalog {
   private readonly categories;
   private readonly lineFacts;
   private readonly promotionRows;
+  private readonly exists;
 
   constructor(private readonly db: ShopDb) {
     this.byId = db.prepare(`SELECT ${PRODUCT_COLUMNS} FROM products p JOIN categories c ON c.id = p.category_id WHERE p.id = ?`);
@@ -70,6 +71,7 @@ export class Catalog {
     this.lineFacts = db.prepare(`SELECT v.sku, v.product_id, v.stock, p.name, p.base_price_cents, p.weight_grams, c.slug AS category_slug
       FROM variants v JOIN products p ON p.id = v.product_id JOIN categories c ON c.id = p.category_id WHERE v.sku = ?`);
     this.promotionRows = db.prepare('SELECT * FROM promotions ORDER BY id');
+    this.exists = db.prepare('SELECT 1 FROM products WHERE id = ?');
   }
 
   listCategories(): Array<{ slug: string; name: string; products: number }> {
@@ -112,6 +114,12 @@ export class Catalog {
     }
     const start = (query.page - 1) * query.pageSize;
     return { items: rows.slice(start, start + query.pageSize).map((r) => this.toProduct(region, r)), total: rows.length };
+  }
+
+  /** Each variant's stock now (for the live stock feed); undefined when there is no such product. */
+  stockOf(productId: number): Array<{ sku: string; stock: number }> | undefined {
+    if (this.exists.get(productId) === undefined) return undefined;
+    return (this.variantsOf.all(productId) as VariantRow[]).map((v) => ({ sku: v.sku, stock: v.stock }));
   }
 
   facts(sku: string): LineFacts | undefined {

@@ -1,7 +1,7 @@
 /**
  * A proxy pays in memory only for what its configuration uses: unleash-client (about 15 MB of
  * resident memory) is loaded only with UNLEASH_URL; better-sqlite3 and parse5 (the comparison's HTML parser) only on the shadow worker thread. undici is the forwarding engine, so it is
- * always there, and http-proxy (kept for WebSocket upgrades) is not loaded by HTTP forwarding.
+ * always there; http-proxy, which carries WebSocket routes, only once a route has `websocket: true`.
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -42,6 +42,7 @@ function loadedModules(rules: string, thenRules: string | null, env: Record<stri
 }
 
 const plain = oneRouteRules('http://127.0.0.1:9', 'http://127.0.0.1:9', 'match: { path: /api/x }\npercent: 10');
+const websocket = oneRouteRules('http://127.0.0.1:9', 'http://127.0.0.1:9', 'match: { path: /ws/x }\npercent: 10\nwebsocket: true');
 const mirrored = oneRouteRules('http://127.0.0.1:9', 'http://127.0.0.1:9', 'match: { path: /api/x }\npercent: 10\nshadow: { percent: 5 }');
 
 test('without Unleash, unleash-client is not loaded; undici forwards; http-proxy is not loaded for HTTP', async () => {
@@ -51,6 +52,11 @@ test('without Unleash, unleash-client is not loaded; undici forwards; http-proxy
 test('a shadow route, at start or added by a reload, runs the diff store and the comparison on its worker thread: neither SQLite nor parse5 loads on the shoppers\' thread', async () => {
   expect(await loadedModules(mirrored, null)).toEqual({ undici: true, unleash: false, httpProxy: false, sqlite: false, parse5: false });
   expect(await loadedModules(plain, mirrored)).toEqual({ undici: true, unleash: false, httpProxy: false, sqlite: false, parse5: false });
+});
+
+test('a websocket route, at start or added by a reload, loads http-proxy; HTTP routes alone never do', async () => {
+  expect(await loadedModules(websocket, null)).toEqual({ undici: true, unleash: false, httpProxy: true, sqlite: false });
+  expect(await loadedModules(plain, websocket)).toEqual({ undici: true, unleash: false, httpProxy: true, sqlite: false });
 });
 
 test('UNLEASH_URL loads unleash-client', async () => {
