@@ -55,8 +55,8 @@ test('a shadow route, at start or added by a reload, runs the diff store and the
 });
 
 test('a websocket route, at start or added by a reload, loads http-proxy; HTTP routes alone never do', async () => {
-  expect(await loadedModules(websocket, null)).toEqual({ undici: true, unleash: false, httpProxy: true, sqlite: false });
-  expect(await loadedModules(plain, websocket)).toEqual({ undici: true, unleash: false, httpProxy: true, sqlite: false });
+  expect(await loadedModules(websocket, null)).toEqual({ undici: true, unleash: false, httpProxy: true, sqlite: false, parse5: false });
+  expect(await loadedModules(plain, websocket)).toEqual({ undici: true, unleash: false, httpProxy: true, sqlite: false, parse5: false });
 });
 
 test('UNLEASH_URL loads unleash-client', async () => {
