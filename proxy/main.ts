@@ -136,7 +136,7 @@ export async function startProxy(config: ProxyConfig = proxyConfigFromEnv(), log
 
   const proxyPort = await listen(shopper, config.proxyPort, config.proxyHost);
   const adminPort = await listen(admin, config.adminPort, config.adminHost);
-  allowed = adminHosts(config.adminHost, adminPort);
+  allowed = adminHosts(config.adminHost, adminPort, config.adminAllowedHosts);
   const unwatch = watchRulesFile(config.rulesFile, () => { void store.reload('watch'); });
   const onHup = (): void => { void store.reload('sighup'); };
   process.on('SIGHUP', onHup);
