@@ -22,6 +22,9 @@ import type { CompiledRoute } from './rules/types';
 import { watchRulesFile } from './rules/watch';
 import { ShadowSide } from './shadow-side';
 
+/** On SIGTERM, requests in flight get this long to finish before their connections are cut. */
+export const SHUTDOWN_DRAIN_MS = 10_000;
+
 export interface RunningProxy {
   readonly proxyPort: number;
   readonly adminPort: number;
@@ -153,8 +156,8 @@ export async function startProxy(config: ProxyConfig = proxyConfigFromEnv(), log
       const closed = Promise.all([shopper, admin].map((s) => new Promise<void>((done) => s.close(() => done()))));
       shopper.closeIdleConnections();
       admin.closeIdleConnections();
-      // Requests in flight get 10 s to finish; then their connections are cut.
-      const force = setTimeout(() => { shopper.closeAllConnections(); admin.closeAllConnections(); }, 10_000);
+      // Requests in flight get SHUTDOWN_DRAIN_MS to finish; then their connections are cut.
+      const force = setTimeout(() => { shopper.closeAllConnections(); admin.closeAllConnections(); }, SHUTDOWN_DRAIN_MS);
       await closed;
       clearTimeout(force);
       await flags.stop();
