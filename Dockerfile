@@ -3,9 +3,10 @@
 #   docker build -t strangler .
 #   docker run --rm -p 8080:8080 -v "$PWD/routing-rules.yaml:/app/routing-rules.yaml:ro" strangler
 #
-# Three stages: `build` compiles the TypeScript (every dependency), `deps` installs only what
-# ships (`npm ci --omit=dev`), and the runtime stage copies dist/ and those node_modules onto a
-# slim Node with no compiler. better-sqlite3 compiles its native addon in its install script, so
+# Stages: `toolchain` (compilers and package*.json), then on it `build`, which compiles the
+# TypeScript (every dependency), and `deps`, which installs only what ships
+# (`npm ci --omit=dev`); the runtime stage copies dist/ and those node_modules onto a slim Node
+# with no compiler. better-sqlite3 compiles its native addon in its install script, so
 # both install stages have python3, make and g++; the script runs because package.json's
 # `allowScripts` allows it (no --ignore-scripts anywhere: an addon that was not built would only
 # fail later, at the first shadowed request).
