@@ -1,7 +1,7 @@
 /** Tests are type-checked by `npm run typecheck`; jest only transpiles them, for speed. */
 module.exports = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/legacy-monolith', '<rootDir>/extracted', '<rootDir>/proxy', '<rootDir>/shadow', '<rootDir>/scripts'],
+  roots: ['<rootDir>/legacy-monolith', '<rootDir>/extracted', '<rootDir>/proxy', '<rootDir>/shadow', '<rootDir>/scripts', '<rootDir>/deploy'],
   testMatch: ['**/*.test.ts'],
   // Browser tests need Chromium (`npm run test:browser`), the Unleash test PostgreSQL and
   // unleash-server (`npm run test:unleash`); .ci/run installs both and runs them.

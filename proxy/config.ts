@@ -7,6 +7,11 @@ export interface ProxyConfig {
   proxyPort: number;
   adminHost: string;
   adminPort: number;
+  /**
+   * More `Host` values the admin server answers besides its own address (ADMIN_ALLOWED_HOSTS):
+   * in a Kubernetes pod, the pod IP that kubelet's probes and Prometheus's scrapes put in `Host`.
+   */
+  adminAllowedHosts: readonly string[];
   rulesFile: string;
   overrideToken: string | undefined;
   retryBodyLimit: number;
@@ -34,12 +39,24 @@ function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
   return value;
 }
 
+// A host name, an IPv4 address or an IPv6 address (bare or in brackets), with an optional port.
+const HOST_ENTRY = /^(?:[a-z0-9_.-]+|\[[0-9a-f:.]+\]|[0-9a-f:.]*:[0-9a-f:.]*)(?::\d{1,5})?$/i;
+
+/** A comma-separated list of Host values: names or addresses, each with or without a port. */
+function hostListFrom(env: NodeJS.ProcessEnv, name: string): string[] {
+  const entries = (env[name] ?? '').split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+  const bad = entries.find((entry) => !HOST_ENTRY.test(entry));
+  if (bad !== undefined) throw new Error(`${name} must be a comma-separated list of host names or addresses (each with or without :port), got "${bad}"`);
+  return entries;
+}
+
 export function proxyConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ProxyConfig {
   return {
     proxyHost: env.PROXY_HOST || '0.0.0.0',
     proxyPort: intFrom(env, 'PROXY_PORT', 8080, 0, 65535),
     adminHost: env.ADMIN_HOST || '127.0.0.1',
     adminPort: intFrom(env, 'ADMIN_PORT', 9901, 0, 65535),
+    adminAllowedHosts: hostListFrom(env, 'ADMIN_ALLOWED_HOSTS'),
     rulesFile: path.resolve(env.STRANGLER_RULES || 'routing-rules.yaml'),
     overrideToken: env.STRANGLER_OVERRIDE_TOKEN || undefined,
     retryBodyLimit: intFrom(env, 'STRANGLER_RETRY_BODY_LIMIT', 64 * 1024, 0, 16 * 1024 * 1024),

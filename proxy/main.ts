@@ -26,6 +26,9 @@ import { ShadowSide } from './shadow-side';
 import { createUpgradeHandler } from './websocket/upgrade-handler';
 import { hasWebSocketRoutes, WebSocketSide } from './websocket/websocket-side';
 
+/** On SIGTERM, requests in flight get this long to finish before their connections are cut. */
+export const SHUTDOWN_DRAIN_MS = 10_000;
+
 export interface RunningProxy {
   readonly proxyPort: number;
   readonly adminPort: number;
@@ -155,7 +158,7 @@ export async function startProxy(config: ProxyConfig = proxyConfigFromEnv(), log
 
   const proxyPort = await listen(shopper, config.proxyPort, config.proxyHost);
   const adminPort = await listen(admin, config.adminPort, config.adminHost);
-  allowed = adminHosts(config.adminHost, adminPort);
+  allowed = adminHosts(config.adminHost, adminPort, config.adminAllowedHosts);
   const unwatch = watchRulesFile(config.rulesFile, () => { void store.reload('watch'); });
   const onHup = (): void => { void store.reload('sighup'); };
   process.on('SIGHUP', onHup);
@@ -175,8 +178,8 @@ export async function startProxy(config: ProxyConfig = proxyConfigFromEnv(), log
       admin.closeIdleConnections();
       // Upgraded sockets are no longer the HTTP server's to close: each gets a close frame 1001.
       const websocketsClosed = websockets.goingAway();
-      // Requests in flight get 10 s to finish; then their connections are cut.
-      const force = setTimeout(() => { shopper.closeAllConnections(); admin.closeAllConnections(); }, 10_000);
+      // Requests in flight get SHUTDOWN_DRAIN_MS to finish; then their connections are cut.
+      const force = setTimeout(() => { shopper.closeAllConnections(); admin.closeAllConnections(); }, SHUTDOWN_DRAIN_MS);
       await Promise.all([closed, websocketsClosed]);
       clearTimeout(force);
       await flags.stop();

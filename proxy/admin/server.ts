@@ -1,4 +1,5 @@
 import http from 'node:http';
+import net from 'node:net';
 import { errorBody, STRANGLER_ERRORS, type StranglerErrorCode } from '../errors';
 import { DASHBOARD_HEADERS, DASHBOARD_HTML } from './dashboard-page';
 
@@ -62,8 +63,20 @@ export function createAdminServer(routes: AdminRoutes, allowedHosts: () => Reado
   return server;
 }
 
-/** Host header values that address this admin server. */
-export function adminHosts(host: string, port: number): ReadonlySet<string> {
+/**
+ * Host header values that address this admin server: its own address, the loopback names, and
+ * the `extra` names or addresses it was told about (ADMIN_ALLOWED_HOSTS). An extra entry without
+ * a port gets the admin port; a bare IPv6 address gets its brackets, as a Host header writes it.
+ */
+export function adminHosts(host: string, port: number, extra: readonly string[] = []): ReadonlySet<string> {
   const names = new Set([host, '127.0.0.1', 'localhost', '[::1]']);
-  return new Set([...names].map((name) => `${name}:${port}`.toLowerCase()));
+  const hosts = new Set([...names].map((name) => `${name}:${port}`.toLowerCase()));
+  for (const entry of extra) hosts.add(hostWithPort(entry, port).toLowerCase());
+  return hosts;
+}
+
+function hostWithPort(entry: string, port: number): string {
+  if (net.isIPv6(entry)) return `[${entry}]:${port}`;
+  if (entry.startsWith('[')) return entry.includes(']:') ? entry : `${entry}:${port}`;
+  return entry.includes(':') ? entry : `${entry}:${port}`;
 }

@@ -68,6 +68,15 @@ export async function startTestProxy(rulesYaml: string, env: Record<string, stri
   const dir = tempDir('rules');
   const rulesFile = path.join(dir, 'routing-rules.yaml');
   fs.writeFileSync(rulesFile, rulesYaml);
+  return startTestProxyOn(rulesFile, env, dir);
+}
+
+/**
+ * Starts the real proxy process on ephemeral ports reading a rules file the test laid out itself
+ * (a symlink into a ConfigMap-like directory, say); its diff store goes to `dataDir`.
+ */
+export async function startTestProxyOn(rulesFile: string, env: Record<string, string> = {}, dataDir = tempDir('proxy-data')): Promise<TestProxy> {
+  const dir = dataDir;
   const running = await startProcess('proxy/main.js', {
     PROXY_PORT: '0', ADMIN_PORT: '0', PROXY_HOST: '127.0.0.1', STRANGLER_RULES: rulesFile, STRANGLER_DIFF_DB: path.join(dir, 'diffs.sqlite'), ...env,
   }, 'strangler proxy listening');
