@@ -1,4 +1,5 @@
 import type { LastVerdict } from '../../shadow/worker/protocol';
+import type { DiffStoreView } from '../shadow-side';
 import type { BreakerBoard } from '../breaker/breaker-board';
 import { effectivePercent } from '../decide/decide';
 import { flagWarnings } from '../flags/feature-to-flag';
@@ -16,6 +17,8 @@ import type { CompiledRoute } from '../rules/types';
 export interface LoopState {
   readonly breakers: BreakerBoard;
   lastVerdict(route: string): LastVerdict | null;
+  /** The diff store's health (shadow-side.ts): kind, redacted location, ok, lastError, buffered, dropped. */
+  diffStore?(): DiffStoreView;
 }
 
 export function statusReport(store: RulesStore, flags: FlagSource, metrics: ProxyMetrics, pools: UpstreamPools, loop: LoopState): Record<string, unknown> {
@@ -72,6 +75,7 @@ export function statusReport(store: RulesStore, flags: FlagSource, metrics: Prox
       };
     }),
     sockets: pools.socketCounts(),
+    diffStore: loop.diffStore?.() ?? null,
   };
 }
 
