@@ -66,7 +66,7 @@ function psqlBinary(): string {
 }
 
 export async function startTestPostgres(): Promise<TestPostgres> {
-  const dir = fs.mkdtempSync(path.join('/tmp', 'strangler-pg-'));
+  const dir = fs.mkdtempSync(path.join('/tmp', 'strangler-pgtest-'));
   // A password with characters a URL must escape, so the store's parsing of it is tested too.
   const password = `pw:${crypto.randomBytes(9).toString('base64url')}/@x`;
   const port = await freePort();

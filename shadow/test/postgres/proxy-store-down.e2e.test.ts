@@ -84,7 +84,7 @@ routes:
     await store.close();
   }
 
-  const out = path.join(tempDir('pg-report'), 'report');
+  const out = path.join(tempDir('pgtest-report'), 'report');
   const report = await runCli(['report', '--db', pg.url, '--rules', proxy.rulesFile, '--out', out, '--json']);
   expect(report.code).toBe(0);
   const json = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')) as { store: string; replicas: unknown[]; routes: Array<{ route: string; compared: number }> };
