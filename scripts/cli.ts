@@ -18,22 +18,25 @@ commands:
   plan [OLD] NEW [--json] [--admin URL]
                             what changes between two rules files; OLD defaults to the
                             rules active in the running proxy
-  ramp ROUTE PERCENT [--file F] [--force] [--max-error-rate R] [--json] [--admin URL] [--db PATH]
+  ramp ROUTE PERCENT [--file F] [--force] [--max-error-rate R] [--json] [--admin URL] [--db STORE]
                             set a route's percent in place (comments kept), check it, write
                             it atomically; refuses to raise a failing route unless --force
-  kill ROUTE | unkill ROUTE [--file F] [--json] [--db PATH]
+  kill ROUTE | unkill ROUTE [--file F] [--json] [--db STORE]
                             set or clear the route's kill switch the same way
-  rollout [ROUTE...] [--file F] [--db PATH] [--once | --watch D] [--dry-run] [--resume] [--json]
+  rollout [ROUTE...] [--file F] [--db STORE] [--once | --watch D] [--dry-run] [--resume] [--json]
                             judge each route's rollout plan on the evidence in the store:
                             advance a step, hold, or roll back to 0 (exit 3 on a rollback)
-  report [--since 24h] [--out DIR] [--db FILE] [--rules FILE] [--retain 30d] [--json]
+  report [--since 24h] [--out DIR] [--db STORE] [--rules FILE] [--retain 30d] [--json]
                             the diff report (html, md, json) in DIR (default data/report);
                             exit 1 when a route is over budget
-  replay [--since 24h] [--route NAME] [--db FILE] [--rules FILE]
+  replay [--since 24h] [--route NAME] [--db STORE] [--rules FILE]
                             send captured reads to both sides again and store the comparison
   traffic [--shoppers N] [--duration S] [--url URL]
                             simulated shoppers browsing, adding to cart and checking out
   --version | --help        the version | this text
+
+STORE is the diff store: a SQLite file or a postgres:// URL (default: STRANGLER_DIFF_DB,
+else data/diffs.sqlite).
 `;
 
 /** The version in the package.json above this file (from scripts/ or dist/scripts/). */

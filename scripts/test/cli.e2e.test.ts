@@ -231,7 +231,7 @@ describe('what a newcomer trips over on the command line', () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('report [--since 24h]');
     expect(help.stdout).toContain('default data/report');
-    expect(help.stdout).toContain('rollout [ROUTE...] [--file F] [--db PATH] [--once | --watch D] [--dry-run] [--resume] [--json]');
+    expect(help.stdout).toContain('rollout [ROUTE...] [--file F] [--db STORE] [--once | --watch D] [--dry-run] [--resume] [--json]');
     const plan = await runCli(['plan', copyOfShipped(), '--admin', 'notaurl']);
     expect(plan.code).toBe(2);
     expect(plan.stderr.split('\n')[0]).toBe('strangler: --admin must be an http:// URL of the proxy\'s admin port, got "notaurl"');

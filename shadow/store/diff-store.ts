@@ -175,12 +175,14 @@ export class DiffStore {
   }
 
   private async flushNow(): Promise<void> {
-    if (!this.waiting()) return;
+    // Not connected yet: try again even with nothing to write, so the status (and the verdicts
+    // the dashboard reads) come back as soon as the store does.
+    if (!this.waiting() && this.store !== null) return;
     let store: Store;
     try {
       store = await this.open();
     } catch {
-      this.failedFlushes++;
+      if (this.waiting()) this.failedFlushes++;
       return;
     }
     while (this.waiting()) {
@@ -250,7 +252,7 @@ export class DiffStore {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
     await this.flushing;
-    await this.flush();
+    if (this.waiting()) await this.flush();
     if (this.buffer.length > 0) { this.droppedRows += this.buffer.length; this.buffer = []; }
     await this.connecting?.catch(() => undefined);
     await this.store?.close();
