@@ -1,7 +1,8 @@
 /**
  * A PostgreSQL diff store that is down never touches shoppers: the real proxy starts and serves
  * with the database down, says so in /status (`diffStore`) and `strangler_diff_store_up 0`, keeps
- * the rows buffered, and writes them all, named by its replica, once the database is back. The
+ * the rows buffered, and writes them all, named by its replica, once the database is back (and
+ * again after an outage while running). The
  * URL's password appears nowhere: not in the proxy's log, /status, /metrics, nor in the report.
  */
 import fs from 'node:fs';
@@ -84,13 +85,26 @@ routes:
     await store.close();
   }
 
+  // Down again while running (its pooled connections cut): the same, and nothing written twice.
+  pg.down();
+  for (let i = 0; i < 10; i++) expect((await request({ port: proxy.port, path: `/api/products/${i}`, headers: { 'x-user-id': `again${i}` } })).status).toBe(200);
+  await until('the outage noticed', async () => { const s = await diffStore(proxy!); return !s.ok && s.buffered === 10; }, 15_000);
+  pg.up();
+  await until('the second backlog written', async () => { const s = await diffStore(proxy!); return s.ok && s.buffered === 0; }, 20_000);
+  const again = await openStore(pg.url, { readonly: true });
+  try {
+    expect(await again.replicas(0, Date.now() + 1)).toEqual([{ replica: 'replica-down-test', rows: 30, compared: 30 }]);
+  } finally {
+    await again.close();
+  }
+
   const out = path.join(tempDir('pgtest-report'), 'report');
   const report = await runCli(['report', '--db', pg.url, '--rules', proxy.rulesFile, '--out', out, '--json']);
   expect(report.code).toBe(0);
   const json = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')) as { store: string; replicas: unknown[]; routes: Array<{ route: string; compared: number }> };
   expect(json.store).toBe(redacted);
-  expect(json.routes.find((r) => r.route === 'product')?.compared).toBe(20);
-  expect(json.replicas).toEqual([{ replica: 'replica-down-test', rows: 20, compared: 20 }]);
+  expect(json.routes.find((r) => r.route === 'product')?.compared).toBe(30);
+  expect(json.replicas).toEqual([{ replica: 'replica-down-test', rows: 30, compared: 30 }]);
 
   // A wrong password through the CLI: a clear line, no password.
   const refused = await runCli(['report', '--db', pg.wrongPasswordUrl, '--rules', proxy.rulesFile, '--out', out]);
