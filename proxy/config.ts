@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { replicaName, resolveLocation } from '../shadow/store/location';
 import type { UnleashSettings } from './flags/unleash-source';
 
 /** Every knob of the proxy process, read from the environment once at start-up. */
@@ -17,7 +18,10 @@ export interface ProxyConfig {
   retryBodyLimit: number;
   maxSocketsPerUpstream: number;
   logLevel: string;
+  /** The diff store: a SQLite file (absolute) or a postgres:// URL, password included: never log it, use redactLocation. */
   diffDb: string;
+  /** How this process names itself in the diff store's rows (STRANGLER_REPLICA, default hostname:pid). */
+  replica: string;
   shadowMaxInFlight: number;
   shadowTimeoutMs: number;
   shadowCaptureBytes: number;
@@ -62,7 +66,8 @@ export function proxyConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ProxyC
     retryBodyLimit: intFrom(env, 'STRANGLER_RETRY_BODY_LIMIT', 64 * 1024, 0, 16 * 1024 * 1024),
     maxSocketsPerUpstream: intFrom(env, 'STRANGLER_MAX_SOCKETS', 256, 1, 65535),
     logLevel: env.LOG_LEVEL || 'info',
-    diffDb: path.resolve(env.STRANGLER_DIFF_DB || path.join('data', 'diffs.sqlite')),
+    diffDb: resolveLocation(env.STRANGLER_DIFF_DB || path.join('data', 'diffs.sqlite')),
+    replica: replicaName(env),
     shadowMaxInFlight: intFrom(env, 'STRANGLER_SHADOW_MAX_IN_FLIGHT', 64, 1, 10_000),
     shadowTimeoutMs: intFrom(env, 'STRANGLER_SHADOW_TIMEOUT_MS', 2000, 1, 600_000),
     shadowCaptureBytes: intFrom(env, 'STRANGLER_SHADOW_CAPTURE_BYTES', 256 * 1024, 1024, 64 * 1024 * 1024),

@@ -135,7 +135,7 @@ export async function startProxy(config: ProxyConfig = proxyConfigFromEnv(), log
   }, upgrade);
   let ready = false;
   let allowed: ReadonlySet<string> = new Set();
-  const loop = { breakers, lastVerdict: (route: string) => shadowSide.lastVerdict(route), websockets: () => websockets.status() };
+  const loop = { breakers, lastVerdict: (route: string) => shadowSide.lastVerdict(route), websockets: () => websockets.status(), diffStore: () => shadowSide.diffStore() };
   const admin = createAdminServer({
     status: () => statusReport(store, flags, metrics, pools, loop),
     stats: () => statsReport(store, flags, loop, windows, Date.now()),
@@ -144,6 +144,9 @@ export async function startProxy(config: ProxyConfig = proxyConfigFromEnv(), log
       metrics.shadowInFlight.set(shadow.inFlight);
       metrics.diffRowsDropped.set(shadow.droppedRows);
       metrics.diffFlushFailures.set(shadow.failedFlushes);
+      const diffStore = shadowSide.diffStore();
+      metrics.diffStoreUp.set(diffStore.ok ? 1 : 0);
+      metrics.diffRowsBuffered.set(diffStore.buffered);
       metrics.routePercent.reset();
       for (const route of store.current().table.routes) metrics.routePercent.labels(route.name).set(effectivePercent(route, flags.current()).percent);
       return { contentType: metrics.registry.contentType, body: await metrics.registry.metrics() };

@@ -1,4 +1,5 @@
 import type { ShadowOutcome } from '../shadow/outcomes';
+import { redactLocation, redactSecrets, storeKind, type StoreKind } from '../shadow/store/location';
 import { ShadowWorker, type CapturedShadowJob, type LastVerdict } from '../shadow/worker/shadow-worker';
 import type { ProxyConfig } from './config';
 import type { Logger } from './observability/logger';
@@ -8,12 +9,32 @@ import type { TrafficWindows } from './observability/traffic-windows';
 
 /** How often the evidence counters go to the store: it is at most about this far behind the proxy. */
 const SHIP_TRAFFIC_EVERY_MS = 1000;
+/** How often the store's health is looked at for the log (a change of ok is one line). */
+const WATCH_STORE_EVERY_MS = 1000;
+
+/** GET /status `diffStore`: the same for SQLite and PostgreSQL. */
+export interface DiffStoreView {
+  readonly kind: StoreKind;
+  /** The file, or the URL with its password redacted. */
+  readonly location: string;
+  /** False when no route shadows or has a rollout plan: nothing is written, nothing can fail. */
+  readonly open: boolean;
+  /** Rows and counters are being written (or nothing needs writing); false while the store cannot be reached or the worker could not start. */
+  readonly ok: boolean;
+  /** The last failure (password redacted), kept after a recovery so it can be read; null when none. */
+  readonly lastError: string | null;
+  readonly lastErrorAt: string | null;
+  /** Rows waiting in the shadow worker for the store. */
+  readonly buffered: number;
+  /** Rows dropped since the proxy started: buffer full, refused by the store, or lost with a worker. */
+  readonly dropped: number;
+}
 
 /**
  * The proxy's side of shadow traffic: a worker thread (shadow/worker/) that mirrors, compares,
  * redacts and writes the diff store, so none of that runs on the thread serving shoppers. The
  * thread is started when the first route with shadow or a rollout plan appears (at start or on a
- * reload): a proxy without either pays no thread, no SQLite and no second undici. Until it is up,
+ * reload): a proxy without either pays no thread, no store driver and no second undici. Until it is up,
  * sampled jobs are dropped and counted like any job the budget cannot take. The evidence counters
  * (requests, failures, latency per route and side) are shipped to the same store every second.
  */
@@ -22,10 +43,48 @@ export class ShadowSide {
   private starting: Promise<void> | null = null;
   private stopped = false;
   private readonly trafficTimer: NodeJS.Timeout;
+  private readonly storeTimer: NodeJS.Timeout;
+  /** Why the worker could not start (password redacted), until it does. */
+  private startError: { message: string; at: number } | null = null;
+  private loggedOk: boolean | null = null;
 
   constructor(private readonly config: ProxyConfig, private readonly metrics: ProxyMetrics, private readonly log: Logger, private readonly traffic: TrafficCounters, private readonly windows: TrafficWindows | null = null) {
     // Counted always; kept only while a store is open (a proxy without shadow or rollout routes has none).
     this.trafficTimer = setInterval(() => this.shipTraffic(), SHIP_TRAFFIC_EVERY_MS).unref();
+    this.storeTimer = setInterval(() => this.logStoreChange(), WATCH_STORE_EVERY_MS).unref();
+  }
+
+  private get location(): string {
+    return redactLocation(this.config.diffDb);
+  }
+
+  /** What /status shows as `diffStore`, and what `strangler_diff_store_up` is made of. */
+  diffStore(): DiffStoreView {
+    const base = { kind: storeKind(this.config.diffDb), location: this.location };
+    const w = this.worker;
+    const dropped = w ? w.droppedRows : 0;
+    if (this.startError !== null && w === null) {
+      return { ...base, open: true, ok: false, lastError: this.startError.message, lastErrorAt: new Date(this.startError.at).toISOString(), buffered: 0, dropped };
+    }
+    if (w === null && this.starting === null) return { ...base, open: false, ok: true, lastError: null, lastErrorAt: null, buffered: 0, dropped };
+    const health = w?.storeHealth() ?? null;
+    if (health === null) {
+      // Starting, or between a worker that died and its replacement.
+      return { ...base, open: true, ok: false, lastError: w === null ? null : 'the shadow worker is restarting', lastErrorAt: null, buffered: 0, dropped };
+    }
+    return { ...base, open: true, ok: health.ok, lastError: health.lastError, lastErrorAt: health.lastErrorAt === null ? null : new Date(health.lastErrorAt).toISOString(), buffered: health.buffered, dropped };
+  }
+
+  /** One warn line when the store stops taking rows, one info line when it takes them again. */
+  private logStoreChange(): void {
+    const view = this.diffStore();
+    if (!view.open || view.ok === this.loggedOk) return;
+    // The first report of a store that is fine is not news.
+    if (this.loggedOk === null && view.ok) { this.loggedOk = true; return; }
+    if (!view.ok && view.lastError === null) return; // still connecting: wait for the outcome
+    this.loggedOk = view.ok;
+    if (view.ok) this.log.info({ diffStore: view.location, kind: view.kind, buffered: view.buffered }, 'diff store reachable again; buffered rows are being written');
+    else this.log.warn({ diffStore: view.location, kind: view.kind, error: view.lastError, buffered: view.buffered, dropped: view.dropped }, 'diff store unreachable; rows are buffered and retried (dropped and counted past the buffer)');
   }
 
   private shipTraffic(): void {
@@ -37,16 +96,19 @@ export class ShadowSide {
   ensureStarted(): Promise<void> {
     this.starting ??= ShadowWorker.start({
       // No store options: the worker uses the store's defaults, and this thread never loads better-sqlite3.
-      diffDb: this.config.diffDb, shadowTimeoutMs: this.config.shadowTimeoutMs,
+      diffDb: this.config.diffDb, replica: this.config.replica, shadowTimeoutMs: this.config.shadowTimeoutMs,
       captureBytes: this.config.shadowCaptureBytes, maxInFlight: this.config.shadowMaxInFlight,
       onOutcome: (route, outcome, count) => this.counted(route, outcome, count),
-      onError: (error) => this.log.error({ error: error.message }, 'shadow worker died; starting a new one (sampled requests are dropped meanwhile)'),
+      onError: (error) => this.log.error({ error: redactSecrets(error.message, this.config.diffDb) }, 'shadow worker died; starting a new one (sampled requests are dropped meanwhile)'),
     }).then(async (worker) => {
       if (this.stopped) { await worker.stop(0); return; }
       this.worker = worker;
-      this.log.info({ diffDb: this.config.diffDb }, 'shadow worker started');
+      this.startError = null;
+      this.log.info({ diffDb: this.location, replica: this.config.replica }, 'shadow worker started');
     }, (error: Error) => {
-      this.log.error({ diffDb: this.config.diffDb, error: error.message }, 'shadow worker could not start; sampled requests are dropped and counted');
+      const message = redactSecrets(error.message, this.config.diffDb);
+      this.startError = { message, at: Date.now() };
+      this.log.error({ diffDb: this.location, error: message }, 'shadow worker could not start; sampled requests are dropped and counted');
       this.starting = null; // the next reload with a shadow route tries again
     });
     return this.starting;
@@ -72,6 +134,7 @@ export class ShadowSide {
   async stop(graceMs: number): Promise<void> {
     this.stopped = true;
     clearInterval(this.trafficTimer);
+    clearInterval(this.storeTimer);
     await this.starting;
     this.shipTraffic(); // the last second's counters go in with the final flush
     await this.worker?.stop(graceMs);

@@ -18,22 +18,25 @@ commands:
   plan [OLD] NEW [--json] [--admin URL]
                             what changes between two rules files; OLD defaults to the
                             rules active in the running proxy
-  ramp ROUTE PERCENT [--file F] [--force] [--max-error-rate R] [--json] [--admin URL] [--db PATH]
+  ramp ROUTE PERCENT [--file F] [--force] [--max-error-rate R] [--json] [--admin URL] [--db STORE]
                             set a route's percent in place (comments kept), check it, write
                             it atomically; refuses to raise a failing route unless --force
-  kill ROUTE | unkill ROUTE [--file F] [--json] [--db PATH]
+  kill ROUTE | unkill ROUTE [--file F] [--json] [--db STORE]
                             set or clear the route's kill switch the same way
-  rollout [ROUTE...] [--file F] [--db PATH] [--once | --watch D] [--dry-run] [--resume] [--json]
+  rollout [ROUTE...] [--file F] [--db STORE] [--once | --watch D] [--dry-run] [--resume] [--json]
                             judge each route's rollout plan on the evidence in the store:
                             advance a step, hold, or roll back to 0 (exit 3 on a rollback)
-  report [--since 24h] [--out DIR] [--db FILE] [--rules FILE] [--retain 30d] [--json]
+  report [--since 24h] [--out DIR] [--db STORE] [--rules FILE] [--retain 30d] [--json]
                             the diff report (html, md, json) in DIR (default data/report);
                             exit 1 when a route is over budget
-  replay [--since 24h] [--route NAME] [--db FILE] [--rules FILE]
+  replay [--since 24h] [--route NAME] [--db STORE] [--rules FILE]
                             send captured reads to both sides again and store the comparison
   traffic [--shoppers N] [--duration S] [--url URL]
                             simulated shoppers browsing, adding to cart and checking out
   --version | --help        the version | this text
+
+STORE is the diff store: a SQLite file or a postgres:// URL (default: STRANGLER_DIFF_DB,
+else data/diffs.sqlite).
 `;
 
 /** The version in the package.json above this file (from scripts/ or dist/scripts/). */
@@ -158,10 +161,10 @@ async function main(argv: string[]): Promise<void> {
       const maxErrorRate = values['max-error-rate'] === undefined ? 0.05 : Number(values['max-error-rate']);
       if (!(maxErrorRate >= 0 && maxErrorRate <= 1)) usageError(`--max-error-rate must be a number from 0 to 1, got "${values['max-error-rate']}"`);
       const { runEdit } = await import('./ramp-command');
-      const { defaultDiffDbPath } = await import('../shadow/store/diff-store');
+      const { defaultDiffDb } = await import('../shadow/store/location');
       process.exitCode = await runEdit(positionals[0], command === 'ramp' ? 'percent' : 'killed', value, {
         file: rulesFilePath(values.file), force: Boolean(values.force), admin: values.admin, maxErrorRate, json: Boolean(values.json),
-        db: values.db ?? defaultDiffDbPath(), who: whoRuns(argv),
+        db: values.db ?? defaultDiffDb(), who: whoRuns(argv),
       }, (line) => console.log(line), (line) => process.stderr.write(`${line}\n`));
       return;
     }
@@ -177,9 +180,9 @@ async function main(argv: string[]): Promise<void> {
       if (values.resume && positionals.length === 0) usageError('--resume needs the ROUTE(s) to resume');
       if (values.resume && watchMs !== null) usageError('--resume judges once: it cannot be combined with --watch');
       const { runRollout } = await import('./rollout-command');
-      const { defaultDiffDbPath } = await import('../shadow/store/diff-store');
+      const { defaultDiffDb } = await import('../shadow/store/location');
       process.exitCode = await runRollout({
-        routes: positionals, file: rulesFilePath(values.file), db: values.db ?? defaultDiffDbPath(), dryRun: Boolean(values['dry-run']),
+        routes: positionals, file: rulesFilePath(values.file), db: values.db ?? defaultDiffDb(), dryRun: Boolean(values['dry-run']),
         resume: Boolean(values.resume), json: Boolean(values.json), who: whoRuns(argv), unleashConfigured: Boolean(process.env.UNLEASH_URL),
       }, watchMs, (line) => console.log(line), (line) => process.stderr.write(`${line}\n`));
       return;
@@ -196,14 +199,14 @@ async function main(argv: string[]): Promise<void> {
       const retainMs = parseDuration(values.retain ?? '30d');
       if (sinceMs === null) usageError(`--since must be a duration like 90m, 24h or 7d, got "${values.since}"`);
       if (retainMs === null) usageError(`--retain must be a duration like 30d, got "${values.retain}"`);
-      const { defaultDiffDbPath } = await import('../shadow/store/diff-store');
-      const db = values.db ?? defaultDiffDbPath();
+      const { defaultDiffDb } = await import('../shadow/store/location');
+      const db = values.db ?? defaultDiffDb();
       const rules = values.rules ?? rulesFilePath(undefined);
       const warn = (line: string): void => { process.stderr.write(`${line}\n`); };
       if (command === 'report') {
         if (values.route) usageError('--route is for replay');
         const { runReport } = await import('./report-command');
-        process.exitCode = runReport({ sinceMs: sinceMs!, out: values.out ?? path.join('data', 'report'), db, rules, retainMs: retainMs!, json: Boolean(values.json) }, (l) => console.log(l), warn);
+        process.exitCode = await runReport({ sinceMs: sinceMs!, out: values.out ?? path.join('data', 'report'), db, rules, retainMs: retainMs!, json: Boolean(values.json) }, (l) => console.log(l), warn);
       } else {
         if (values.out || values.json || values.retain) usageError('replay takes --since, --route, --db and --rules');
         const { runReplay } = await import('./replay-command');

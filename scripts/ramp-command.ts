@@ -1,8 +1,11 @@
-import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DAY_MS } from '../shadow/store/diff-store';
+import { EvidenceStoreError } from '../shadow/store/evidence';
+import { storeKind } from '../shadow/store/location';
+import { openStore } from '../shadow/store/open-store';
 import { readRouteWindow } from '../shadow/store/route-window';
+import type { Store } from '../shadow/store/store';
 import { formatPlan, planChange, planRoutesOf } from '../proxy/rules/plan';
 import { routeNames, setRouteKey } from '../proxy/rules/edit';
 import { AdminUnreachable, adminUrl, fetchMetrics, sumMetric } from './admin-client';
@@ -53,19 +56,26 @@ async function gate(route: string, budget: number, options: EditOptions, say: (l
  * window's judgement (noise judged over the whole day, answers past the capture cap not counted as
  * compared), the same figures the report shows.
  */
-function mismatchGate(route: string, budget: number, diffDb: string, say: (line: string) => void): string | null {
-  if (!fs.existsSync(diffDb)) { say(`mismatch rate: no diff store at ${diffDb} (no shadow comparisons recorded)`); return null; }
-  const db = new Database(diffDb, { readonly: true, fileMustExist: true });
+async function mismatchGate(route: string, budget: number, diffDb: string, say: (line: string) => void): Promise<string | null> {
+  if (storeKind(diffDb) === 'sqlite' && !fs.existsSync(diffDb)) { say(`mismatch rate: no diff store at ${diffDb} (no shadow comparisons recorded)`); return null; }
+  let store: Store;
+  try {
+    store = await openStore(diffDb, { readonly: true });
+  } catch (error) {
+    // The gate cannot judge what it cannot read: refusing (unless --force) is safer than raising blind.
+    if (error instanceof EvidenceStoreError) { say(`mismatch rate: unknown — ${error.message}`); return `the mismatch rate cannot be read (${error.message})`; }
+    throw error;
+  }
   try {
     const now = Date.now();
-    const window = readRouteWindow(db, route, now - DAY_MS, now + 1);
+    const window = await readRouteWindow(store, route, now - DAY_MS, now + 1);
     const uncompared = window.truncated > 0 ? ` (${window.truncated} more not compared: past the capture cap)` : '';
     if (window.compared < MIN_SAMPLE) { say(`mismatch rate: ${window.compared} comparisons in the last 24 h${uncompared}, too few to judge (need ${MIN_SAMPLE})`); return null; }
     const rate = window.mismatched / window.compared;
     say(`mismatch rate: ${(rate * 100).toFixed(2)}% of ${window.compared} comparisons in the last 24 h${uncompared} (budget ${(budget * 100).toFixed(2)}%)`);
     return rate > budget ? `the diff store shows ${(rate * 100).toFixed(2)}% mismatches for "${route}", over its ${(budget * 100).toFixed(2)}% budget` : null;
   } finally {
-    db.close();
+    await store.close();
   }
 }
 
@@ -98,7 +108,7 @@ export async function runEdit(route: string, key: 'percent' | 'killed', value: s
     // The percent in force: a killed route is at 0, unkill brings back the file's percent.
     const now = after.routes.find((r) => r.name === route)!;
     const action = key === 'percent' ? 'ramp' : value === 'true' ? 'kill' : 'unkill';
-    recordPercentChange(options.db, { at: Date.now(), route, fromPercent: percentInFile(current), toPercent: percentInFile(now), action, who: options.who, file: path.resolve(options.file) }, warn);
+    await recordPercentChange(options.db, { at: Date.now(), route, fromPercent: percentInFile(current), toPercent: percentInFile(now), action, who: options.who, file: path.resolve(options.file) }, warn);
   }
   if (options.json) out(JSON.stringify({ file: options.file, route, [key]: key === 'killed' ? value === 'true' : Number(value), changed: edited.text !== text, gate: gateLines, plan: rows }, null, 2));
   else out(`${edited.text === text ? 'Unchanged' : 'Updated'} ${options.file}: route "${route}" ${key} ${edited.previous ?? '(unset)'} → ${value}\n${formatPlan(rows)}`);

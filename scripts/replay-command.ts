@@ -1,6 +1,8 @@
 import { ShadowClient } from '../shadow/client';
 import { Mirror } from '../shadow/mirror';
 import { noOutcomes } from '../shadow/outcomes';
+import { DAY_MS, DEFAULT_STORE_OPTIONS, DiffStore } from '../shadow/store/diff-store';
+import { replicaName } from '../shadow/store/location';
 import { CommandError, unknownRoute } from './rules-file';
 import { openExistingStore, rulesIfValid } from './report-command';
 
@@ -15,14 +17,13 @@ export async function runReplay(options: ReplayOptions, out: (line: string) => v
   const rules = rulesIfValid(options.rules, warn);
   if (rules === null) throw new CommandError(`replay needs a valid rules file for the upstream addresses: ${options.rules}`);
   if (options.route !== undefined && !rules.routes.some((r) => r.name === options.route)) throw unknownRoute(options.route, rules.routes.map((r) => r.name), options.rules);
-  const store = openExistingStore(options.db, 30 * 86_400_000);
+  const reader = await openExistingStore(options.db);
+  // Results are written the way the proxy writes them: buffered, in batches, named by this replica.
+  const store = new DiffStore(options.db, { ...DEFAULT_STORE_OPTIONS, retainMs: 30 * DAY_MS }, replicaName(), async () => reader);
   const client = new ShadowClient(options.timeoutMs, 256 * 1024);
   const counts = noOutcomes();
   try {
-    const captured = store.db.prepare(`SELECT route, method, target, request_headers AS headers FROM diffs
-      WHERE source = 'live' AND method IN ('GET', 'HEAD') AND at >= ? ${options.route ? 'AND route = ?' : ''}
-      GROUP BY route, method, target, request_headers ORDER BY MIN(at)`)
-      .all(...(options.route ? [Date.now() - options.sinceMs, options.route] : [Date.now() - options.sinceMs])) as Array<{ route: string; method: string; target: string; headers: string }>;
+    const captured = await reader.capturedReads(Date.now() - options.sinceMs, options.route ?? null);
     const mirror = new Mirror(client, store, { outcome: (_route, outcome) => { counts[outcome]++; } }, options.concurrency);
     const queue = captured.filter((c) => {
       const known = rules.routes.some((r) => r.name === c.route);
@@ -32,7 +33,7 @@ export async function runReplay(options: ReplayOptions, out: (line: string) => v
     const worker = async (): Promise<void> => {
       for (let item = queue.shift(); item !== undefined; item = queue.shift()) {
         const route = rules.routes.find((r) => r.name === item!.route)!;
-        const headers = JSON.parse(item.headers) as Record<string, string>;
+        const headers = item.headers;
         let served;
         try {
           served = await client.send({ origin: rules.legacy.url, method: item.method, target: item.target, headers, body: null, dryRun: false });
@@ -49,11 +50,12 @@ export async function runReplay(options: ReplayOptions, out: (line: string) => v
     };
     const total = queue.length;
     await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, worker));
-    store.flush();
+    await store.flush();
+    if (store.buffered > 0) throw new CommandError(`the diff store ${store.location} did not take the replayed rows: ${store.lastError ?? 'unknown error'}`);
     out(`replayed ${total} captured request(s)${options.route ? ` of route ${options.route}` : ''}: ${counts.match} match, ${counts.mismatch} mismatch, ${counts.truncated} truncated, ${counts.error} error`);
     return 0;
   } finally {
     await client.close();
-    store.close();
+    await store.close();
   }
 }

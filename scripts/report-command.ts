@@ -5,8 +5,10 @@ import type { CompiledRules } from '../proxy/rules/types';
 import { buildReport } from '../shadow/report/model';
 import { renderHtml } from '../shadow/report/render-html';
 import { renderMarkdown } from '../shadow/report/render-md';
-import { DEFAULT_STORE_OPTIONS, DiffStore } from '../shadow/store/diff-store';
-import { openEvidenceStore } from '../shadow/store/open-evidence';
+import { EvidenceStoreError } from '../shadow/store/evidence';
+import { storeKind } from '../shadow/store/location';
+import { openStore } from '../shadow/store/open-store';
+import type { Store } from '../shadow/store/store';
 import { reportRollouts } from './rollout/report-rollout';
 import { CommandError } from './rules-file';
 
@@ -20,32 +22,36 @@ export function rulesIfValid(file: string, warn: (line: string) => void): Compil
   return result.rules;
 }
 
-export function openExistingStore(db: string, retainMs: number): DiffStore {
-  if (!fs.existsSync(db)) throw new CommandError(`no diff store at ${db}: no shadow traffic has been recorded yet (set STRANGLER_DIFF_DB or --db)`);
-  return new DiffStore(db, { ...DEFAULT_STORE_OPTIONS, retainMs });
-}
-
-/** Each rollout route's step, last verdict and retirement readiness; none without valid rules. */
-function rolloutsOf(rules: CompiledRules | null, options: ReportOptions, now: number): ReturnType<typeof reportRollouts> {
-  if (rules === null || rules.routes.every((r) => r.rollout === null)) return new Map();
-  const evidence = openEvidenceStore(options.db, { readonly: true });
+/**
+ * The store at `db`, migrated to this version (the report prunes it, replay writes to it): a
+ * SQLite file must exist already; a PostgreSQL database is reached, or this says why not.
+ */
+export async function openExistingStore(db: string): Promise<Store> {
+  if (storeKind(db) === 'sqlite' && !fs.existsSync(db)) throw new CommandError(`no diff store at ${db}: no shadow traffic has been recorded yet (set STRANGLER_DIFF_DB or --db)`);
   try {
-    return reportRollouts(rules, evidence, fs.statSync(options.rules).mtimeMs, now);
-  } finally {
-    evidence.close();
+    return await openStore(db);
+  } catch (error) {
+    if (error instanceof EvidenceStoreError) throw new CommandError(error.message);
+    throw error;
   }
 }
 
+/** Each rollout route's step, last verdict and retirement readiness; none without valid rules. */
+async function rolloutsOf(rules: CompiledRules | null, store: Store, options: ReportOptions, now: number): ReturnType<typeof reportRollouts> {
+  if (rules === null || rules.routes.every((r) => r.rollout === null)) return new Map();
+  return reportRollouts(rules, store, fs.statSync(options.rules).mtimeMs, now);
+}
+
 /** `strangler report`: report.html, report.md and report.json; exit 1 when a route is over budget. */
-export function runReport(options: ReportOptions, out: (line: string) => void, warn: (line: string) => void): number {
+export async function runReport(options: ReportOptions, out: (line: string) => void, warn: (line: string) => void): Promise<number> {
   const rules = rulesIfValid(options.rules, warn);
   const budgets = new Map((rules?.routes ?? []).flatMap((r) => (r.shadow ? [[r.name, r.shadow.budget] as const] : [])));
-  const store = openExistingStore(options.db, options.retainMs);
+  const store = await openExistingStore(options.db);
   try {
-    const pruned = store.prune(Date.now());
+    const pruned = await store.prune(Date.now() - options.retainMs);
     if (pruned > 0) warn(`pruned ${pruned} rows older than the retention`);
     const until = Date.now();
-    const report = buildReport(store.db, options.db, until - options.sinceMs, until + 1, budgets, undefined, rolloutsOf(rules, options, until));
+    const report = await buildReport(store, store.location, until - options.sinceMs, until + 1, budgets, undefined, await rolloutsOf(rules, store, options, until));
     fs.mkdirSync(options.out, { recursive: true });
     fs.writeFileSync(path.join(options.out, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
     const markdown = renderMarkdown(report);
@@ -55,6 +61,6 @@ export function runReport(options: ReportOptions, out: (line: string) => void, w
     else out(`${markdown}\nwritten: ${['report.html', 'report.md', 'report.json'].map((f) => path.join(options.out, f)).join(', ')}`);
     return report.ok ? 0 : 1;
   } finally {
-    store.close();
+    await store.close();
   }
 }

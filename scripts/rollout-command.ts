@@ -38,9 +38,9 @@ function routesToJudge(rules: CompiledRules, text: string, options: RolloutOptio
   });
 }
 
-function openStore(options: RolloutOptions): EvidenceStore {
+async function openStore(options: RolloutOptions): Promise<EvidenceStore> {
   try {
-    return openEvidenceStore(options.db, { readonly: options.dryRun });
+    return await openEvidenceStore(options.db, { readonly: options.dryRun });
   } catch (error) {
     if (error instanceof EvidenceStoreError) throw new CommandError(error.message);
     throw error;
@@ -61,37 +61,38 @@ function applyChanges(text: string, rules: CompiledRules, decisions: readonly Ro
 }
 
 /** Records what the run decided in the store: hand edits it noticed, its own percent changes, every verdict. */
-function record(store: EvidenceStore, decisions: readonly RouteDecision[], options: RolloutOptions, now: number): void {
+async function record(store: EvidenceStore, decisions: readonly RouteDecision[], options: RolloutOptions, now: number): Promise<void> {
   const file = path.resolve(options.file);
   try {
-    recordEach(store, decisions, options.who, file, now);
+    await recordEach(store, decisions, options.who, file, now);
   } catch (error) {
     const written = decisions.some((d) => d.change && d.change.from !== d.change.to) ? `${options.file} is written, but ` : '';
     throw new CommandError(`${written}the evidence store ${store.location} could not record this run: ${(error as Error).message}`);
   }
 }
 
-function recordEach(store: EvidenceStore, decisions: readonly RouteDecision[], who: string, file: string, now: number): void {
+async function recordEach(store: EvidenceStore, decisions: readonly RouteDecision[], who: string, file: string, now: number): Promise<void> {
   for (const decision of decisions) {
-    if (decision.hand) store.recordPercentEvent(decision.hand);
+    if (decision.hand) await store.recordPercentEvent(decision.hand);
     if (decision.change) {
-      store.recordPercentEvent({ at: now, route: decision.route, fromPercent: decision.change.from, toPercent: decision.change.to, action: decision.change.action, who, file });
+      await store.recordPercentEvent({ at: now, route: decision.route, fromPercent: decision.change.from, toPercent: decision.change.to, action: decision.change.action, who, file });
     }
     const { route: _route, verdict: _verdict, ...evidence } = decisionJson(decision);
-    store.recordVerdict({ at: now, route: decision.route, verdict: decision.verdict, fromPercent: decision.fromPercent, toPercent: decision.toPercent, evidence: { ...evidence, summary: decision.summary } });
+    await store.recordVerdict({ at: now, route: decision.route, verdict: decision.verdict, fromPercent: decision.fromPercent, toPercent: decision.toPercent, evidence: { ...evidence, summary: decision.summary } });
   }
 }
 
 /** One judgement of every route asked for. Returns the exit status: 0, or 3 when this run rolled a route back. */
-export function rolloutOnce(options: RolloutOptions, out: (line: string) => void, now: number = Date.now()): number {
+export async function rolloutOnce(options: RolloutOptions, out: (line: string) => void, now: number = Date.now()): Promise<number> {
   const text = readRulesText(options.file);
   const rules = compileOrThrow(text, options.file);
   const routes = routesToJudge(rules, text, options);
   const fileMtimeMs = fs.statSync(options.file).mtimeMs;
-  const store = openStore(options);
+  const store = await openStore(options);
   try {
     const context = { store, now, file: path.resolve(options.file), fileMtimeMs, who: options.who, resume: options.resume, unleashConfigured: options.unleashConfigured };
-    const decisions = routes.map((route) => decideRoute(route, context));
+    const decisions: RouteDecision[] = [];
+    for (const route of routes) decisions.push(await decideRoute(route, context));
     const edit = applyChanges(text, rules, decisions, options.file);
     if (!options.dryRun) {
       if (edit.text !== text) {
@@ -99,7 +100,7 @@ export function rolloutOnce(options: RolloutOptions, out: (line: string) => void
         if (readRulesText(options.file) !== text) throw new CommandError(`${options.file} changed while the rollout judged it; nothing written (run it again)`);
         writeAtomically(options.file, edit.text);
       }
-      record(store, decisions, options, now);
+      await record(store, decisions, options, now);
     }
     const rolledBack = decisions.filter((d) => d.verdict === 'rollback').length;
     if (options.json) {
@@ -119,7 +120,7 @@ export function rolloutOnce(options: RolloutOptions, out: (line: string) => void
     }
     return rolledBack > 0 ? EXIT_ROLLED_BACK : 0;
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
@@ -129,7 +130,7 @@ export function rolloutOnce(options: RolloutOptions, out: (line: string) => void
  * tick, except the first: a watch that cannot even start says so and exits 1.
  */
 export async function runRollout(options: RolloutOptions, watchMs: number | null, out: (line: string) => void, warn: (line: string) => void): Promise<number> {
-  if (watchMs === null) return rolloutOnce(options, out);
+  if (watchMs === null) return await rolloutOnce(options, out);
   let stopping = false;
   let wake: (() => void) | null = null;
   const stop = (): void => { stopping = true; wake?.(); };
@@ -139,7 +140,7 @@ export async function runRollout(options: RolloutOptions, watchMs: number | null
   try {
     for (let run = 0; !stopping; run++) {
       try {
-        if (rolloutOnce({ ...options, watching: true }, out) === EXIT_ROLLED_BACK) status = EXIT_ROLLED_BACK;
+        if (await rolloutOnce({ ...options, watching: true }, out) === EXIT_ROLLED_BACK) status = EXIT_ROLLED_BACK;
       } catch (error) {
         if (run === 0 || !(error instanceof CommandError)) throw error;
         warn(`strangler: ${error.message} (trying again in ${formatDuration(watchMs)})`);

@@ -1,4 +1,5 @@
 import type { LastVerdict } from '../../shadow/worker/protocol';
+import type { DiffStoreView } from '../shadow-side';
 import type { BreakerBoard } from '../breaker/breaker-board';
 import { effectivePercent } from '../decide/decide';
 import { flagWarnings } from '../flags/feature-to-flag';
@@ -18,6 +19,8 @@ export interface LoopState {
   lastVerdict(route: string): LastVerdict | null;
   /** WebSocket connections open now, in all and per route and backend. */
   websockets(): { open: number; routes: Record<string, Record<string, number>> };
+  /** The diff store's health (shadow-side.ts): kind, redacted location, ok, lastError, buffered, dropped. */
+  diffStore?(): DiffStoreView;
 }
 
 export function statusReport(store: RulesStore, flags: FlagSource, metrics: ProxyMetrics, pools: UpstreamPools, loop: LoopState): Record<string, unknown> {
@@ -77,6 +80,7 @@ export function statusReport(store: RulesStore, flags: FlagSource, metrics: Prox
     }),
     sockets: pools.socketCounts(),
     websockets: loop.websockets(),
+    diffStore: loop.diffStore?.() ?? null,
   };
 }
 

@@ -64,6 +64,9 @@ export class ProxyMetrics {
   readonly mismatches = new client.Counter({ name: 'strangler_mismatches_total', help: 'Shadow comparisons where extracted answered differently from legacy (noise and ignored fields excluded)', labelNames: ['route'], registers: [this.registry] });
   readonly shadowInFlight = new client.Gauge({ name: 'strangler_shadow_in_flight', help: 'Mirrored requests running now', registers: [this.registry] });
   readonly diffRowsDropped = new client.Gauge({ name: 'strangler_diff_store_dropped_rows', help: 'Diff rows dropped because the write buffer was full, since start', registers: [this.registry] });
+  // 'min': with node:cluster workers summed into one /metrics, one worker whose store is down makes it 0.
+  readonly diffStoreUp = new client.Gauge({ name: 'strangler_diff_store_up', help: '1 when the diff store takes rows (or no route needs it), 0 when it cannot be reached or refuses them (rows are buffered, then dropped)', registers: [this.registry], aggregator: 'min' });
+  readonly diffRowsBuffered = new client.Gauge({ name: 'strangler_diff_store_buffered_rows', help: 'Diff rows waiting in the shadow worker to be written to the store', registers: [this.registry] });
   readonly diffFlushFailures = new client.Gauge({ name: 'strangler_diff_store_failed_flushes', help: 'Diff store flushes that failed and were retried, since start', registers: [this.registry] });
   readonly flagFetchFailures = new client.Counter({ name: 'strangler_flag_fetch_failures_total', help: 'Unleash flag fetches that failed (unreachable, refused, bad answer); routes keep the last known flag state', registers: [this.registry] });
   readonly flagLastFetch = new client.Gauge({ name: 'strangler_flag_last_fetch_timestamp_seconds', help: 'Unix time of the last successful Unleash flag fetch (0 = never)', registers: [this.registry] });

@@ -1,4 +1,4 @@
-import { judgeWindow } from '../../shadow/compare/window-verdict';
+import { judgeWindowAsync } from '../../shadow/compare/window-verdict';
 import type { ShadowCounts, ShadowRow } from '../../shadow/store/evidence';
 
 /**
@@ -8,8 +8,7 @@ import type { ShadowCounts, ShadowRow } from '../../shadow/store/evidence';
  * one extracted gets wrong stays a mismatch. Truncated answers and failed mirrors are reported, not
  * compared. `rows` is called twice: the judgement reads the window in two passes.
  */
-export function countComparisons(rows: () => Iterable<ShadowRow>): ShadowCounts {
-  const twice: Iterable<ShadowRow> = { [Symbol.iterator]: () => rows()[Symbol.iterator]() };
-  const verdict = judgeWindow(twice);
+export async function countComparisons(rows: () => AsyncIterable<ShadowRow>): Promise<ShadowCounts> {
+  const verdict = await judgeWindowAsync(rows);
   return { comparisons: verdict.compared, mismatches: verdict.mismatched, truncated: verdict.truncated, errors: verdict.errors };
 }

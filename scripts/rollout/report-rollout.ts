@@ -12,17 +12,17 @@ import { stepWindow } from './window';
  * since when, the comparisons since then and whether legacy can be retired. Reads only: a hand
  * edit is dated as `rollout` would date it, not recorded.
  */
-export function reportRollouts(rules: CompiledRules, store: EvidenceStore, fileMtimeMs: number, now: number): Map<string, RouteRollout> {
+export async function reportRollouts(rules: CompiledRules, store: EvidenceStore, fileMtimeMs: number, now: number): Promise<Map<string, RouteRollout>> {
   const rollouts = new Map<string, RouteRollout>();
   for (const route of rules.routes) {
     if (route.rollout === null) continue;
     const plan: RolloutPlan = route.rollout;
     const percent = percentInFile(route);
-    const last = store.lastVerdict(route.name);
+    const last = await store.lastVerdict(route.name);
     let full = null;
     if (percent === 100) {
-      const { since } = stepWindow(route.name, percent, store.lastPercentEvent(route.name), fileMtimeMs, now, rules.file, 'report');
-      full = retirementOf(plan, percent, since, now, countComparisons(() => store.shadowRows(route.name, since, now)));
+      const { since } = stepWindow(route.name, percent, await store.lastPercentEvent(route.name), fileMtimeMs, now, rules.file, 'report');
+      full = retirementOf(plan, percent, since, now, await countComparisons(() => store.shadowRows(route.name, since, now)));
     }
     rollouts.set(route.name, {
       step: stepOf(plan.steps, percent),

@@ -40,13 +40,13 @@ export interface DecisionContext {
 }
 
 /** Counters and comparisons of a window, read from the store. */
-export function windowEvidence(store: EvidenceStore, route: string, since: number, until: number): WindowEvidence {
-  const { legacy, extracted } = store.traffic(route, since, until);
-  return { legacy, extracted, shadow: countComparisons(() => store.shadowRows(route, since, until)) };
+export async function windowEvidence(store: EvidenceStore, route: string, since: number, until: number): Promise<WindowEvidence> {
+  const { legacy, extracted } = await store.traffic(route, since, until);
+  return { legacy, extracted, shadow: await countComparisons(() => store.shadowRows(route, since, until)) };
 }
 
 /** Reads what the store knows about one route with a rollout block and decides; writes nothing. */
-export function decideRoute(route: CompiledRoute, context: DecisionContext): RouteDecision {
+export async function decideRoute(route: CompiledRoute, context: DecisionContext): Promise<RouteDecision> {
   const plan = route.rollout as RolloutPlan;
   const base = { route: route.name, steps: plan.steps, gates: [], evidence: null, retirement: null, change: null, hand: null, notes: [] as string[] };
   if (route.flag !== null && context.unleashConfigured) {
@@ -59,14 +59,14 @@ export function decideRoute(route: CompiledRoute, context: DecisionContext): Rou
   // A killed route serves nobody from extracted: its percent in force is 0.
   const percent = percentInFile(route);
   const step = stepOf(plan.steps, percent);
-  const window = stepWindow(route.name, percent, context.store.lastPercentEvent(route.name), context.fileMtimeMs, context.now, context.file, `hand edit, noticed by ${context.who}`);
+  const window = stepWindow(route.name, percent, await context.store.lastPercentEvent(route.name), context.fileMtimeMs, context.now, context.file, `hand edit, noticed by ${context.who}`);
   const started = { since: window.since, action: window.startedBy.action, who: window.startedBy.who };
   const common = { ...base, notes, step, window: started, hand: window.hand, fromPercent: percent };
   if (route.killed) {
     return { ...common, verdict: 'left-alone', toPercent: percent, summary: 'killed: everything goes to legacy; unkill it to judge it again' };
   }
   // A hand edit to a percent above 0 is a person putting the route back up: no longer rolled back.
-  const rolledBackAt = window.hand !== null && window.hand.toPercent > 0 ? null : context.store.rolledBackAt(route.name);
+  const rolledBackAt = window.hand !== null && window.hand.toPercent > 0 ? null : await context.store.rolledBackAt(route.name);
   if (rolledBackAt !== null) {
     if (context.resume) {
       const to = plan.steps[0];
@@ -77,7 +77,7 @@ export function decideRoute(route: CompiledRoute, context: DecisionContext): Rou
       summary: `rolled back at ${new Date(rolledBackAt).toISOString()}; stays at ${percent}% until: strangler rollout ${route.name} --resume`,
     };
   }
-  const evidence = windowEvidence(context.store, route.name, window.since, context.now);
+  const evidence = await windowEvidence(context.store, route.name, window.since, context.now);
   const verdict = judge({ plan, percent, since: window.since, now: context.now, evidence });
   const resumeNote = context.resume ? [`not rolled back: --resume changes nothing for "${route.name}"`] : [];
   return {

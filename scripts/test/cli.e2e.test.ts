@@ -164,11 +164,12 @@ describe('strangler ramp / kill / unkill', () => {
     const file = copyOfShipped();
     const diffDb = path.join(path.dirname(file), 'diffs.sqlite');
     const store = new DiffStore(diffDb);
+    await store.open();
     for (let i = 0; i < 40; i++) {
       store.add({ at: Date.now() - 1000, route: 'product-detail', method: 'GET', target: '/api/products/1', servedBy: 'legacy', legacyStatus: 200, extractedStatus: 200,
         legacyMs: 1, extractedMs: 1, outcome: i % 4 === 0 ? 'mismatch' : 'match', paths: i % 4 === 0 ? ['body.price'] : [], noise: [], legacySample: null, extractedSample: null, requestHeaders: {}, source: 'live' });
     }
-    store.close();
+    await store.close();
     const env = { STRANGLER_DIFF_DB: diffDb };
     const admin = `http://127.0.0.1:${await closedPort()}`;
     const refused = await runCli(['ramp', 'product-detail', '50', '--file', file, '--admin', admin], { env });
@@ -230,7 +231,7 @@ describe('what a newcomer trips over on the command line', () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('report [--since 24h]');
     expect(help.stdout).toContain('default data/report');
-    expect(help.stdout).toContain('rollout [ROUTE...] [--file F] [--db PATH] [--once | --watch D] [--dry-run] [--resume] [--json]');
+    expect(help.stdout).toContain('rollout [ROUTE...] [--file F] [--db STORE] [--once | --watch D] [--dry-run] [--resume] [--json]');
     const plan = await runCli(['plan', copyOfShipped(), '--admin', 'notaurl']);
     expect(plan.code).toBe(2);
     expect(plan.stderr.split('\n')[0]).toBe('strangler: --admin must be an http:// URL of the proxy\'s admin port, got "notaurl"');
@@ -270,7 +271,9 @@ describe('what a newcomer trips over on the command line', () => {
   test('replay of an unknown route exits 1 naming the closest route', async () => {
     const dir = tempDir('replay');
     const db = path.join(dir, 'diffs.sqlite');
-    new DiffStore(db).close();
+    const store = new DiffStore(db);
+    await store.open();
+    await store.close();
     const replay = await runCli(['replay', '--route', 'product-detial', '--db', db, '--rules', copyOfShipped()]);
     expect(replay.code).toBe(1);
     expect(replay.stderr).toMatch(/unknown route "product-detial" .*did you mean "product-detail"\?/);

@@ -7,7 +7,7 @@ import { DiffStore, type DiffRow } from '../../shadow/store/diff-store';
 
 const [file, sizeArg] = process.argv.slice(2);
 const size = Number(sizeArg);
-const store = new DiffStore(file, { maxBuffered: size * 2, flushEveryMs: 1_000_000, retainMs: 365 * 24 * 3600 * 1000 });
+const store = new DiffStore(file, { maxBuffered: size * 2, flushEveryMs: 1_000_000, retainMs: 365 * 24 * 3600 * 1000, maxBatchRows: size });
 
 const row = (batch: number, i: number): DiffRow => ({
   at: Date.now(), route: 'crash', method: 'GET', target: `/batch/${batch}/row/${i}`, servedBy: 'legacy',
@@ -16,9 +16,14 @@ const row = (batch: number, i: number): DiffRow => ({
   requestHeaders: { accept: 'application/json' }, source: 'live',
 });
 
-for (let batch = 1; ; batch++) {
-  for (let i = 0; i < size; i++) store.add(row(batch, i));
-  store.flush();
-  if (store.failedFlushes > 0) { process.stderr.write('flush failed\n'); process.exit(1); }
-  process.stdout.write(`batch ${batch}\n`);
+async function main(): Promise<void> {
+  await store.open();
+  for (let batch = 1; ; batch++) {
+    for (let i = 0; i < size; i++) store.add(row(batch, i));
+    await store.flush();
+    if (store.failedFlushes > 0) { process.stderr.write(`flush failed: ${store.lastError}\n`); process.exit(1); }
+    process.stdout.write(`batch ${batch}\n`);
+  }
 }
+
+void main();

@@ -26,10 +26,12 @@ export function diff(at: number, route: string, outcome: DiffRow['outcome'], ser
   };
 }
 
-/** Opens (creating and migrating) the store at `file`, writes the evidence, closes it. */
-export function seedStore(file: string, evidence: { traffic?: readonly TrafficDelta[]; diffs?: readonly DiffRow[] }): void {
-  const store = new DiffStore(file);
+/** Opens (creating and migrating) the store at `location` (a file or a PostgreSQL URL), writes the evidence, closes it. */
+export async function seedStore(location: string, evidence: { traffic?: readonly TrafficDelta[]; diffs?: readonly DiffRow[] }, replica = 'seed'): Promise<void> {
+  const store = new DiffStore(location, undefined, replica);
+  await store.open();
   store.addTraffic(evidence.traffic ?? []);
   for (const row of evidence.diffs ?? []) store.add(row);
-  store.close();
+  await store.close();
+  if (store.droppedRows > 0) throw new Error(`seeding ${store.location} dropped ${store.droppedRows} rows: ${store.lastError}`);
 }

@@ -4,7 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 
-export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+/** The directory with package.json above this file: the same from scripts/testing/ (ts-jest) and dist/scripts/testing/ (the demos). */
+export const REPO_ROOT = ((): string => {
+  let dir = __dirname;
+  while (!fs.existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
+})();
 /** Compiled entry points: `npm test` builds first (pretest), so tests run what users run. */
 export const DIST = path.join(REPO_ROOT, 'dist');
 

@@ -29,30 +29,9 @@ DEV_DB=strangler_dev
 say() { printf 'unleash-dev: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
 
-pg_bin_dir() {
-  local dir
-  for dir in /usr/lib/postgresql/*/bin; do
-    [[ -x "$dir/initdb" ]] && { printf '%s\n' "$dir"; return 0; }
-  done
-  return 1
-}
-
-# Runs a PostgreSQL tool as the user that owns the cluster (postgres when we are root).
-as_pg() {
-  if [[ "$(id -u)" == 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
-}
-
-install_postgres() {
-  if pg_bin_dir >/dev/null; then return 0; fi
-  [[ "$(id -u)" == 0 ]] || die "PostgreSQL is not installed; run as root, or: sudo apt-get install -y postgresql"
-  say "installing PostgreSQL from Debian's packages"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  # The package's own service start can fail where there is no init system; we run our own
-  # cluster anyway, so only the binaries matter.
-  apt-get install -y -qq postgresql >/dev/null || say "apt-get reported an error; checking whether the PostgreSQL binaries are there anyway"
-  pg_bin_dir >/dev/null || die "could not install PostgreSQL: no initdb under /usr/lib/postgresql after apt-get install postgresql"
-}
+# pg_bin_dir, as_pg, install_postgres
+# shellcheck source=../postgres/pg-common.sh
+source "$ROOT/scripts/postgres/pg-common.sh"
 
 install_unleash() {
   if [[ -f "$SERVER_DIR/node_modules/unleash-server/package.json" &&

@@ -51,24 +51,35 @@ export function askedLegacyTwice(row: StoredComparison): boolean {
   return row.method === 'GET' || row.method === 'HEAD';
 }
 
-/** Pass one: per field, over the reads compared, how often legacy differed from extracted and from itself. */
-export function countFields(rows: Iterable<StoredComparison>): { requests: number; fields: FieldCounts[] } {
-  const counts = new Map<string, { extractedDiffers: number; legacyDiffers: number }>();
-  const count = (field: string, side: 'extractedDiffers' | 'legacyDiffers'): void => {
-    let entry = counts.get(field);
-    if (!entry) { entry = { extractedDiffers: 0, legacyDiffers: 0 }; counts.set(field, entry); }
-    entry[side]++;
-  };
-  let requests = 0;
-  for (const row of rows) {
+/** Pass one, a row at a time: per field, over the reads compared, how often legacy differed from extracted and from itself. */
+export class FieldTally {
+  private readonly counts = new Map<string, { extractedDiffers: number; legacyDiffers: number }>();
+  private requests = 0;
+
+  add(row: StoredComparison): void {
     // A truncated row's body was not compared: its fields would be counted as agreeing.
-    if (!askedLegacyTwice(row) || (row.outcome !== 'match' && row.outcome !== 'mismatch') || row.paths.includes(TRUNCATED_BODY)) continue;
-    requests++;
+    if (!askedLegacyTwice(row) || (row.outcome !== 'match' && row.outcome !== 'mismatch') || row.paths.includes(TRUNCATED_BODY)) return;
+    this.requests++;
     // Once per request per field, however many items of an array differed at it.
-    for (const field of new Set(row.paths.map(genericPath))) count(field, 'extractedDiffers');
-    for (const field of new Set(row.noise.map(genericPath))) count(field, 'legacyDiffers');
+    for (const field of new Set(row.paths.map(genericPath))) this.count(field, 'extractedDiffers');
+    for (const field of new Set(row.noise.map(genericPath))) this.count(field, 'legacyDiffers');
   }
-  return { requests, fields: [...counts].map(([field, c]) => ({ field, ...c })) };
+
+  result(): { requests: number; fields: FieldCounts[] } {
+    return { requests: this.requests, fields: [...this.counts].map(([field, c]) => ({ field, ...c })) };
+  }
+
+  private count(field: string, side: 'extractedDiffers' | 'legacyDiffers'): void {
+    let entry = this.counts.get(field);
+    if (!entry) { entry = { extractedDiffers: 0, legacyDiffers: 0 }; this.counts.set(field, entry); }
+    entry[side]++;
+  }
+}
+
+export function countFields(rows: Iterable<StoredComparison>): { requests: number; fields: FieldCounts[] } {
+  const tally = new FieldTally();
+  for (const row of rows) tally.add(row);
+  return tally.result();
 }
 
 /** The generic paths a window's judgement calls noise. */
@@ -85,29 +96,64 @@ export function rejudgeRow(row: StoredComparison, windowNoise: ReadonlySet<strin
   return { outcome: row.outcome === 'truncated' || row.paths.includes(TRUNCATED_BODY) ? 'truncated' : 'match', mismatches: [] };
 }
 
+/** Pass two, a row at a time, once pass one's fields are judged: the verdict of each row and of the window. */
+export class VerdictTally {
+  private readonly noiseFields: FieldNoise[];
+  private readonly noise: ReadonlySet<string>;
+  private readonly tally = { match: 0, mismatch: 0, truncated: 0, error: 0 };
+  private readonly paths = new Map<string, number>();
+
+  constructor(private readonly fields: { requests: number; fields: readonly FieldCounts[] }, thresholds: NoiseThresholds) {
+    // Only fields legacy disagreed with itself on can be noise; the rest need no judgement.
+    this.noiseFields = judgeFieldNoise(fields.requests, fields.fields.filter((f) => f.legacyDiffers > 0), thresholds)
+      .sort((a, b) => b.legacyDiffers - a.legacyDiffers || a.field.localeCompare(b.field));
+    this.noise = noisyFields(this.noiseFields);
+  }
+
+  add(row: StoredComparison): RowVerdict {
+    const verdict = rejudgeRow(row, this.noise);
+    this.tally[verdict.outcome]++;
+    for (const path of verdict.mismatches) this.paths.set(path, (this.paths.get(path) ?? 0) + 1);
+    return verdict;
+  }
+
+  result(): WindowVerdict {
+    const { tally } = this;
+    const compared = tally.match + tally.mismatch;
+    return {
+      compared, matched: tally.match, mismatched: tally.mismatch, truncated: tally.truncated, errors: tally.error,
+      mismatchRate: compared === 0 ? null : tally.mismatch / compared, noiseRequests: this.fields.requests, noiseFields: this.noiseFields,
+      mismatchPaths: [...this.paths].map(([path, n]) => ({ path, rows: n })).sort((a, b) => b.rows - a.rows || a.path.localeCompare(b.path)),
+    };
+  }
+}
+
 /**
  * Judges a route's rows over a window. `rows` is read twice (an array, or an iterable that starts
  * afresh each time); `onRow` sees each row with its verdict, in the second pass.
  */
 export function judgeWindow<R extends StoredComparison>(rows: Iterable<R>, thresholds: NoiseThresholds = DIFFY_THRESHOLDS,
   onRow?: (row: R, verdict: RowVerdict) => void): WindowVerdict {
-  const { requests, fields } = countFields(rows);
-  // Only fields legacy disagreed with itself on can be noise; the rest need no judgement.
-  const noiseFields = judgeFieldNoise(requests, fields.filter((f) => f.legacyDiffers > 0), thresholds)
-    .sort((a, b) => b.legacyDiffers - a.legacyDiffers || a.field.localeCompare(b.field));
-  const noise = noisyFields(noiseFields);
-  const tally = { match: 0, mismatch: 0, truncated: 0, error: 0 };
-  const paths = new Map<string, number>();
+  const verdicts = new VerdictTally(countFields(rows), thresholds);
   for (const row of rows) {
-    const verdict = rejudgeRow(row, noise);
+    const verdict = verdicts.add(row);
     onRow?.(row, verdict);
-    tally[verdict.outcome]++;
-    for (const path of verdict.mismatches) paths.set(path, (paths.get(path) ?? 0) + 1);
   }
-  const compared = tally.match + tally.mismatch;
-  return {
-    compared, matched: tally.match, mismatched: tally.mismatch, truncated: tally.truncated, errors: tally.error,
-    mismatchRate: compared === 0 ? null : tally.mismatch / compared, noiseRequests: requests, noiseFields,
-    mismatchPaths: [...paths].map(([path, n]) => ({ path, rows: n })).sort((a, b) => b.rows - a.rows || a.path.localeCompare(b.path)),
-  };
+  return verdicts.result();
+}
+
+/**
+ * judgeWindow over rows a store reads asynchronously (a PostgreSQL cursor, a SQLite iterator):
+ * `rows()` is called once per pass and read a row at a time, so a window is never held in memory.
+ */
+export async function judgeWindowAsync<R extends StoredComparison>(rows: () => AsyncIterable<R>, thresholds: NoiseThresholds = DIFFY_THRESHOLDS,
+  onRow?: (row: R, verdict: RowVerdict) => void): Promise<WindowVerdict> {
+  const fields = new FieldTally();
+  for await (const row of rows()) fields.add(row);
+  const verdicts = new VerdictTally(fields.result(), thresholds);
+  for await (const row of rows()) {
+    const verdict = verdicts.add(row);
+    onRow?.(row, verdict);
+  }
+  return verdicts.result();
 }

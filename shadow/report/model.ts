@@ -1,6 +1,6 @@
-import type Database from 'better-sqlite3';
 import { DIFFY_THRESHOLDS, type FieldNoise, type NoiseThresholds } from '../compare/window-noise';
 import { readRouteWindow } from '../store/route-window';
+import type { ReplicaRows, StoreReader } from '../store/store';
 
 export interface LatencySummary { p50: number | null; p95: number | null; p99: number | null; samples: number }
 export interface PathCount {
@@ -61,7 +61,10 @@ export interface DiffReport {
   generatedAt: string;
   since: string;
   until: string;
+  /** The store read: a file, or a PostgreSQL URL with its password redacted. */
   store: string;
+  /** Which proxy processes wrote the window's diff rows (STRANGLER_REPLICA), with how many rows each. */
+  replicas: ReplicaRows[];
   ok: boolean;
   /** The thresholds noise was judged with (Diffy's, in percent). */
   noiseThresholds: NoiseThresholds;
@@ -74,46 +77,42 @@ function percentile(sorted: number[], p: number): number | null {
   return Math.round(sorted[index] * 100) / 100;
 }
 
-function latency(values: number[]): LatencySummary {
-  const sorted = values.filter((v) => v !== null).sort((a, b) => a - b);
+function latency(values: Array<number | null>): LatencySummary {
+  const sorted = values.filter((v): v is number => v !== null).sort((a, b) => a - b);
   return { p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99), samples: sorted.length };
 }
 
 /**
  * Reads the diff store for [since, until) into the report every renderer draws from. Budgets come
  * from the rules file (`shadow.budget`); a route in the store but not in the rules gets `defaultBudget`.
- * Routes with a rollout plan (`rollouts`) are in the report even without comparisons.
+ * Routes with a rollout plan (`rollouts`) are in the report even without comparisons. `location`
+ * names the store in the report and must already be redacted (store.location is).
  */
-export function buildReport(db: Database.Database, storeFile: string, since: number, until: number, budgets: ReadonlyMap<string, number>,
-  defaultBudget = 0.01, rollouts: ReadonlyMap<string, RouteRollout> = new Map(), thresholds: NoiseThresholds = DIFFY_THRESHOLDS): DiffReport {
-  const routeNames = new Set<string>([
-    ...rollouts.keys(),
-    ...(db.prepare('SELECT DISTINCT route FROM diffs WHERE at >= ? AND at < ?').all(since, until) as Array<{ route: string }>).map((r) => r.route),
-    ...(db.prepare('SELECT DISTINCT route FROM shadow_stats WHERE minute >= ? AND minute < ?').all(Math.floor(since / 60000) * 60000, until) as Array<{ route: string }>).map((r) => r.route),
-  ]);
-  const routes = [...routeNames].sort().map((route): RouteReport => {
-    const window = readRouteWindow(db, route, since, until, thresholds);
-    const stats = db.prepare('SELECT COALESCE(SUM(sampled), 0) AS sampled, COALESCE(SUM(dropped), 0) AS dropped, COALESCE(SUM(errors), 0) AS errors FROM shadow_stats WHERE route = ? AND minute >= ? AND minute < ?')
-      .get(route, Math.floor(since / 60000) * 60000, until) as { sampled: number; dropped: number; errors: number };
+export async function buildReport(store: StoreReader, location: string, since: number, until: number, budgets: ReadonlyMap<string, number>,
+  defaultBudget = 0.01, rollouts: ReadonlyMap<string, RouteRollout> = new Map(), thresholds: NoiseThresholds = DIFFY_THRESHOLDS): Promise<DiffReport> {
+  const routeNames = new Set<string>([...rollouts.keys(), ...await store.routesWithData(since, until)]);
+  const routes: RouteReport[] = [];
+  for (const route of [...routeNames].sort()) {
+    const window = await readRouteWindow(store, route, since, until, thresholds);
+    const stats = await store.shadowStats(route, since, until);
     const mismatchRate = window.mismatchRate;
     const budget = budgets.get(route) ?? defaultBudget;
-    const exampleOf = db.prepare(`SELECT target, legacy_sample AS legacy, extracted_sample AS extracted, legacy_status AS legacyStatus, extracted_status AS extractedStatus
-      FROM diffs WHERE id = ?`);
-    const times = db.prepare(`SELECT legacy_ms AS legacy, extracted_ms AS extracted FROM diffs WHERE route = ? AND at >= ? AND at < ? AND outcome != 'error'`)
-      .all(route, since, until) as Array<{ legacy: number; extracted: number }>;
+    const times = await store.latencies(route, since, until);
     const trend = window.hourly.map((t) => ({ hour: new Date(t.hour).toISOString(), compared: t.compared, mismatches: t.mismatched, rate: t.compared ? t.mismatched / t.compared : null }));
-    return {
+    const topPaths: PathCount[] = [];
+    for (const t of window.topPaths.slice(0, 10)) topPaths.push({ path: t.path, count: t.rows, example: await store.example(t.exampleId) });
+    routes.push({
       route, sampled: stats.sampled, compared: window.compared, matched: window.matched, truncated: window.truncated, dropped: stats.dropped, errors: stats.errors,
       mismatches: window.mismatched, mismatchRate, noiseRequests: window.noiseRequests, noiseFields: [...window.noiseFields], budget,
       overBudget: mismatchRate !== null && mismatchRate > budget,
-      topPaths: window.topPaths.slice(0, 10).map((t) => ({ path: t.path, count: t.rows, example: (exampleOf.get(t.exampleId) as PathCount['example']) ?? null })),
+      topPaths,
       latency: { legacy: latency(times.map((t) => t.legacy)), extracted: latency(times.map((t) => t.extracted)) },
       trend,
       rollout: rollouts.get(route) ?? null,
-    };
-  });
+    });
+  }
   return {
-    generatedAt: new Date().toISOString(), since: new Date(since).toISOString(), until: new Date(until).toISOString(), store: storeFile,
-    ok: routes.every((r) => !r.overBudget), noiseThresholds: thresholds, routes,
+    generatedAt: new Date().toISOString(), since: new Date(since).toISOString(), until: new Date(until).toISOString(), store: location,
+    replicas: await store.replicas(since, until), ok: routes.every((r) => !r.overBudget), noiseThresholds: thresholds, routes,
   };
 }

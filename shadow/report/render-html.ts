@@ -107,5 +107,13 @@ tr.over td{background:#fde2e2}.verdict{font-size:1.3rem}.charts{display:flex;gap
 ${routes.length === 0 ? '<p>No shadow comparisons in this period.</p>' : `${ratesChart(routes)}
 <table><tr><th>route</th><th>sampled</th><th>compared</th><th>matched</th><th title="past the capture cap: not compared">truncated</th><th>dropped</th><th>errors</th><th>mismatches</th><th>rate</th><th>budget</th><th></th></tr>${rows}</table>`}
 ${rolloutTable(routes)}
+${replicasTable(report)}
 ${details}</body></html>\n`;
+}
+
+/** Which proxy processes wrote the window's rows: with a shared store, every replica should be there. */
+function replicasTable(report: DiffReport): string {
+  if (report.replicas.length === 0) return '';
+  return `<h2>Replicas</h2><p class="muted">Diff rows in this period by the proxy process that wrote them (STRANGLER_REPLICA).</p>
+<table><tr><th>replica</th><th>rows</th><th>compared</th></tr>${report.replicas.map((r) => `<tr><td><code>${esc(r.replica || '(unnamed: written before replicas were recorded)')}</code></td><td>${r.rows}</td><td>${r.compared}</td></tr>`).join('')}</table>`;
 }

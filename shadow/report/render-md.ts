@@ -26,6 +26,10 @@ export function renderMarkdown(report: DiffReport): string {
       lines.push(`| ${r.route} | ${c.percent} | ${c.step} | ${cell(c.verdict)} | ${c.atFullSince} | ${c.comparisons} | ${c.mismatchRate} | ${r.rollout!.ready ? '✅ ready' : c.retire} |`);
     }
   }
+  if (report.replicas.length > 0) {
+    lines.push('', '## Replicas', '', 'Diff rows in this period by the proxy process that wrote them (STRANGLER_REPLICA).', '', '| replica | rows | compared |', '|---|---:|---:|');
+    for (const r of report.replicas) lines.push(`| ${r.replica === '' ? '(unnamed: written before replicas were recorded)' : `\`${cell(r.replica)}\``} | ${r.rows} | ${r.compared} |`);
+  }
   for (const r of report.routes.filter((route) => route.topPaths.length > 0)) {
     lines.push('', `## ${r.route}: top differing fields`, '', '| field | count | example request |', '|---|---:|---|');
     for (const p of r.topPaths) lines.push(`| \`${cell(p.path)}\` | ${p.count} | ${p.example ? `\`${cell(p.example.target)}\`` : ''} |`);

@@ -1,41 +1,9 @@
-import Database from 'better-sqlite3';
-import fs from 'node:fs';
-import path from 'node:path';
-import { migrate } from './schema';
-import { addDelta, LATENCY_BOUNDS_MS, type TrafficDelta } from './traffic';
+import { redactLocation, redactSecrets, replicaName, storeKind, type StoreKind } from './location';
+import { openStore } from './open-store';
+import type { DiffRow, LastVerdict, ShadowStatDelta, Store } from './store';
+import { addDelta, type TrafficDelta } from './traffic';
 
-/** One compared request, already redacted. */
-export interface DiffRow {
-  at: number;
-  route: string;
-  method: string;
-  target: string;
-  servedBy: 'legacy' | 'extracted';
-  legacyStatus: number | null;
-  extractedStatus: number | null;
-  legacyMs: number | null;
-  extractedMs: number | null;
-  outcome: 'match' | 'mismatch' | 'error' | 'truncated';
-  paths: readonly string[];
-  noise: readonly string[];
-  legacySample: string | null;
-  extractedSample: string | null;
-  requestHeaders: Readonly<Record<string, string>>;
-  source: 'live' | 'replay';
-}
-
-function summaryOf(evidence: string): string | null {
-  try {
-    const parsed = JSON.parse(evidence) as { summary?: unknown };
-    return typeof parsed.summary === 'string' ? parsed.summary : null;
-  } catch {
-    return null;
-  }
-}
-
-export function defaultDiffDbPath(): string {
-  return process.env.STRANGLER_DIFF_DB ?? path.resolve('data', 'diffs.sqlite');
-}
+export type { DiffRow } from './store';
 
 export const DAY_MS = 24 * 3600 * 1000;
 
@@ -44,59 +12,111 @@ export interface DiffStoreOptions {
   maxBuffered: number;
   flushEveryMs: number;
   retainMs: number;
+  /** Rows per transaction; a bigger backlog (after an outage) goes in several, one after the other. */
+  maxBatchRows?: number;
 }
 
 export const DEFAULT_STORE_OPTIONS: DiffStoreOptions = { maxBuffered: 10_000, flushEveryMs: 250, retainMs: 30 * DAY_MS };
 
+/** Counter keys ((minute, route) and (minute, route, backend)) waiting at most: past it, new keys are dropped and counted. */
+const MAX_COUNTER_KEYS = 50_000;
+const DEFAULT_BATCH_ROWS = 5000;
+/** After a failed connect or write, the periodic flush waits this long, doubling up to the maximum. */
+const BACKOFF_FIRST_MS = 250;
+const BACKOFF_MAX_MS = 5000;
+
+/** What /status shows of the store (`diffStore`), for SQLite and PostgreSQL alike. */
+export interface DiffStoreStatus {
+  readonly kind: StoreKind;
+  /** The file, or the URL with its password redacted. */
+  readonly location: string;
+  /** The last connect or write succeeded (false until the first connection). */
+  readonly ok: boolean;
+  /** The last failure's message (password redacted), kept after a recovery; null when none. */
+  readonly lastError: string | null;
+  readonly lastErrorAt: number | null;
+  /** Rows waiting to be written. */
+  readonly buffered: number;
+  /** Rows dropped since start: the buffer was full, the store refused the batch, or it was unreachable at shutdown. */
+  readonly dropped: number;
+  readonly written: number;
+  readonly failedFlushes: number;
+}
+
 /**
- * The diff store (better-sqlite3, WAL). Rows are buffered and written in one transaction per
- * flush; when a write fails (another process holding the lock past busy_timeout), the batch stays
- * buffered for the next flush and the failure is counted, so rows are retried, never silently lost.
+ * A failure that writing the same batch again cannot cure: a value the database refuses
+ * (PostgreSQL SQLSTATE class 22 or 23; SQLite's constraint and type errors). The batch is dropped
+ * and counted instead of blocking every later one.
+ */
+export function isPoisonBatch(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return false;
+  return /^2[23][0-9A-Z]{3}$/.test(code) || /^SQLITE_(CONSTRAINT|MISMATCH|TOOBIG)/.test(code);
+}
+
+/**
+ * The diff store's writer, whichever store is behind it: rows and counters are buffered (bounded)
+ * and written in one transaction per flush. A store that cannot be reached (PostgreSQL down, slow,
+ * refusing the password; SQLite locked past busy_timeout) keeps the batch buffered for the next
+ * flush, retried with a backoff, so rows are never silently lost: past the bound they are dropped
+ * and counted. The store is connected on first use and reconnected after a failure.
  */
 export class DiffStore {
-  readonly db: Database.Database;
+  readonly kind: StoreKind;
+  /** The file, or the URL with its password redacted. */
+  readonly location: string;
+  private store: Store | null = null;
+  private connecting: Promise<Store> | null = null;
+  private flushing: Promise<void> | null = null;
   private buffer: DiffRow[] = [];
-  private stats = new Map<string, { minute: number; route: string; sampled: number; dropped: number; errors: number }>();
+  private stats = new Map<string, ShadowStatDelta>();
   /** Traffic counters waiting to be written, one entry per (minute, route, backend). */
   private traffic = new Map<string, TrafficDelta>();
   private timer: NodeJS.Timeout | null = null;
-  private readonly insertRow;
-  private readonly upsertStats;
-  private readonly upsertTraffic;
-  private readonly upsertLatency;
+  private failuresInARow = 0;
+  private nextAttemptAt = 0;
+  /** start() asks for rows past the retention to be pruned once the store is reached. */
+  private pruneWhenOpen = false;
+  private closed = false;
+  ok = false;
+  lastError: string | null = null;
+  lastErrorAt: number | null = null;
   droppedRows = 0;
+  droppedCounters = 0;
   failedFlushes = 0;
   writtenRows = 0;
 
-  constructor(readonly file: string, private readonly options: DiffStoreOptions = DEFAULT_STORE_OPTIONS, readonly: boolean = false) {
-    if (!readonly) fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-    this.db = new Database(file, { readonly, fileMustExist: readonly });
-    if (!readonly) {
-      this.db.pragma('journal_mode = WAL');
-      this.db.pragma('synchronous = NORMAL');
-    }
-    this.db.pragma('busy_timeout = 2000');
-    if (!readonly) migrate(this.db);
-    this.insertRow = readonly ? null : this.db.prepare(`INSERT INTO diffs (at, route, method, target, served_by, legacy_status, extracted_status,
-      legacy_ms, extracted_ms, outcome, paths, noise, legacy_sample, extracted_sample, request_headers, source)
-      VALUES (@at, @route, @method, @target, @servedBy, @legacyStatus, @extractedStatus, @legacyMs, @extractedMs, @outcome, @paths, @noise,
-      @legacySample, @extractedSample, @requestHeaders, @source)`);
-    this.upsertStats = readonly ? null : this.db.prepare(`INSERT INTO shadow_stats (minute, route, sampled, dropped, errors) VALUES (@minute, @route, @sampled, @dropped, @errors)
-      ON CONFLICT (minute, route) DO UPDATE SET sampled = sampled + excluded.sampled, dropped = dropped + excluded.dropped, errors = errors + excluded.errors`);
-    this.upsertTraffic = readonly ? null : this.db.prepare(`INSERT INTO traffic (minute, route, backend, requests, failures, fallbacks, latency_ms_sum)
-      VALUES (@minute, @route, @backend, @requests, @failures, @fallbacks, @latencyMsSum)
-      ON CONFLICT (minute, route, backend) DO UPDATE SET requests = requests + excluded.requests, failures = failures + excluded.failures,
-      fallbacks = fallbacks + excluded.fallbacks, latency_ms_sum = latency_ms_sum + excluded.latency_ms_sum`);
-    this.upsertLatency = readonly ? null : this.db.prepare(`INSERT INTO traffic_latency (minute, route, backend, le_ms, count) VALUES (?, ?, ?, ?, ?)
-      ON CONFLICT (minute, route, backend, le_ms) DO UPDATE SET count = count + excluded.count`);
+  constructor(private readonly target: string, private readonly options: DiffStoreOptions = DEFAULT_STORE_OPTIONS, readonly replica: string = replicaName(),
+    private readonly connect: (target: string) => Promise<Store> = (t) => openStore(t, { create: true })) {
+    this.kind = storeKind(target);
+    this.location = redactLocation(target);
   }
 
-  /** Starts periodic flushing and prunes rows past the retention. */
+  /** Starts periodic flushing, and connecting (which prunes rows past the retention once). */
   start(): this {
-    this.prune(Date.now());
-    this.timer = setInterval(() => this.flush(), this.options.flushEveryMs);
+    this.timer = setInterval(() => { if (Date.now() >= this.nextAttemptAt) void this.flush(); }, this.options.flushEveryMs);
     this.timer.unref();
+    this.pruneWhenOpen = true;
+    void this.open().catch(() => undefined);
     return this;
+  }
+
+  /** The store, connected (and migrated) now if it is not yet; rejects with the failure, which is also recorded. */
+  open(): Promise<Store> {
+    if (this.store) return Promise.resolve(this.store);
+    this.connecting ??= this.connect(this.target).then(async (store) => {
+      this.store = store;
+      this.succeeded();
+      if (this.pruneWhenOpen) {
+        this.pruneWhenOpen = false;
+        await store.prune(Date.now() - this.options.retainMs).catch((error: unknown) => this.failed(error));
+      }
+      return store;
+    }, (error: unknown) => {
+      this.failed(error);
+      throw error;
+    }).finally(() => { this.connecting = null; });
+    return this.connecting;
   }
 
   /** Queues a row; never blocks. Returns false when the buffer is full and the row was dropped. */
@@ -110,7 +130,11 @@ export class DiffStore {
     const minute = Math.floor(at / 60000) * 60000;
     const key = `${minute}\u0000${route}`;
     let entry = this.stats.get(key);
-    if (!entry) { entry = { minute, route, sampled: 0, dropped: 0, errors: 0 }; this.stats.set(key, entry); }
+    if (!entry) {
+      if (this.stats.size >= MAX_COUNTER_KEYS) { this.droppedCounters++; return; }
+      entry = { minute, route, sampled: 0, dropped: 0, errors: 0 };
+      this.stats.set(key, entry);
+    }
     entry[field]++;
   }
 
@@ -120,62 +144,118 @@ export class DiffStore {
       const key = `${delta.minute}\u0000${delta.route}\u0000${delta.backend}`;
       const waiting = this.traffic.get(key);
       if (waiting) addDelta(waiting, delta);
+      else if (this.traffic.size >= MAX_COUNTER_KEYS) this.droppedCounters++;
       else this.traffic.set(key, { ...delta, latency: [...delta.latency] });
     }
   }
 
-  /** Writes everything buffered in one transaction; on failure keeps it for the next flush. */
-  flush(): void {
-    if ((this.buffer.length === 0 && this.stats.size === 0 && this.traffic.size === 0) || !this.insertRow || !this.upsertStats) return;
-    const rows = this.buffer;
-    const stats = [...this.stats.values()];
-    const traffic = this.traffic;
-    const insertRow = this.insertRow;
-    const upsertStats = this.upsertStats;
-    const upsertTraffic = this.upsertTraffic!;
-    const upsertLatency = this.upsertLatency!;
+  /** Rows waiting to be written. */
+  get buffered(): number {
+    return this.buffer.length;
+  }
+
+  status(): DiffStoreStatus {
+    return {
+      kind: this.kind, location: this.location, ok: this.ok, lastError: this.lastError, lastErrorAt: this.lastErrorAt,
+      buffered: this.buffer.length, dropped: this.droppedRows, written: this.writtenRows, failedFlushes: this.failedFlushes,
+    };
+  }
+
+  /**
+   * Writes everything waiting, a transaction per `maxBatchRows` rows; on failure keeps the rest
+   * for the next flush. One flush runs at a time: a call during one waits for it.
+   */
+  flush(): Promise<void> {
+    this.flushing ??= this.flushNow().finally(() => { this.flushing = null; });
+    return this.flushing;
+  }
+
+  private waiting(): boolean {
+    return this.buffer.length > 0 || this.stats.size > 0 || this.traffic.size > 0;
+  }
+
+  private async flushNow(): Promise<void> {
+    // Not connected yet: try again even with nothing to write, so the status (and the verdicts
+    // the dashboard reads) come back as soon as the store does.
+    if (!this.waiting() && this.store !== null) return;
+    let store: Store;
     try {
-      this.db.transaction(() => {
-        for (const row of rows) {
-          insertRow.run({ ...row, paths: JSON.stringify(row.paths), noise: JSON.stringify(row.noise), requestHeaders: JSON.stringify(row.requestHeaders) });
-        }
-        for (const s of stats) upsertStats.run(s);
-        for (const t of traffic.values()) {
-          upsertTraffic.run(t);
-          for (let i = 0; i < t.latency.length; i++) {
-            if (t.latency[i] > 0) upsertLatency.run(t.minute, t.route, t.backend, LATENCY_BOUNDS_MS[i], t.latency[i]);
-          }
-        }
-      }).immediate();
-      this.buffer = this.buffer.slice(rows.length);
-      for (const s of stats) this.stats.delete(`${s.minute}\u0000${s.route}`);
-      this.traffic = new Map();
-      this.writtenRows += rows.length;
+      store = await this.open();
     } catch {
-      this.failedFlushes++;
+      if (this.waiting()) this.failedFlushes++;
+      return;
+    }
+    while (this.waiting()) {
+      const rows = this.buffer.slice(0, this.options.maxBatchRows ?? DEFAULT_BATCH_ROWS);
+      const stats = this.stats;
+      const traffic = this.traffic;
+      this.stats = new Map();
+      this.traffic = new Map();
+      try {
+        await store.write({ replica: this.replica, rows, stats: [...stats.values()], traffic: [...traffic.values()] });
+        this.buffer.splice(0, rows.length);
+        this.writtenRows += rows.length;
+        this.succeeded();
+      } catch (error) {
+        this.failed(error);
+        if (isPoisonBatch(error)) {
+          // Written again it would fail again, and hold up everything behind it.
+          this.buffer.splice(0, rows.length);
+          this.droppedRows += rows.length;
+          continue;
+        }
+        this.failedFlushes++;
+        this.restore(stats, traffic);
+        return;
+      }
     }
   }
 
-  /** Each route's latest rollout verdict (the rollout command writes them; the proxy shows them). */
-  lastVerdicts(): Array<{ route: string; verdict: string; at: number; fromPercent: number | null; toPercent: number | null; summary: string | null }> {
-    const rows = this.db.prepare(`SELECT route, verdict, at, from_percent AS fromPercent, to_percent AS toPercent, evidence FROM rollout_verdicts
-      WHERE id IN (SELECT MAX(id) FROM rollout_verdicts GROUP BY route)`).all() as Array<{ route: string; verdict: string; at: number; fromPercent: number | null; toPercent: number | null; evidence: string }>;
-    return rows.map(({ evidence, ...row }) => ({ ...row, summary: summaryOf(evidence) }));
+  /** Puts counters of a failed write back, summed with any counted since. */
+  private restore(stats: Map<string, ShadowStatDelta>, traffic: Map<string, TrafficDelta>): void {
+    for (const [key, s] of this.stats) {
+      const old = stats.get(key);
+      if (old) { old.sampled += s.sampled; old.dropped += s.dropped; old.errors += s.errors; } else stats.set(key, s);
+    }
+    this.stats = stats;
+    const newer = this.traffic;
+    this.traffic = traffic;
+    this.addTraffic([...newer.values()]);
   }
 
-  prune(now: number): number {
-    if (!this.insertRow) return 0;
-    const cutoff = now - this.options.retainMs;
-    const removed = this.db.prepare('DELETE FROM diffs WHERE at < ?').run(cutoff).changes;
-    this.db.prepare('DELETE FROM shadow_stats WHERE minute < ?').run(cutoff);
-    this.db.prepare('DELETE FROM traffic WHERE minute < ?').run(cutoff);
-    this.db.prepare('DELETE FROM traffic_latency WHERE minute < ?').run(cutoff);
-    return removed;
+  private succeeded(): void {
+    this.ok = true;
+    this.failuresInARow = 0;
+    this.nextAttemptAt = 0;
   }
 
-  close(): void {
+  private failed(error: unknown): void {
+    this.ok = false;
+    this.lastError = redactSecrets(error instanceof Error ? error.message : String(error), this.target);
+    this.lastErrorAt = Date.now();
+    this.failuresInARow++;
+    this.nextAttemptAt = Date.now() + Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** (this.failuresInARow - 1));
+  }
+
+  /** Each route's latest rollout verdict (the rollout command writes them; the proxy shows them); none before the store is reached. */
+  async lastVerdicts(): Promise<LastVerdict[]> {
+    return this.store ? this.store.lastVerdicts() : [];
+  }
+
+  async prune(now: number): Promise<number> {
+    return (await this.open()).prune(now - this.options.retainMs);
+  }
+
+  /** Stops flushing, writes what is waiting (rows the store cannot take now are counted as dropped), closes the store. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     if (this.timer) clearInterval(this.timer);
-    this.flush();
-    this.db.close();
+    await this.flushing;
+    if (this.waiting()) await this.flush();
+    if (this.buffer.length > 0) { this.droppedRows += this.buffer.length; this.buffer = []; }
+    await this.connecting?.catch(() => undefined);
+    await this.store?.close();
+    this.store = null;
   }
 }

@@ -1,7 +1,7 @@
 /**
  * The evidence store as `strangler rollout`, `report` and `ramp` see it: traffic counters and
- * comparisons over a window, the percent changes of each route, and the rollout's verdicts. A small
- * interface so a PostgreSQL store can stand beside the SQLite one (sqlite-evidence.ts).
+ * comparisons over a window, the percent changes of each route, and the rollout's verdicts. Part of
+ * the store interface (store.ts) that the SQLite and the PostgreSQL stores implement.
  */
 
 /** Who changed a route's percent: a command, the rollout itself, or a hand edit it noticed. */
@@ -62,23 +62,27 @@ export interface StoredVerdict {
   readonly evidence: { readonly summary?: string } & Record<string, unknown>;
 }
 
+/**
+ * The rollout's reads and writes. Asynchronous: the SQLite store answers at once underneath, the
+ * PostgreSQL one over the network (store.ts has the whole store interface).
+ */
 export interface EvidenceStore {
-  /** Where it is, for messages (a file path; never a password). */
+  /** Where it is, for messages: a file path, or a PostgreSQL URL with its password redacted. */
   readonly location: string;
-  lastPercentEvent(route: string): PercentEvent | null;
+  lastPercentEvent(route: string): Promise<PercentEvent | null>;
   /**
    * When the route was rolled back, if it still is: a rollback with no later `resume` and no later
    * change to a percent above 0.
    */
-  rolledBackAt(route: string): number | null;
-  recordPercentEvent(event: PercentEvent): void;
-  /** Counters of the minutes from the one holding `since` up to `until`, per side. */
-  traffic(route: string, since: number, until: number): { readonly legacy: SideTraffic; readonly extracted: SideTraffic };
-  /** The route's diff rows with `since <= at <= until`, oldest first. */
-  shadowRows(route: string, since: number, until: number): Iterable<ShadowRow>;
-  recordVerdict(verdict: StoredVerdict): void;
-  lastVerdict(route: string): StoredVerdict | null;
-  close(): void;
+  rolledBackAt(route: string): Promise<number | null>;
+  recordPercentEvent(event: PercentEvent): Promise<void>;
+  /** Counters of the minutes from the one holding `since` up to `until`, per side, summed over every replica. */
+  traffic(route: string, since: number, until: number): Promise<{ readonly legacy: SideTraffic; readonly extracted: SideTraffic }>;
+  /** The route's diff rows with `since <= at <= until`, in the order they were written; each call reads afresh. */
+  shadowRows(route: string, since: number, until: number): AsyncIterable<ShadowRow>;
+  recordVerdict(verdict: StoredVerdict): Promise<void>;
+  lastVerdict(route: string): Promise<StoredVerdict | null>;
+  close(): Promise<void>;
 }
 
 /** The store cannot be used: missing, unreadable, locked, or from another version. One clear line. */

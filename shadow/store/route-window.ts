@@ -1,6 +1,6 @@
-import type Database from 'better-sqlite3';
-import { judgeWindow, type StoredComparison, type StoredOutcome, type WindowVerdict } from '../compare/window-verdict';
+import { judgeWindowAsync, type WindowVerdict } from '../compare/window-verdict';
 import { DIFFY_THRESHOLDS, type NoiseThresholds } from '../compare/window-noise';
+import type { StoreReader } from './store';
 
 /** A route's comparisons over [since, until), judged with the window's noise: what the report and the rollout gate read. */
 export interface RouteWindow extends WindowVerdict {
@@ -13,32 +13,16 @@ export interface RouteWindow extends WindowVerdict {
   readonly hourly: ReadonlyArray<{ readonly hour: number; readonly compared: number; readonly mismatched: number }>;
 }
 
-interface StoredRow extends StoredComparison { readonly id: number; readonly at: number }
-
 const HOUR_MS = 3_600_000;
 
-function list(text: string, column: string, id: number): string[] {
-  const value = JSON.parse(text) as unknown;
-  if (!Array.isArray(value) || !value.every((p) => typeof p === 'string')) throw new Error(`diffs row ${id}: ${column} is not a JSON list of paths: ${text.slice(0, 80)}`);
-  return value as string[];
-}
-
 /**
- * Reads a route's rows of [since, until) from the diff store and judges them (window-verdict.ts).
- * The rows are read twice, one at a time, never all held in memory.
+ * Reads a route's rows of [since, until) from the diff store, whichever it is, and judges them
+ * (window-verdict.ts). The rows are read twice, one at a time, never all held in memory.
  */
-export function readRouteWindow(db: Database.Database, route: string, since: number, until: number, thresholds: NoiseThresholds = DIFFY_THRESHOLDS): RouteWindow {
-  const select = db.prepare('SELECT id, at, method, outcome, paths, noise FROM diffs WHERE route = ? AND at >= ? AND at < ? ORDER BY id');
-  const rows: Iterable<StoredRow> = {
-    *[Symbol.iterator]() {
-      for (const r of select.iterate(route, since, until) as Iterable<{ id: number; at: number; method: string; outcome: StoredOutcome; paths: string; noise: string }>) {
-        yield { id: r.id, at: r.at, method: r.method, outcome: r.outcome, paths: list(r.paths, 'paths', r.id), noise: list(r.noise, 'noise', r.id) };
-      }
-    },
-  };
+export async function readRouteWindow(store: StoreReader, route: string, since: number, until: number, thresholds: NoiseThresholds = DIFFY_THRESHOLDS): Promise<RouteWindow> {
   const examples = new Map<string, number>();
   const hours = new Map<number, { hour: number; compared: number; mismatched: number }>();
-  const verdict = judgeWindow(rows, thresholds, (row, judged) => {
+  const verdict = await judgeWindowAsync(() => store.comparisons(route, since, until), thresholds, (row, judged) => {
     if (judged.outcome !== 'match' && judged.outcome !== 'mismatch') return;
     const hour = Math.floor(row.at / HOUR_MS) * HOUR_MS;
     let bucket = hours.get(hour);

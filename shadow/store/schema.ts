@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 
 /**
- * Migrations, applied in order; PRAGMA user_version records how many ran. A store written by an
+ * SQLite's migrations (postgres-schema.ts has PostgreSQL's, version for version the same tables), applied in order; PRAGMA user_version records how many ran. A store written by an
  * older version is upgraded in place; one from a newer version is refused rather than misread.
  */
 const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [
@@ -104,15 +104,67 @@ const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [
     CREATE INDEX diffs_route_at ON diffs (route, at);
     CREATE INDEX diffs_at ON diffs (at);
   `),
+  // 3: replicas. Every row and counter names the proxy process that wrote it (STRANGLER_REPLICA,
+  // default hostname:pid); rows from before are named ''. The counters' keys take the replica, so
+  // each writer adds to its own rows and readers sum over replicas.
+  (db) => db.exec(`
+    ALTER TABLE diffs ADD COLUMN replica TEXT NOT NULL DEFAULT '';
+    CREATE TABLE shadow_stats_v3 (
+      minute INTEGER NOT NULL,
+      route TEXT NOT NULL,
+      replica TEXT NOT NULL DEFAULT '',
+      sampled INTEGER NOT NULL DEFAULT 0,
+      dropped INTEGER NOT NULL DEFAULT 0,
+      errors INTEGER NOT NULL DEFAULT 0,
+      PRIMARY KEY (minute, route, replica)
+    );
+    INSERT INTO shadow_stats_v3 (minute, route, sampled, dropped, errors) SELECT minute, route, sampled, dropped, errors FROM shadow_stats;
+    DROP TABLE shadow_stats;
+    ALTER TABLE shadow_stats_v3 RENAME TO shadow_stats;
+    CREATE TABLE traffic_v3 (
+      minute INTEGER NOT NULL,
+      route TEXT NOT NULL,
+      backend TEXT NOT NULL,
+      replica TEXT NOT NULL DEFAULT '',
+      requests INTEGER NOT NULL DEFAULT 0,
+      failures INTEGER NOT NULL DEFAULT 0,
+      fallbacks INTEGER NOT NULL DEFAULT 0,
+      latency_ms_sum REAL NOT NULL DEFAULT 0,
+      PRIMARY KEY (minute, route, backend, replica)
+    );
+    INSERT INTO traffic_v3 (minute, route, backend, requests, failures, fallbacks, latency_ms_sum)
+      SELECT minute, route, backend, requests, failures, fallbacks, latency_ms_sum FROM traffic;
+    DROP TABLE traffic;
+    ALTER TABLE traffic_v3 RENAME TO traffic;
+    CREATE TABLE traffic_latency_v3 (
+      minute INTEGER NOT NULL,
+      route TEXT NOT NULL,
+      backend TEXT NOT NULL,
+      replica TEXT NOT NULL DEFAULT '',
+      le_ms REAL NOT NULL,
+      count INTEGER NOT NULL DEFAULT 0,
+      PRIMARY KEY (minute, route, backend, replica, le_ms)
+    );
+    INSERT INTO traffic_latency_v3 (minute, route, backend, le_ms, count) SELECT minute, route, backend, le_ms, count FROM traffic_latency;
+    DROP TABLE traffic_latency;
+    ALTER TABLE traffic_latency_v3 RENAME TO traffic_latency;
+  `),
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
+/** The schema version that has the evidence tables (traffic, percent_events, rollout_verdicts). */
+export const EVIDENCE_SCHEMA = 2;
+/** The first that names replicas. */
+export const REPLICA_SCHEMA = 3;
+
+/** The message for a store written by a newer strangler, the same for both stores. */
+export function newerSchemaMessage(current: number): string {
+  return `the diff store has schema version ${current}, newer than this strangler understands (${SCHEMA_VERSION})`;
+}
 
 export function migrate(db: Database.Database): void {
   const current = db.pragma('user_version', { simple: true }) as number;
-  if (current > SCHEMA_VERSION) {
-    throw new Error(`the diff store has schema version ${current}, newer than this strangler understands (${SCHEMA_VERSION})`);
-  }
+  if (current > SCHEMA_VERSION) throw new Error(newerSchemaMessage(current));
   for (let version = current; version < SCHEMA_VERSION; version++) {
     db.transaction(() => {
       MIGRATIONS[version](db);

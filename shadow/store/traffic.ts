@@ -78,3 +78,8 @@ export function addDelta(into: TrafficDelta, from: TrafficDelta): void {
   into.latencyMsSum += from.latencyMsSum;
   for (let i = 0; i < into.latency.length; i++) into.latency[i] += from.latency[i] ?? 0;
 }
+
+/** One side's counters with nothing counted yet. */
+export function emptySide(): { requests: number; failures: number; fallbacks: number; latency: number[] } {
+  return { requests: 0, failures: 0, fallbacks: 0, latency: new Array<number>(LATENCY_BOUNDS_MS.length).fill(0) };
+}

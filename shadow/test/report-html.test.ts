@@ -13,7 +13,7 @@ function route(name: string, mismatchRate: number, budget: number, legacyP50: nu
 }
 
 const report: DiffReport = {
-  generatedAt: '2026-12-02T05:00:00Z', since: '2026-12-01T05:00:00Z', until: '2026-12-02T05:00:00Z', store: 'd.sqlite', ok: false, noiseThresholds: DIFFY_THRESHOLDS,
+  generatedAt: '2026-12-02T05:00:00Z', since: '2026-12-01T05:00:00Z', until: '2026-12-02T05:00:00Z', store: 'd.sqlite', replicas: [], ok: false, noiseThresholds: DIFFY_THRESHOLDS,
   routes: [route('categories', 0, 0.01, 4.5), route('pricing', 0.002, 0.01, 6), route('product-detail', 0.2, 0.05, 5)],
 };
 

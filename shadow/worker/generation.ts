@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { FromWorker, StoreCounters, WorkerSetup } from './protocol';
+import type { FromWorker, StoreCounters, StoreHealth, WorkerSetup } from './protocol';
 
 export const NO_COUNTERS: StoreCounters = { droppedRows: 0, failedFlushes: 0, writtenRows: 0 };
 
@@ -13,6 +13,8 @@ export interface Generation {
   readonly pending: Map<number, { readonly route: string; readonly at: number }>;
   /** The worker's store counters, as of its last report. */
   store: StoreCounters;
+  /** Its store's health as of the last report; null before the first. */
+  health: StoreHealth | null;
   /** Settles when the worker says it has closed the store. */
   readonly stopped: Promise<void>;
   readonly exited: Promise<void>;
@@ -34,7 +36,7 @@ export function spawnGeneration(script: string, setup: Omit<WorkerSetup, 'inFlig
   let stopped!: () => void;
   let exited!: () => void;
   const gen: Generation = {
-    worker, inFlight: new Int32Array(inFlight), ready: false, pending: new Map(), store: NO_COUNTERS,
+    worker, inFlight: new Int32Array(inFlight), ready: false, pending: new Map(), store: NO_COUNTERS, health: null,
     stopped: new Promise((resolve) => { stopped = resolve; }), exited: new Promise((resolve) => { exited = resolve; }),
   };
   const ready = new Promise<void>((resolve, reject) => {

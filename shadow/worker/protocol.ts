@@ -1,7 +1,10 @@
 import type { WireAnswer } from '../decode-answer';
 import type { ShadowJob, ShadowOutcome } from '../mirror';
 import type { DiffStoreOptions } from '../store/diff-store';
+import type { LastVerdict } from '../store/store';
 import type { TrafficDelta } from '../store/traffic';
+
+export type { LastVerdict } from '../store/store';
 
 /** The served answer as the proxy's tap captured it: the raw teed bytes (capped), Content-Encoding still applied. */
 export type CapturedAnswer = WireAnswer;
@@ -22,7 +25,10 @@ export interface WireJob extends Omit<CapturedShadowJob, 'body' | 'served'> {
 }
 
 export interface WorkerSetup {
+  /** A SQLite file or a PostgreSQL URL (with its password: it never leaves the process). */
   readonly diffDb: string;
+  /** How this process names itself in the store's rows (STRANGLER_REPLICA, default hostname:pid). */
+  readonly replica: string;
   readonly storeOptions: DiffStoreOptions | undefined;
   readonly shadowTimeoutMs: number;
   readonly captureBytes: number;
@@ -45,6 +51,16 @@ export interface StoreCounters {
   readonly writtenRows: number;
 }
 
+/** How the worker's store is doing now (DiffStoreStatus, without what the main thread already knows). */
+export interface StoreHealth {
+  /** The last connect or write succeeded. */
+  readonly ok: boolean;
+  /** Password redacted. */
+  readonly lastError: string | null;
+  readonly lastErrorAt: number | null;
+  readonly buffered: number;
+}
+
 export type ToWorker =
   /** Jobs posted together (one wake-up of the worker for many jobs), in the order offered. */
   | { readonly type: 'jobs'; readonly jobs: ReadonlyArray<{ readonly id: number; readonly job: WireJob }> }
@@ -53,21 +69,10 @@ export type ToWorker =
   | { readonly type: 'traffic'; readonly deltas: readonly TrafficDelta[] }
   | { readonly type: 'stop'; readonly graceMs: number };
 
-/** A route's latest `strangler rollout` verdict, as the store has it (for /stats and the dashboard). */
-export interface LastVerdict {
-  readonly route: string;
-  readonly verdict: string;
-  readonly at: number;
-  readonly fromPercent: number | null;
-  readonly toPercent: number | null;
-  /** The verdict's one-line summary when the rollout recorded one. */
-  readonly summary: string | null;
-}
-
 export type FromWorker =
   | { readonly type: 'ready' }
   | { readonly type: 'failed'; readonly message: string }
   /** Since the last report: outcomes as [route, outcome, count], ids of finished jobs; store counters are totals. */
-  | { readonly type: 'report'; readonly outcomes: ReadonlyArray<readonly [string, ShadowOutcome, number]>; readonly done: readonly number[]; readonly store: StoreCounters }
+  | { readonly type: 'report'; readonly outcomes: ReadonlyArray<readonly [string, ShadowOutcome, number]>; readonly done: readonly number[]; readonly store: StoreCounters; readonly health: StoreHealth }
   | { readonly type: 'verdicts'; readonly verdicts: readonly LastVerdict[] }
   | { readonly type: 'stopped' };

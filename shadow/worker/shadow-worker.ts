@@ -3,14 +3,18 @@ import type { DiffStoreOptions } from '../store/diff-store';
 import type { TrafficDelta } from '../store/traffic';
 import { NO_COUNTERS, spawnGeneration, type Generation } from './generation';
 import { workerScript } from './locate';
-import type { CapturedShadowJob, FromWorker, LastVerdict, StoreCounters, ToWorker, WireJob } from './protocol';
+import { replicaName } from '../store/location';
+import type { CapturedShadowJob, FromWorker, LastVerdict, StoreCounters, StoreHealth, ToWorker, WireJob } from './protocol';
 import { StatCounts } from './stat-counts';
 import { transferable } from './transfer';
 
 export type { CapturedAnswer, CapturedShadowJob, LastVerdict } from './protocol';
 
 export interface ShadowWorkerOptions {
+  /** A SQLite file or a PostgreSQL URL. */
   readonly diffDb: string;
+  /** How this process names itself in the store (STRANGLER_REPLICA); default hostname:pid. */
+  readonly replica?: string;
   readonly storeOptions?: DiffStoreOptions;
   readonly shadowTimeoutMs: number;
   readonly captureBytes: number;
@@ -135,6 +139,11 @@ export class ShadowWorker {
     return this.outcomes.get(`${route}\u0000${outcome}`) ?? 0;
   }
 
+  /** The running worker's store, as of its last report (every 100 ms when something changed); null while no worker runs. */
+  storeHealth(): StoreHealth | null {
+    return this.current?.ready ? this.current.health : null;
+  }
+
   get droppedRows(): number { return this.past.droppedRows + (this.current?.store.droppedRows ?? 0); }
   get failedFlushes(): number { return this.past.failedFlushes + (this.current?.store.failedFlushes ?? 0); }
   get writtenRows(): number { return this.past.writtenRows + (this.current?.store.writtenRows ?? 0); }
@@ -168,7 +177,8 @@ export class ShadowWorker {
   private spawn(): Promise<void> {
     this.lastSpawn = Date.now();
     const { diffDb, storeOptions, shadowTimeoutMs, captureBytes } = this.options;
-    const { gen, ready } = spawnGeneration(this.script, { diffDb, storeOptions, shadowTimeoutMs, captureBytes }, {
+    const replica = this.options.replica ?? replicaName();
+    const { gen, ready } = spawnGeneration(this.script, { diffDb, replica, storeOptions, shadowTimeoutMs, captureBytes }, {
       report: (g, message) => this.report(g, message),
       verdicts: (message) => { this.lastVerdicts = new Map(message.verdicts.map((v) => [v.route, v])); },
       exit: (g, error, wasReady) => this.died(g, error, wasReady),
@@ -179,6 +189,7 @@ export class ShadowWorker {
 
   private report(gen: Generation, message: Extract<FromWorker, { type: 'report' }>): void {
     gen.store = message.store;
+    gen.health = message.health;
     for (const id of message.done) gen.pending.delete(id);
     for (const [route, outcome, count] of message.outcomes) this.count(route, outcome, count);
   }

@@ -1,14 +1,15 @@
 /**
  * The shadow worker thread: owns the mirrored-request client, the diff store and the Mirror, so
- * decoding, parsing, normalising, diffing, redaction and SQLite writes never run on the thread
- * that serves shoppers. Started by ShadowWorker (shadow-worker.ts); speaks protocol.ts.
+ * decoding, parsing, normalising, diffing, redaction and store writes (better-sqlite3 or pg) never
+ * run on the thread that serves shoppers. Started by ShadowWorker (shadow-worker.ts); speaks
+ * protocol.ts.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { ShadowClient } from '../client';
 import { decodeAnswer } from '../decode-answer';
 import { Mirror, type ShadowJob, type ShadowOutcome } from '../mirror';
 import { DEFAULT_STORE_OPTIONS, DiffStore } from '../store/diff-store';
-import type { FromWorker, StoreCounters, ToWorker, WireJob, WorkerSetup } from './protocol';
+import type { FromWorker, StoreCounters, StoreHealth, ToWorker, WireJob, WorkerSetup } from './protocol';
 
 const REPORT_EVERY_MS = 100;
 /** How often the latest rollout verdicts are read from the store for the dashboard. */
@@ -18,18 +19,24 @@ const CLOSE_CLIENT_MS = 250;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-function main(): void {
+async function main(): Promise<void> {
   const port = parentPort;
   if (!port) throw new Error('worker-main must run in a worker thread');
   const setup = workerData as WorkerSetup;
   const post = (message: FromWorker): void => port.postMessage(message);
-  let store: DiffStore;
-  try {
-    store = new DiffStore(setup.diffDb, setup.storeOptions ?? DEFAULT_STORE_OPTIONS).start();
-  } catch (error) {
-    post({ type: 'failed', message: error instanceof Error ? error.message : String(error) });
-    return;
+  const store = new DiffStore(setup.diffDb, setup.storeOptions ?? DEFAULT_STORE_OPTIONS, setup.replica);
+  if (store.kind === 'sqlite') {
+    // A file that cannot be opened is a setting to fix: the worker says so and does not start.
+    try {
+      await store.open();
+    } catch (error) {
+      post({ type: 'failed', message: error instanceof Error ? error.message : String(error) });
+      return;
+    }
   }
+  // PostgreSQL is connected in the background and again after every failure: a database that is
+  // down when the proxy starts costs buffered (then dropped) rows, never the shadow worker.
+  store.start();
   const client = new ShadowClient(setup.shadowTimeoutMs, setup.captureBytes);
   const inFlight = new Int32Array(setup.inFlight);
   const outcomes = new Map<string, [string, ShadowOutcome, number]>();
@@ -42,20 +49,22 @@ function main(): void {
   const mirror = new Mirror(client, store, { outcome: countOutcome });
   let running = 0;
   let done: number[] = [];
-  let last: StoreCounters = { droppedRows: 0, failedFlushes: 0, writtenRows: 0 };
+  let last: StoreCounters & StoreHealth | null = null;
 
   const report = (): void => {
     const counters = { droppedRows: store.droppedRows, failedFlushes: store.failedFlushes, writtenRows: store.writtenRows };
-    const changed = counters.droppedRows !== last.droppedRows || counters.failedFlushes !== last.failedFlushes || counters.writtenRows !== last.writtenRows;
+    const health = { ok: store.ok, lastError: store.lastError, lastErrorAt: store.lastErrorAt, buffered: store.buffered };
+    const now = { ...counters, ...health };
+    const changed = last === null || (Object.keys(now) as Array<keyof typeof now>).some((key) => now[key] !== last![key]);
     if (outcomes.size === 0 && done.length === 0 && !changed) return;
-    post({ type: 'report', outcomes: [...outcomes.values()], done, store: counters });
+    post({ type: 'report', outcomes: [...outcomes.values()], done, store: counters, health });
     outcomes.clear();
     done = [];
-    last = counters;
+    last = now;
   };
   const timer = setInterval(report, REPORT_EVERY_MS);
   const readVerdicts = (): void => {
-    try { post({ type: 'verdicts', verdicts: store.lastVerdicts() }); } catch { /* a busy store: the next read will do */ }
+    store.lastVerdicts().then((verdicts) => post({ type: 'verdicts', verdicts }), () => { /* a busy or unreachable store: the next read will do */ });
   };
   readVerdicts();
   const verdictTimer = setInterval(readVerdicts, VERDICTS_EVERY_MS);
@@ -75,7 +84,7 @@ function main(): void {
     await Promise.race([client.close(), sleep(CLOSE_CLIENT_MS)]);
     clearInterval(timer);
     clearInterval(verdictTimer);
-    try { store.close(); } catch { /* the last flush's failure is already counted; nothing more to do */ }
+    try { await store.close(); } catch { /* the last flush's failure is already counted; nothing more to do */ }
     report();
     post({ type: 'stopped' });
   };
@@ -103,4 +112,4 @@ function decode(wire: WireJob, captureBytes: number): ShadowJob {
   return { ...wire, body: wire.body ? buffer(wire.body) : null, served: decodeAnswer({ ...wire.served, body: buffer(wire.served.body) }, captureBytes) };
 }
 
-main();
+void main();

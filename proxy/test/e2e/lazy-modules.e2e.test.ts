@@ -1,6 +1,6 @@
 /**
  * A proxy pays in memory only for what its configuration uses: unleash-client (about 15 MB of
- * resident memory) is loaded only with UNLEASH_URL; better-sqlite3 and parse5 (the comparison's HTML parser) only on the shadow worker thread. undici is the forwarding engine, so it is
+ * resident memory) is loaded only with UNLEASH_URL; better-sqlite3, pg and parse5 (the comparison's HTML parser) only on the shadow worker thread. undici is the forwarding engine, so it is
  * always there; http-proxy, which carries WebSocket routes, only once a route has `websocket: true`.
  */
 import { execFile } from 'node:child_process';
@@ -12,7 +12,7 @@ import { oneRouteRules } from '../../../scripts/testing/upstreams';
 const MAIN = path.resolve(__dirname, '../../../dist/proxy/main.js');
 
 /** Starts the built proxy in a fresh node, optionally rewrites its rules, and reports which modules it loaded. */
-function loadedModules(rules: string, thenRules: string | null, env: Record<string, string> = {}): Promise<{ undici: boolean; unleash: boolean; httpProxy: boolean; sqlite: boolean; parse5: boolean }> {
+function loadedModules(rules: string, thenRules: string | null, env: Record<string, string> = {}): Promise<{ undici: boolean; unleash: boolean; httpProxy: boolean; sqlite: boolean; pg: boolean; parse5: boolean }> {
   const dir = tempDir('lazy');
   const file = path.join(dir, 'rules.yaml');
   fs.writeFileSync(file, rules);
@@ -26,7 +26,7 @@ function loadedModules(rules: string, thenRules: string | null, env: Record<stri
         fs.writeFileSync(process.env.STRANGLER_RULES, process.env.THEN_RULES);
         await proxy.store.reload('admin');
       }
-      const report = JSON.stringify({ undici: loaded('undici'), unleash: loaded('unleash-client'), httpProxy: loaded('http-proxy'), sqlite: loaded('better-sqlite3'), parse5: loaded('parse5') });
+      const report = JSON.stringify({ undici: loaded('undici'), unleash: loaded('unleash-client'), httpProxy: loaded('http-proxy'), sqlite: loaded('better-sqlite3'), pg: loaded('pg'), parse5: loaded('parse5') });
       await proxy.stop();
       process.stdout.write(report);
     })().catch((error) => { console.error(error); process.exit(1); });`;
@@ -36,7 +36,7 @@ function loadedModules(rules: string, thenRules: string | null, env: Record<stri
       timeout: 20_000,
     }, (error, stdout, stderr) => {
       if (error) { reject(new Error(`${error.message}\n${stderr}`)); return; }
-      resolve(JSON.parse(stdout) as { undici: boolean; unleash: boolean; httpProxy: boolean; sqlite: boolean; parse5: boolean });
+      resolve(JSON.parse(stdout) as { undici: boolean; unleash: boolean; httpProxy: boolean; sqlite: boolean; pg: boolean; parse5: boolean });
     });
   });
 }
@@ -46,12 +46,16 @@ const websocket = oneRouteRules('http://127.0.0.1:9', 'http://127.0.0.1:9', 'mat
 const mirrored = oneRouteRules('http://127.0.0.1:9', 'http://127.0.0.1:9', 'match: { path: /api/x }\npercent: 10\nshadow: { percent: 5 }');
 
 test('without Unleash, unleash-client is not loaded; undici forwards; http-proxy is not loaded for HTTP', async () => {
-  expect(await loadedModules(plain, null)).toEqual({ undici: true, unleash: false, httpProxy: false, sqlite: false, parse5: false });
+  expect(await loadedModules(plain, null)).toEqual({ undici: true, unleash: false, httpProxy: false, sqlite: false, pg: false, parse5: false });
 });
 
 test('a shadow route, at start or added by a reload, runs the diff store and the comparison on its worker thread: neither SQLite nor parse5 loads on the shoppers\' thread', async () => {
-  expect(await loadedModules(mirrored, null)).toEqual({ undici: true, unleash: false, httpProxy: false, sqlite: false, parse5: false });
-  expect(await loadedModules(plain, mirrored)).toEqual({ undici: true, unleash: false, httpProxy: false, sqlite: false, parse5: false });
+  expect(await loadedModules(mirrored, null)).toEqual({ undici: true, unleash: false, httpProxy: false, sqlite: false, pg: false, parse5: false });
+  expect(await loadedModules(plain, mirrored)).toEqual({ undici: true, unleash: false, httpProxy: false, sqlite: false, pg: false, parse5: false });
+});
+
+test('a PostgreSQL diff store (here one that is not there) is the worker\'s alone too: pg does not load on the shoppers\' thread', async () => {
+  expect(await loadedModules(mirrored, null, { STRANGLER_DIFF_DB: 'postgres://strangler:secret@127.0.0.1:1/strangler' })).toEqual({ undici: true, unleash: false, httpProxy: false, sqlite: false, pg: false, parse5: false });
 });
 
 test('a websocket route, at start or added by a reload, loads http-proxy; HTTP routes alone never do', async () => {

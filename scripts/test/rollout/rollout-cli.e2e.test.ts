@@ -19,14 +19,14 @@ const HOUR = 60 * MINUTE_MS;
 interface Setup { dir: string; file: string; db: string }
 
 /** A copy of the shipped rules last saved `savedAgoMs` ago, and an empty store beside it. */
-function setup(savedAgoMs: number, text = SHIPPED): Setup {
+async function setup(savedAgoMs: number, text = SHIPPED): Promise<Setup> {
   const dir = tempDir('rollout');
   const file = path.join(dir, 'routing-rules.yaml');
   const db = path.join(dir, 'diffs.sqlite');
   fs.writeFileSync(file, text);
   const saved = new Date(Date.now() - savedAgoMs);
   fs.utimesSync(file, saved, saved);
-  seedStore(db, {});
+  await seedStore(db, {});
   return { dir, file, db };
 }
 
@@ -40,9 +40,9 @@ const events = (s: Setup) => rows(s.db, "SELECT route, from_percent AS 'from', t
 const verdicts = (s: Setup) => rows(s.db, 'SELECT route, verdict, from_percent AS "from", to_percent AS "to", evidence FROM rollout_verdicts ORDER BY id');
 
 /** Healthy product-detail traffic a few minutes ago: `requests` to extracted, `failures` of them failed. */
-function seedTraffic(s: Setup, requests: number, failures = 0, agoMs = 3 * MINUTE_MS): void {
+async function seedTraffic(s: Setup, requests: number, failures = 0, agoMs = 3 * MINUTE_MS): Promise<void> {
   const at = Date.now() - agoMs;
-  seedStore(s.db, {
+  await seedStore(s.db, {
     traffic: [traffic(at, 'product-detail', 'extracted', requests, failures, 9), traffic(at, 'product-detail', 'legacy', requests * 3, 0, 10)],
     diffs: Array.from({ length: 30 }, (_v, i) => diff(at + i, 'product-detail', 'match')),
   });
@@ -50,8 +50,8 @@ function seedTraffic(s: Setup, requests: number, failures = 0, agoMs = 3 * MINUT
 
 describe('hold, advance, rollback, resume', () => {
   test('hold names the missing evidence; the first run after a hand edit dates the window from the file', async () => {
-    const s = setup(18 * MINUTE_MS + 20_000);
-    seedTraffic(s, 120, 0, 60_000);
+    const s = await setup(18 * MINUTE_MS + 20_000);
+    await seedTraffic(s, 120, 0, 60_000);
     const held = await rollout(s);
     expect(held.code).toBe(0);
     expect(held.stdout).toContain('product-detail: HOLD at 25% (step 2 of 4): 120/200 requests, 18m/1h');
@@ -67,8 +67,8 @@ describe('hold, advance, rollback, resume', () => {
   });
 
   test('--dry-run changes nothing: the file byte for byte, no row written; without it the step advances in place', async () => {
-    const s = setup(2 * HOUR);
-    seedTraffic(s, 250, 1);
+    const s = await setup(2 * HOUR);
+    await seedTraffic(s, 250, 1);
     const before = fs.readFileSync(s.file);
     const dry = await rollout(s, '--dry-run');
     expect(dry.code).toBe(0);
@@ -95,8 +95,8 @@ describe('hold, advance, rollback, resume', () => {
   });
 
   test('a failing extracted side is rolled back to 0 (exit 3), stays there, and --resume starts again at the first step', async () => {
-    const s = setup(2 * HOUR);
-    seedTraffic(s, 250, 10);
+    const s = await setup(2 * HOUR);
+    await seedTraffic(s, 250, 10);
     const rolled = await rollout(s);
     expect(rolled.code).toBe(3);
     expect(rolled.stdout).toContain('product-detail: ROLLBACK at 25% (step 2 of 4): 25% → 0%: error rate 4.00% (10/250 requests), max 1.00%');
@@ -120,11 +120,11 @@ describe('hold, advance, rollback, resume', () => {
   });
 
   test('a hand edit starts a new window, recorded when rollout first sees it', async () => {
-    const s = setup(5 * MINUTE_MS);
-    const store = openEvidenceStore(s.db);
-    store.recordPercentEvent({ at: Date.now() - 2 * HOUR, route: 'product-detail', fromPercent: 5, toPercent: 25, action: 'ramp', who: 'strangler ramp product-detail 25', file: s.file });
-    store.close();
-    seedTraffic(s, 400, 0, HOUR);
+    const s = await setup(5 * MINUTE_MS);
+    const store = await openEvidenceStore(s.db);
+    await store.recordPercentEvent({ at: Date.now() - 2 * HOUR, route: 'product-detail', fromPercent: 5, toPercent: 25, action: 'ramp', who: 'strangler ramp product-detail 25', file: s.file });
+    await store.close();
+    await seedTraffic(s, 400, 0, HOUR);
     // As recorded, product-detail would advance; but someone set 50 by hand five minutes ago.
     fs.writeFileSync(s.file, SHIPPED.replace(PERCENT_LINE, PERCENT_LINE.replace('25 ', '50 ')));
     const saved = new Date(Date.now() - 5 * MINUTE_MS);
@@ -144,7 +144,7 @@ describe('routes that rollout leaves alone', () => {
     .replace(/(name: categories\n(?:.*\n){7}.*budget: 0\.01\n)/, '$1    killed: true\n    rollout: { steps: [25, 100] }\n');
 
   test('a killed route, and a flag-driven one while UNLEASH_URL is set; without it the flag is not in force', async () => {
-    const s = setup(2 * HOUR, withPlans);
+    const s = await setup(2 * HOUR, withPlans);
     const json = await runCli(['rollout', 'checkout', 'categories', '--file', s.file, '--db', s.db, '--json'], { env: { UNLEASH_URL: 'http://127.0.0.1:9/api' } });
     expect(json.code).toBe(0);
     const doc = JSON.parse(json.stdout) as { routes: Array<{ route: string; verdict: string; summary: string }> };
@@ -161,7 +161,7 @@ describe('routes that rollout leaves alone', () => {
 
 describe('ramp, kill and unkill record each percent change', () => {
   test('with the percent in force (killed is 0), the command line and the file; an unusable store only warns', async () => {
-    const s = setup(0);
+    const s = await setup(0);
     const env = { STRANGLER_DIFF_DB: s.db, USER: 'alice' };
     const admin = ['--admin', 'http://127.0.0.1:9'];
     expect((await runCli(['ramp', 'product-detail', '50', '--file', s.file, ...admin], { env })).code).toBe(0);
@@ -188,7 +188,7 @@ describe('ramp, kill and unkill record each percent change', () => {
 
 describe('bad input', () => {
   test('usage errors exit 2; an unknown route, a route without a plan, a bad file or no store exit 1', async () => {
-    const s = setup(0);
+    const s = await setup(0);
     for (const [args, message] of [
       [['--once', '--watch', '1m'], '--once and --watch cannot both be given'],
       [['--watch', 'soon'], '--watch must be a duration like 30s, 1m or 1h, got "soon"'],
@@ -221,7 +221,7 @@ describe('bad input', () => {
 });
 
 test('--watch judges every interval until SIGTERM, one JSON document a line, and exits cleanly', async () => {
-  const s = setup(10 * MINUTE_MS);
+  const s = await setup(10 * MINUTE_MS);
   const child = spawn(process.execPath, [path.join(DIST, 'scripts', 'cli.js'), 'rollout', '--file', s.file, '--db', s.db, '--watch', '1s', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
   const docs: Array<{ routes: Array<{ verdict: string }> }> = [];
   const twoRuns = new Promise<void>((resolve) => {

@@ -19,12 +19,12 @@ test('a route at 100 % for longer than retire_after within budget is ready; one 
   fs.writeFileSync(file, SHIPPED.replace('    percent: 25                 # 0..100', '    percent: 100                # 0..100'));
   const now = Date.now();
   // Reverse shadow at 100 %: extracted serves, legacy is asked; 1 mismatch in 501 comparisons (0.2 %, budget 1 %).
-  seedStore(db, {
+  await seedStore(db, {
     diffs: [...Array.from({ length: 500 }, (_v, i) => diff(now - 3600_000 + i, 'product-detail', 'match', 'extracted')), diff(now - 60_000, 'product-detail', 'mismatch', 'extracted'), diff(now - 60_000, 'categories', 'match')],
   });
-  const store = openEvidenceStore(db);
-  store.recordPercentEvent({ at: now - 31 * DAY, route: 'product-detail', fromPercent: 50, toPercent: 100, action: 'rollout', who: 'strangler rollout --once', file });
-  store.close();
+  const store = await openEvidenceStore(db);
+  await store.recordPercentEvent({ at: now - 31 * DAY, route: 'product-detail', fromPercent: 50, toPercent: 100, action: 'rollout', who: 'strangler rollout --once', file });
+  await store.close();
 
   const judged = await runCli(['rollout', '--file', file, '--db', db]);
   expect(judged.code).toBe(0);

@@ -26,18 +26,19 @@ function row(route: string, at: number, mismatch: boolean, legacyMs: number, ext
   };
 }
 
-test('the report renders in a real headless Chromium, its charts have content, and a screenshot is written', () => {
+test('the report renders in a real headless Chromium, its charts have content, and a screenshot is written', async () => {
   const file = path.join(tempDir('browser'), 'diffs.sqlite');
   const store = new DiffStore(file);
+  const reader = await store.open();
   const now = Date.now();
   for (let i = 0; i < 300; i++) {
     const at = now - (i % 6) * 3600_000 - 1000;
     store.add(row('product-detail', at, i % 10 === 0, 4 + (i % 7), 3 + (i % 5)));
     store.add(row('product-list', at, false, 8 + (i % 3), 6 + (i % 4)));
   }
-  store.flush();
-  const report = buildReport(store.db, file, now - 24 * 3600_000, now + 1, new Map([['product-detail', 0.05], ['product-list', 0.01]]));
-  store.close();
+  await store.flush();
+  const report = await buildReport(reader, file, now - 24 * 3600_000, now + 1, new Map([['product-detail', 0.05], ['product-list', 0.01]]));
+  await store.close();
   expect(report.ok).toBe(false);
 
   const out = path.join(REPO_ROOT, 'artifacts');

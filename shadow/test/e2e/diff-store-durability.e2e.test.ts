@@ -61,13 +61,15 @@ async function holdInAnotherProcess(file: string, mode: 'read' | 'write', ms: nu
 
 test('a reader holding a long transaction does not stop writes (WAL)', async () => {
   const file = path.join(tempDir('reader'), 'diffs.sqlite');
-  const store = new DiffStore(file, { maxBuffered: 10_000, flushEveryMs: 50, retainMs: 3600_000 }).start();
+  const store = new DiffStore(file, { maxBuffered: 10_000, flushEveryMs: 50, retainMs: 3600_000 });
+  await store.open();
+  store.start();
   const holder = await holdInAnotherProcess(file, 'read', 1500);
   for (let i = 0; i < 300; i++) store.add(row(i));
-  store.flush();
+  await store.flush();
   expect(store.failedFlushes).toBe(0);
   await holder.released;
-  store.close();
+  await store.close();
   const db = new Database(file, { readonly: true });
   expect((db.prepare('SELECT COUNT(*) AS n FROM diffs').get() as { n: number }).n).toBe(300);
   db.close();
@@ -76,16 +78,19 @@ test('a reader holding a long transaction does not stop writes (WAL)', async () 
 test('a write lock held past the busy timeout: the flush fails and is counted, the rows wait and are all written after', async () => {
   const file = path.join(tempDir('locked'), 'diffs.sqlite');
   const store = new DiffStore(file, { maxBuffered: 10_000, flushEveryMs: 1_000_000, retainMs: 3600_000 });
+  await store.open();
   const holder = await holdInAnotherProcess(file, 'write', 3000);
   for (let i = 0; i < 200; i++) store.add(row(i));
-  store.flush(); // waits busy_timeout (2 s), then gives up
+  await store.flush(); // waits busy_timeout (2 s), then gives up
   expect(store.failedFlushes).toBe(1);
   expect(store.writtenRows).toBe(0);
+  expect(store.status()).toMatchObject({ kind: 'sqlite', ok: false, buffered: 200, lastError: expect.stringMatching(/locked|busy/i) });
   await holder.released;
   for (let i = 200; i < 250; i++) store.add(row(i));
-  store.flush();
+  await store.flush();
   expect(store.writtenRows).toBe(250);
-  store.close();
+  expect(store.status()).toMatchObject({ ok: true, buffered: 0, dropped: 0 });
+  await store.close();
   const db = new Database(file, { readonly: true });
   expect((db.prepare('SELECT COUNT(*) AS n, COUNT(DISTINCT target) AS distinctTargets FROM diffs').get())).toEqual({ n: 250, distinctTargets: 250 });
   db.close();

@@ -81,6 +81,12 @@ test('mirrors, cancels noise, stores redacted rows; the report names exactly the
   const metrics = async (): Promise<string> => (await request({ port: proxy.adminPort, path: '/metrics' })).body;
   await until('the comparisons to be counted', async () => /strangler_mismatches_total\{route="product"\} 21\n/.test(await metrics()));
   expect(await metrics()).toMatch(/strangler_mismatches_total\{route="product"\} 21\n/);
+  // The SQLite store's health, in the same shape a PostgreSQL one has.
+  await until('the store to have taken every row', async () => (await request({ port: proxy.adminPort, path: '/status' })).json<{ diffStore: { buffered: number } }>().diffStore.buffered === 0);
+  expect((await request({ port: proxy.adminPort, path: '/status' })).json().diffStore).toEqual({
+    kind: 'sqlite', location: proxy.diffDb, open: true, ok: true, lastError: null, lastErrorAt: null, buffered: 0, dropped: 0,
+  });
+  expect(await metrics()).toMatch(/^strangler_diff_store_up 1$/m);
   await proxy.stop(); // flushes the diff store
 
   const db = new Database(proxy.diffDb, { readonly: true });
