@@ -59,8 +59,8 @@ test('a PostgreSQL diff store (here one that is not there) is the worker\'s alon
 });
 
 test('a websocket route, at start or added by a reload, loads http-proxy; HTTP routes alone never do', async () => {
-  expect(await loadedModules(websocket, null)).toEqual({ undici: true, unleash: false, httpProxy: true, sqlite: false, parse5: false });
-  expect(await loadedModules(plain, websocket)).toEqual({ undici: true, unleash: false, httpProxy: true, sqlite: false, parse5: false });
+  expect(await loadedModules(websocket, null)).toEqual({ undici: true, unleash: false, httpProxy: true, sqlite: false, parse5: false, pg: false });
+  expect(await loadedModules(plain, websocket)).toEqual({ undici: true, unleash: false, httpProxy: true, sqlite: false, parse5: false, pg: false });
 });
 
 test('UNLEASH_URL loads unleash-client', async () => {
