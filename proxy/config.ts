@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { replicaName, resolveLocation } from '../shadow/store/location';
 import type { UnleashSettings } from './flags/unleash-source';
@@ -31,6 +32,23 @@ export interface ProxyConfig {
   requestTimeoutMs: number;
   /** Null when UNLEASH_URL is unset: routes with `flag:` then use their YAML percent. */
   unleash: UnleashSettings | null;
+  /** Processes serving shoppers (STRANGLER_WORKERS): 1 is a single process; more is a primary and that many node:cluster workers. */
+  workers: number;
+}
+
+/** Past this many workers a typo (STRANGLER_WORKERS=1000) is more likely than a machine that wants them. */
+export const MAX_WORKERS = 256;
+
+/** STRANGLER_WORKERS: a whole number from 1 to MAX_WORKERS, or `auto` (the cores this process may use). */
+export function workersFrom(env: NodeJS.ProcessEnv): number {
+  const raw = (env.STRANGLER_WORKERS ?? '').trim();
+  if (raw === '') return 1;
+  if (raw.toLowerCase() === 'auto') return Math.min(os.availableParallelism(), MAX_WORKERS);
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value < 1 || value > MAX_WORKERS) {
+    throw new Error(`STRANGLER_WORKERS must be a whole number from 1 to ${MAX_WORKERS} or "auto" (one per core), got "${env.STRANGLER_WORKERS}"`);
+  }
+  return value;
 }
 
 function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -74,6 +92,7 @@ export function proxyConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ProxyC
     headersTimeoutMs: intFrom(env, 'STRANGLER_HEADERS_TIMEOUT_MS', 10_000, 100, 600_000),
     requestTimeoutMs: intFrom(env, 'STRANGLER_REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000),
     unleash: unleashFromEnv(env),
+    workers: workersFrom(env),
   };
 }
 

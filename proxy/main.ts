@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { adminHosts, createAdminServer } from './admin/server';
@@ -19,7 +20,9 @@ import { ProxyMetrics } from './observability/metrics';
 import { TrafficCounters } from './observability/traffic-counters';
 import { TrafficWindows } from './observability/traffic-windows';
 import { formatIssue } from './rules/load';
-import { RulesStore } from './rules/store';
+import type { Question } from './cluster/protocol';
+import { RulesStore, type SharedRules } from './rules/store';
+import type { ActiveRules, ReloadReport } from './rules/store';
 import type { CompiledRoute } from './rules/types';
 import { watchRulesFile } from './rules/watch';
 import { ShadowSide } from './shadow-side';
@@ -31,9 +34,20 @@ export const SHUTDOWN_DRAIN_MS = 10_000;
 
 export interface RunningProxy {
   readonly proxyPort: number;
+  /** 0 in a cluster worker: the primary owns the admin port. */
   readonly adminPort: number;
   readonly store: RulesStore;
+  /** What a cluster's primary asks a worker (/status, /stats with counts, /metrics as JSON). */
+  answer(what: Question): Promise<unknown>;
   stop(): Promise<void>;
+}
+
+/**
+ * A node:cluster worker's start: the primary validated the rules and sends them (and every new
+ * epoch); it owns the admin port, the file watch and SIGHUP, so the worker has none of them.
+ */
+export interface WorkerStart {
+  readonly rules: SharedRules;
 }
 
 function listen(server: http.Server, port: number, host: string): Promise<number> {
@@ -81,7 +95,7 @@ function needsStore(routes: readonly CompiledRoute[]): boolean {
 }
 
 /** Starts the shopper and admin servers; rejects (with every rules error) when the rules are invalid. */
-export async function startProxy(config: ProxyConfig = proxyConfigFromEnv(), log: Logger = createLogger(config.logLevel)): Promise<RunningProxy> {
+export async function startProxy(config: ProxyConfig = proxyConfigFromEnv(), log: Logger = createLogger(config.logLevel), worker: WorkerStart | null = null): Promise<RunningProxy> {
   const metrics = new ProxyMetrics();
   const traffic = new TrafficCounters();
   const windows = new TrafficWindows();
@@ -95,15 +109,20 @@ export async function startProxy(config: ProxyConfig = proxyConfigFromEnv(), log
   // http-proxy is loaded when the first websocket route becomes active (at start or on a reload).
   const websockets = new WebSocketSide();
   metrics.websockets = () => websockets.openCounts();
-  const store = await RulesStore.open(config.rulesFile, {
-    onReload(report, active) {
-      metrics.reloads.labels(report.result === 'failure' ? 'failure' : 'success').inc();
+  const events = {
+    onReload(report: ReloadReport, active: ActiveRules) {
       metrics.rulesEpoch.set(active.epoch);
       metrics.rulesValid.set(report.result === 'failure' ? 0 : 1);
-      if (report.result === 'failure') {
-        log.error({ trigger: report.trigger, epoch: active.epoch, errors: report.errors.map(formatIssue) }, 'rules reload failed; still serving the last good rules');
-      } else {
-        log.info({ trigger: report.trigger, epoch: active.epoch, hash: active.table.hash, routes: active.table.routes.length, warnings: report.warnings.map(formatIssue) }, 'rules active');
+      // A worker's tables come from its primary, which counts and logs each reload once.
+      if (worker === null) {
+        metrics.reloads.labels(report.result === 'failure' ? 'failure' : 'success').inc();
+        if (report.result === 'failure') {
+          log.error({ trigger: report.trigger, epoch: active.epoch, errors: report.errors.map(formatIssue) }, 'rules reload failed; still serving the last good rules');
+        } else {
+          log.info({ trigger: report.trigger, epoch: active.epoch, hash: active.table.hash, routes: active.table.routes.length, warnings: report.warnings.map(formatIssue) }, 'rules active');
+        }
+      }
+      if (report.result !== 'failure') {
         breakers.sync(active.table.routes);
         windows.sweep(new Set(active.table.routes.map((route) => route.name)));
         // The first load at start comes through here too (and is awaited below).
@@ -112,7 +131,8 @@ export async function startProxy(config: ProxyConfig = proxyConfigFromEnv(), log
       }
       log.flush();
     },
-  });
+  };
+  const store = worker === null ? await RulesStore.open(config.rulesFile, events) : RulesStore.follow(config.rulesFile, worker.rules, events);
   const pools = new UpstreamPools({ ...DEFAULT_POOL_OPTIONS, maxSockets: config.maxSocketsPerUpstream });
   const flags = await flagSourceFor(config, log, metrics);
   // With shadow routes at start, their worker is ready before the first shopper is served.
@@ -136,19 +156,28 @@ export async function startProxy(config: ProxyConfig = proxyConfigFromEnv(), log
   let ready = false;
   let allowed: ReadonlySet<string> = new Set();
   const loop = { breakers, lastVerdict: (route: string) => shadowSide.lastVerdict(route), websockets: () => websockets.status(), diffStore: () => shadowSide.diffStore() };
-  const admin = createAdminServer({
+  const refreshGauges = (): void => {
+    const shadow = shadowSide.sample();
+    metrics.shadowInFlight.set(shadow.inFlight);
+    metrics.diffRowsDropped.set(shadow.droppedRows);
+    metrics.diffFlushFailures.set(shadow.failedFlushes);
+    const diffStore = shadowSide.diffStore();
+    metrics.diffStoreUp.set(diffStore.ok ? 1 : 0);
+    metrics.diffRowsBuffered.set(diffStore.buffered);
+    metrics.routePercent.reset();
+    for (const route of store.current().table.routes) metrics.routePercent.labels(route.name).set(effectivePercent(route, flags.current()).percent);
+  };
+  const answer = async (what: Question): Promise<unknown> => {
+    if (what === 'status') return statusReport(store, flags, metrics, pools, loop);
+    if (what === 'stats') return statsReport(store, flags, loop, windows, Date.now(), true);
+    refreshGauges();
+    return metrics.registry.getMetricsAsJSON();
+  };
+  const admin = worker !== null ? null : createAdminServer({
     status: () => statusReport(store, flags, metrics, pools, loop),
     stats: () => statsReport(store, flags, loop, windows, Date.now()),
     metrics: async () => {
-      const shadow = shadowSide.sample();
-      metrics.shadowInFlight.set(shadow.inFlight);
-      metrics.diffRowsDropped.set(shadow.droppedRows);
-      metrics.diffFlushFailures.set(shadow.failedFlushes);
-      const diffStore = shadowSide.diffStore();
-      metrics.diffStoreUp.set(diffStore.ok ? 1 : 0);
-      metrics.diffRowsBuffered.set(diffStore.buffered);
-      metrics.routePercent.reset();
-      for (const route of store.current().table.routes) metrics.routePercent.labels(route.name).set(effectivePercent(route, flags.current()).percent);
+      refreshGauges();
       return { contentType: metrics.registry.contentType, body: await metrics.registry.metrics() };
     },
     ready: () => ready,
@@ -160,13 +189,13 @@ export async function startProxy(config: ProxyConfig = proxyConfigFromEnv(), log
   }, () => allowed);
 
   const proxyPort = await listen(shopper, config.proxyPort, config.proxyHost);
-  const adminPort = await listen(admin, config.adminPort, config.adminHost);
+  const adminPort = admin === null ? 0 : await listen(admin, config.adminPort, config.adminHost);
   allowed = adminHosts(config.adminHost, adminPort, config.adminAllowedHosts);
-  const unwatch = watchRulesFile(config.rulesFile, () => { void store.reload('watch'); });
+  const unwatch = worker !== null ? () => undefined : watchRulesFile(config.rulesFile, () => { void store.reload('watch'); });
   const onHup = (): void => { void store.reload('sighup'); };
-  process.on('SIGHUP', onHup);
+  if (worker === null) process.on('SIGHUP', onHup);
   ready = true;
-  log.info({ proxy: `http://${config.proxyHost}:${proxyPort}`, admin: `http://${config.adminHost}:${adminPort}`, rules: config.rulesFile }, 'strangler proxy listening');
+  if (worker === null) log.info({ proxy: `http://${config.proxyHost}:${proxyPort}`, admin: `http://${config.adminHost}:${adminPort}`, rules: config.rulesFile }, 'strangler proxy listening');
   log.flush();
 
   let stopping: Promise<void> | null = null;
@@ -176,13 +205,13 @@ export async function startProxy(config: ProxyConfig = proxyConfigFromEnv(), log
       unwatch();
       clearInterval(sweepTimer);
       process.off('SIGHUP', onHup);
-      const closed = Promise.all([shopper, admin].map((s) => new Promise<void>((done) => s.close(() => done()))));
-      shopper.closeIdleConnections();
-      admin.closeIdleConnections();
+      const servers = admin === null ? [shopper] : [shopper, admin];
+      const closed = Promise.all(servers.map((s) => new Promise<void>((done) => s.close(() => done()))));
+      for (const server of servers) server.closeIdleConnections();
       // Upgraded sockets are no longer the HTTP server's to close: each gets a close frame 1001.
       const websocketsClosed = websockets.goingAway();
       // Requests in flight get SHUTDOWN_DRAIN_MS to finish; then their connections are cut.
-      const force = setTimeout(() => { shopper.closeAllConnections(); admin.closeAllConnections(); }, SHUTDOWN_DRAIN_MS);
+      const force = setTimeout(() => { for (const server of servers) server.closeAllConnections(); }, SHUTDOWN_DRAIN_MS);
       await Promise.all([closed, websocketsClosed]);
       clearTimeout(force);
       await flags.stop();
@@ -193,10 +222,29 @@ export async function startProxy(config: ProxyConfig = proxyConfigFromEnv(), log
     })();
     return stopping;
   };
-  return { proxyPort, adminPort, store, stop };
+  return { proxyPort, adminPort, store, answer, stop };
 }
 
-/** `strangler proxy`: start, stop cleanly on SIGTERM/SIGINT, exit 1 with the errors on an invalid rules file. */
+/** Exits for an error at start: 78 (EX_CONFIG) for a port that cannot be taken, else 1, with the reason on stderr. */
+function exitForStartError(error: unknown, config: ProxyConfig, log: Logger): never {
+  const { code, port, exitCode } = error as Error & { code?: string; port?: number; exitCode?: number };
+  if (code === 'EADDRINUSE' || code === 'EACCES') {
+    // Not worth retrying: a taken port stays taken. sysexits.h EX_CONFIG tells the launcher so.
+    const name = port === config.adminPort ? 'ADMIN_PORT' : 'PROXY_PORT';
+    process.stderr.write(`strangler proxy: cannot listen on port ${port}: ${code === 'EADDRINUSE' ? 'the port is in use' : 'permission denied'}; set ${name} to another port\n`);
+    log.flush();
+    process.exit(78);
+  }
+  process.stderr.write(`strangler proxy: cannot start: ${(error as Error).message}\n`);
+  log.flush();
+  process.exit(exitCode ?? 1);
+}
+
+/**
+ * `strangler proxy`: start, stop cleanly on SIGTERM/SIGINT, exit 1 with the errors on an invalid
+ * rules file. With STRANGLER_WORKERS > 1 this process is the cluster's primary (cluster/primary.ts),
+ * and the workers it forks run this same function, which hands them to cluster/worker.ts.
+ */
 export async function runProxyProcess(): Promise<void> {
   let config: ProxyConfig;
   try {
@@ -205,24 +253,28 @@ export async function runProxyProcess(): Promise<void> {
     process.stderr.write(`strangler proxy: ${(error as Error).message}\n`);
     process.exit(2);
   }
+  if (cluster.isWorker) {
+    const { runClusterWorker } = await import('./cluster/worker');
+    await runClusterWorker(config, createLogger(config.logLevel, undefined, cluster.worker!.id));
+    return;
+  }
   const log = createLogger(config.logLevel);
   try {
+    if (config.workers > 1) {
+      const { startClusterPrimary } = await import('./cluster/primary');
+      const primary = await startClusterPrimary(config, log, SHUTDOWN_DRAIN_MS);
+      for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+        process.once(signal, () => { log.info({ signal }, 'stopping every worker'); void primary.stop(0); });
+      }
+      void primary.done.then((code) => process.exit(code));
+      return;
+    }
     const running = await startProxy(config, log);
     for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       process.once(signal, () => { log.info({ signal }, 'stopping'); void running.stop().then(() => process.exit(0)); });
     }
   } catch (error) {
-    const { code, port } = error as Error & { code?: string; port?: number };
-    if (code === 'EADDRINUSE' || code === 'EACCES') {
-      // Not worth retrying: a taken port stays taken. sysexits.h EX_CONFIG tells the launcher so.
-      const name = port === config.adminPort ? 'ADMIN_PORT' : 'PROXY_PORT';
-      process.stderr.write(`strangler proxy: cannot listen on port ${port}: ${code === 'EADDRINUSE' ? 'the port is in use' : 'permission denied'}; set ${name} to another port\n`);
-      log.flush();
-      process.exit(78);
-    }
-    process.stderr.write(`strangler proxy: cannot start: ${(error as Error).message}\n`);
-    log.flush();
-    process.exit(1);
+    exitForStartError(error, config, log);
   }
 }
 

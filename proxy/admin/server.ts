@@ -4,8 +4,9 @@ import { errorBody, STRANGLER_ERRORS, type StranglerErrorCode } from '../errors'
 import { DASHBOARD_HEADERS, DASHBOARD_HTML } from './dashboard-page';
 
 export interface AdminRoutes {
-  status(): Record<string, unknown>;
-  stats(): Record<string, unknown>;
+  /** Sync in one process; a cluster's primary asks its workers first. */
+  status(): Record<string, unknown> | Promise<Record<string, unknown>>;
+  stats(): Record<string, unknown> | Promise<Record<string, unknown>>;
   metrics(): Promise<{ contentType: string; body: string }>;
   ready(): boolean;
   reload(): Promise<{ status: number; body: Record<string, unknown> }>;
@@ -43,9 +44,9 @@ export function createAdminServer(routes: AdminRoutes, allowedHosts: () => Reado
     Promise.resolve().then(async () => {
       switch (route) {
         case 'GET /': return send(200, JSON.stringify({ name: 'strangler admin', endpoints: ADMIN_ENDPOINTS }, null, 2));
-        case 'GET /status': return send(200, JSON.stringify(routes.status(), null, 2));
+        case 'GET /status': return send(200, JSON.stringify(await routes.status(), null, 2));
         // Compact: the dashboard reads it every second.
-        case 'GET /stats': return send(200, JSON.stringify(routes.stats()));
+        case 'GET /stats': return send(200, JSON.stringify(await routes.stats()));
         case 'GET /dashboard': return send(200, DASHBOARD_HTML, 'text/html; charset=utf-8', DASHBOARD_HEADERS);
         case 'GET /metrics': { const m = await routes.metrics(); return send(200, m.body, m.contentType); }
         case 'GET /healthz': return send(200, '{"ok":true}');

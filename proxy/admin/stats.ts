@@ -12,7 +12,7 @@ const WINDOW_NAMES = Object.keys(WINDOWS) as WindowName[];
  * the last 15 minutes per backend the requests, requests/s, failure rate and p50/p95, the shadow
  * comparisons, and requests/s by backend in 10-second slots. Figures without a sample are null.
  */
-export function statsReport(store: RulesStore, flags: FlagSource, loop: LoopState, windows: TrafficWindows, now: number): Record<string, unknown> {
+export function statsReport(store: RulesStore, flags: FlagSource, loop: LoopState, windows: TrafficWindows, now: number, withRaw = false): Record<string, unknown> {
   const active = store.current();
   const snapshot = flags.current();
   return {
@@ -43,6 +43,8 @@ export function statsReport(store: RulesStore, flags: FlagSource, loop: LoopStat
           windows: Object.fromEntries(WINDOW_NAMES.map((name) => [name, byWindow[name].shadow])),
         },
         series: windows.series(route.name, now),
+        // A cluster worker adds its counts, which its primary sums over workers (cluster/merge.ts).
+        ...(withRaw ? { raw: Object.fromEntries(WINDOW_NAMES.map((name) => [name, windows.raw(route.name, name, now)])) } : {}),
       };
     }),
   };

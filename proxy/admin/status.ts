@@ -23,11 +23,10 @@ export interface LoopState {
   diffStore?(): DiffStoreView;
 }
 
-export function statusReport(store: RulesStore, flags: FlagSource, metrics: ProxyMetrics, pools: UpstreamPools, loop: LoopState): Record<string, unknown> {
+/** The rules part of GET /status: what is active and how the last reload went (a cluster's primary owns it). */
+export function rulesReport(store: RulesStore): Record<string, unknown> {
   const active = store.current();
   const last = store.lastReload();
-  const snapshot = flags.current();
-  const flagInfo = flags.info();
   return {
     epoch: active.epoch,
     file: store.file,
@@ -40,6 +39,15 @@ export function statusReport(store: RulesStore, flags: FlagSource, metrics: Prox
     },
     servingLastGood: last.result === 'failure',
     upstreams: Object.fromEntries([...active.table.upstreams].map(([name, u]) => [name, u.url])),
+  };
+}
+
+export function statusReport(store: RulesStore, flags: FlagSource, metrics: ProxyMetrics, pools: UpstreamPools, loop: LoopState): Record<string, unknown> {
+  const active = store.current();
+  const snapshot = flags.current();
+  const flagInfo = flags.info();
+  return {
+    ...rulesReport(store),
     unleash: flagInfo,
     routes: active.table.routes.map((route) => {
       const { percent, source } = effectivePercent(route, snapshot);

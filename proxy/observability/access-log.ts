@@ -37,7 +37,9 @@ export interface AccessEntry {
 export function accessLogger(log: Logger, kind: 'http' | 'websocket' = 'http'): (entry: AccessEntry) => void {
   if (!log.isLevelEnabled('info')) return () => undefined;
   const stream = (log as unknown as Record<symbol, { write(line: string): void }>)[pino.symbols.streamSym];
-  const head = `,"pid":${process.pid},"name":"strangler","reqId":`;
+  // A cluster worker's lines name it, as its logger's other lines do (logger.ts).
+  const worker = (log.bindings() as { worker?: number }).worker;
+  const head = `,"pid":${process.pid}${worker === undefined ? '' : `,"worker":${worker}`},"name":"strangler","reqId":`;
   // A WebSocket handshake's line says so; fixed when the logger is made, so an HTTP line costs nothing more.
   const upgrade = kind === 'websocket' ? ',"upgrade":"websocket"' : '';
   return (e) => {

@@ -16,9 +16,14 @@ export interface LineSink {
 export class LineBatch {
   private pending = '';
 
-  constructor(private readonly sink: LineSink, private readonly minLength: number) {}
+  /**
+   * `maxLength` (chars) bounds a write: processes sharing one stdout pipe (cluster workers) keep
+   * each write at most PIPE_BUF (4096) bytes, which the kernel never interleaves with another's.
+   */
+  constructor(private readonly sink: LineSink, private readonly minLength: number, private readonly maxLength = Infinity) {}
 
   write(line: string): void {
+    if (this.pending.length + line.length > this.maxLength) this.drain();
     this.pending += line;
     if (this.pending.length >= this.minLength) this.drain();
   }

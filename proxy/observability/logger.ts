@@ -11,9 +11,18 @@ const BATCH_CHARS = 4096;
  * and the asynchronous buffered mode showed 0.5-0.9 s p99 stalls at 200 connections in the
  * benchmark. Lifecycle lines (listening, reloads) are flushed at once; the rest within 200 ms.
  */
-export function createLogger(level = process.env.LOG_LEVEL ?? 'info', destination?: pino.DestinationStream): pino.Logger {
-  const buffered = destination ? null : new LineBatch(pino.destination({ sync: true }), BATCH_CHARS);
-  const logger = pino({ name: 'strangler', level, base: { pid: process.pid } }, destination ?? buffered!);
+/** The most a write to a pipe may hold and still never interleave with another process's (PIPE_BUF on Linux). */
+const PIPE_BUF = 4096;
+
+/**
+ * `worker`: a cluster worker's number, put on each of its lines. Workers share the primary's
+ * stdout, so their batches stay within PIPE_BUF and lines never mix (a line of non-ASCII text
+ * near the bound could pass it: request paths are percent-encoded, so access lines are ASCII).
+ */
+export function createLogger(level = process.env.LOG_LEVEL ?? 'info', destination?: pino.DestinationStream, worker?: number): pino.Logger {
+  const buffered = destination ? null : new LineBatch(pino.destination({ sync: true }), worker === undefined ? BATCH_CHARS : PIPE_BUF - 512, worker === undefined ? Infinity : PIPE_BUF);
+  const base = worker === undefined ? { pid: process.pid } : { pid: process.pid, worker };
+  const logger = pino({ name: 'strangler', level, base }, destination ?? buffered!);
   // On exit, what is still batched is written synchronously, so the last lines are never lost.
   if (buffered) process.once('exit', () => { try { buffered.drain(); } catch { /* stdout already gone */ } });
   // A quiet proxy must not sit on its lines: whatever is buffered goes out within 200 ms.

@@ -56,10 +56,10 @@ export class ProxyMetrics {
   readonly fallbacks = new client.Counter({ name: 'strangler_fallbacks_total', help: 'Requests retried on the fallback upstream, by route and reason', labelNames: ['route', 'reason'], registers: [this.registry] });
   readonly upstreamFailures = new client.Counter({ name: 'strangler_upstream_failures_total', help: 'Upstream exchanges that failed before a response, by route, upstream and reason', labelNames: ['route', 'upstream', 'reason'], registers: [this.registry] });
   readonly rejected = new client.Counter({ name: 'strangler_rejected_requests_total', help: 'Requests the proxy refused itself, by error code', labelNames: ['code'], registers: [this.registry] });
-  readonly routePercent = new client.Gauge({ name: 'strangler_route_percent', help: 'Configured percent of shoppers sent to extracted, per route (after kill switch and flags)', labelNames: ['route'], registers: [this.registry] });
+  readonly routePercent = new client.Gauge({ name: 'strangler_route_percent', help: 'Configured percent of shoppers sent to extracted, per route (after kill switch and flags)', labelNames: ['route'], registers: [this.registry], aggregator: 'first' });
   readonly reloads = new client.Counter({ name: 'strangler_config_reloads_total', help: 'Rules reloads by result', labelNames: ['result'], registers: [this.registry] });
-  readonly rulesEpoch = new client.Gauge({ name: 'strangler_rules_epoch', help: 'Epoch of the active rules (increments on each successful reload)', registers: [this.registry] });
-  readonly rulesValid = new client.Gauge({ name: 'strangler_rules_last_reload_success', help: '1 when the last reload attempt succeeded, 0 when the proxy is serving older rules because the file is invalid', registers: [this.registry] });
+  readonly rulesEpoch = new client.Gauge({ name: 'strangler_rules_epoch', help: 'Epoch of the active rules (increments on each successful reload)', registers: [this.registry], aggregator: 'max' });
+  readonly rulesValid = new client.Gauge({ name: 'strangler_rules_last_reload_success', help: '1 when the last reload attempt succeeded, 0 when the proxy is serving older rules because the file is invalid', registers: [this.registry], aggregator: 'min' });
   readonly shadowOutcomes = new client.Counter({ name: 'strangler_shadow_requests_total', help: 'Sampled requests by shadow outcome (match, mismatch, truncated: past the capture cap so not compared, error, dropped, skipped)', labelNames: ['route', 'outcome'], registers: [this.registry] });
   readonly mismatches = new client.Counter({ name: 'strangler_mismatches_total', help: 'Shadow comparisons where extracted answered differently from legacy (noise and ignored fields excluded)', labelNames: ['route'], registers: [this.registry] });
   readonly shadowInFlight = new client.Gauge({ name: 'strangler_shadow_in_flight', help: 'Mirrored requests running now', registers: [this.registry] });
@@ -69,7 +69,7 @@ export class ProxyMetrics {
   readonly diffRowsBuffered = new client.Gauge({ name: 'strangler_diff_store_buffered_rows', help: 'Diff rows waiting in the shadow worker to be written to the store', registers: [this.registry] });
   readonly diffFlushFailures = new client.Gauge({ name: 'strangler_diff_store_failed_flushes', help: 'Diff store flushes that failed and were retried, since start', registers: [this.registry] });
   readonly flagFetchFailures = new client.Counter({ name: 'strangler_flag_fetch_failures_total', help: 'Unleash flag fetches that failed (unreachable, refused, bad answer); routes keep the last known flag state', registers: [this.registry] });
-  readonly flagLastFetch = new client.Gauge({ name: 'strangler_flag_last_fetch_timestamp_seconds', help: 'Unix time of the last successful Unleash flag fetch (0 = never)', registers: [this.registry] });
+  readonly flagLastFetch = new client.Gauge({ name: 'strangler_flag_last_fetch_timestamp_seconds', help: 'Unix time of the last successful Unleash flag fetch (0 = never)', registers: [this.registry], aggregator: 'min' });
   /** Set by the proxy: each route's breaker, read at scrape time. */
   breakers: () => Array<[string, BreakerStatus]> = () => [];
   readonly breakerState = new client.Gauge({

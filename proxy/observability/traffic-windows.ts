@@ -175,18 +175,25 @@ export class TrafficWindows {
 
   /** A route's figures over the last `name` window (everything zero / null for an unknown route). */
   window(route: string, name: WindowName, now: number = this.now()): RouteWindow {
+    return formatRouteWindow(this.raw(route, name, now));
+  }
+
+  /**
+   * The counts behind `window`: what a cluster's workers send their primary, which adds them
+   * (latency histograms add; percentiles do not) and formats the sum with `formatRouteWindow`.
+   */
+  raw(route: string, name: WindowName, now: number = this.now()): RawRouteWindow {
     const n = WINDOWS[name];
     const current = Math.floor(now / SLOT_MS);
     const first = current - n + 1;
     // The newest slot is partial: the window covers n - 1 whole slots and the part of this one gone by.
     const covered = Math.min((n - 1) * SLOT_MS + (now - current * SLOT_MS), now - this.startedAt);
-    const seconds = Math.max(1, covered / 1000);
     const entry = this.routes.get(route);
     return {
-      seconds: round(seconds, 3),
-      legacy: backendWindow(entry?.legacy ?? null, first, current, seconds),
-      extracted: backendWindow(entry?.extracted ?? null, first, current, seconds),
-      shadow: shadowWindow(entry?.shadow ?? null, first, current),
+      seconds: Math.max(1, covered / 1000),
+      legacy: rawBackendWindow(entry?.legacy ?? null, first, current),
+      extracted: rawBackendWindow(entry?.extracted ?? null, first, current),
+      shadow: rawShadowWindow(entry?.shadow ?? null, first, current),
     };
   }
 
@@ -238,43 +245,95 @@ function slotRequests(slots: BackendSlots | null, slot: number): number {
   return slots.stamp[i] === slot ? slots.requests[i] : 0;
 }
 
-function backendWindow(slots: BackendSlots | null, first: number, last: number, seconds: number): BackendWindow {
-  let requests = 0;
-  let failures = 0;
-  let fallbacks = 0;
-  const histogram = new Float64Array(BUCKETS);
-  if (slots !== null) {
-    for (let slot = Math.max(first, 0); slot <= last; slot++) {
-      const i = slot % SLOTS;
-      if (slots.stamp[i] !== slot) continue;
-      requests += slots.requests[i];
-      failures += slots.failures[i];
-      fallbacks += slots.fallbacks[i];
-      for (let b = 0; b < BUCKETS; b++) histogram[b] += slots.latency[i * BUCKETS + b];
-    }
+/** One backend's counts over a window, its latency histogram by LATENCY_BOUNDS_MS bucket. */
+export interface RawBackendWindow {
+  requests: number;
+  failures: number;
+  fallbacks: number;
+  latency: number[];
+}
+
+/** A route's counts over a window; `shadow` is indexed like SHADOW_OUTCOMES. */
+export interface RawRouteWindow {
+  seconds: number;
+  legacy: RawBackendWindow;
+  extracted: RawBackendWindow;
+  shadow: number[];
+}
+
+function rawBackendWindow(slots: BackendSlots | null, first: number, last: number): RawBackendWindow {
+  const raw: RawBackendWindow = { requests: 0, failures: 0, fallbacks: 0, latency: new Array<number>(BUCKETS).fill(0) };
+  if (slots === null) return raw;
+  for (let slot = Math.max(first, 0); slot <= last; slot++) {
+    const i = slot % SLOTS;
+    if (slots.stamp[i] !== slot) continue;
+    raw.requests += slots.requests[i];
+    raw.failures += slots.failures[i];
+    raw.fallbacks += slots.fallbacks[i];
+    for (let b = 0; b < BUCKETS; b++) raw.latency[b] += slots.latency[i * BUCKETS + b];
   }
-  const p50 = quantileMs(histogram, 0.5);
-  const p95 = quantileMs(histogram, 0.95);
+  return raw;
+}
+
+function rawShadowWindow(slots: ShadowSlots | null, first: number, last: number): number[] {
+  const totals = new Array<number>(OUTCOMES).fill(0);
+  if (slots === null) return totals;
+  for (let slot = Math.max(first, 0); slot <= last; slot++) {
+    const i = slot % SLOTS;
+    if (slots.stamp[i] !== slot) continue;
+    for (let k = 0; k < OUTCOMES; k++) totals[k] += slots.counts[i * OUTCOMES + k];
+  }
+  return totals;
+}
+
+/** Several processes' counts for one route and window as one: counts add, the window is the longest. */
+export function sumRawWindows(parts: readonly RawRouteWindow[]): RawRouteWindow {
+  const sum: RawRouteWindow = {
+    seconds: 1,
+    legacy: { requests: 0, failures: 0, fallbacks: 0, latency: new Array<number>(BUCKETS).fill(0) },
+    extracted: { requests: 0, failures: 0, fallbacks: 0, latency: new Array<number>(BUCKETS).fill(0) },
+    shadow: new Array<number>(OUTCOMES).fill(0),
+  };
+  for (const part of parts) {
+    sum.seconds = Math.max(sum.seconds, part.seconds);
+    for (const backend of ['legacy', 'extracted'] as const) {
+      const into = sum[backend];
+      const from = part[backend];
+      into.requests += from.requests;
+      into.failures += from.failures;
+      into.fallbacks += from.fallbacks;
+      for (let b = 0; b < BUCKETS; b++) into.latency[b] += from.latency[b] ?? 0;
+    }
+    for (let k = 0; k < OUTCOMES; k++) sum.shadow[k] += part.shadow[k] ?? 0;
+  }
+  return sum;
+}
+
+/** The figures GET /stats shows for a window, from its counts. */
+export function formatRouteWindow(raw: RawRouteWindow): RouteWindow {
   return {
-    requests,
-    rps: round(requests / seconds, 3),
-    failures,
-    failureRate: requests === 0 ? null : failures / requests,
-    fallbacks,
+    seconds: round(raw.seconds, 3),
+    legacy: backendWindow(raw.legacy, raw.seconds),
+    extracted: backendWindow(raw.extracted, raw.seconds),
+    shadow: shadowWindow(raw.shadow),
+  };
+}
+
+function backendWindow(raw: RawBackendWindow, seconds: number): BackendWindow {
+  const p50 = quantileMs(raw.latency, 0.5);
+  const p95 = quantileMs(raw.latency, 0.95);
+  return {
+    requests: raw.requests,
+    rps: round(raw.requests / seconds, 3),
+    failures: raw.failures,
+    failureRate: raw.requests === 0 ? null : raw.failures / raw.requests,
+    fallbacks: raw.fallbacks,
     p50Ms: p50 === null ? null : round(p50, 2),
     p95Ms: p95 === null ? null : round(p95, 2),
   };
 }
 
-function shadowWindow(slots: ShadowSlots | null, first: number, last: number): ShadowWindow {
-  const totals = new Array<number>(OUTCOMES).fill(0);
-  if (slots !== null) {
-    for (let slot = Math.max(first, 0); slot <= last; slot++) {
-      const i = slot % SLOTS;
-      if (slots.stamp[i] !== slot) continue;
-      for (let k = 0; k < OUTCOMES; k++) totals[k] += slots.counts[i * OUTCOMES + k];
-    }
-  }
+function shadowWindow(totals: readonly number[]): ShadowWindow {
   const [match, mismatches, errors, dropped, skipped, truncated] = totals;
   const compared = match + mismatches;
   return { compared, mismatches, mismatchRate: compared === 0 ? null : mismatches / compared, errors, dropped, skipped, truncated };

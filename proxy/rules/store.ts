@@ -20,6 +20,17 @@ export interface ReloadReport {
   readonly warnings: readonly RuleIssue[];
 }
 
+/**
+ * What a cluster's primary hands its workers: the text it validated, and the epoch and report it
+ * gave it, so every worker serves the same table under the same epoch.
+ */
+export interface SharedRules {
+  readonly text: string;
+  readonly epoch: number;
+  readonly loadedAt: string;
+  readonly report: ReloadReport;
+}
+
 export interface RulesStoreEvents {
   onReload(report: ReloadReport, active: ActiveRules): void;
 }
@@ -30,11 +41,16 @@ export class RulesStore {
   private last: ReloadReport;
   private reloading: Promise<ReloadReport> | null = null;
   private again = false;
+  /** The text behind the active table and the last successful reload's report (what a primary sends its workers). */
+  private activeText: string;
+  private activeReport: ReloadReport;
 
-  private constructor(readonly file: string, table: CompiledRules, warnings: readonly RuleIssue[], private readonly events: RulesStoreEvents) {
+  private constructor(readonly file: string, text: string, table: CompiledRules, warnings: readonly RuleIssue[], private readonly events: RulesStoreEvents) {
     const at = new Date().toISOString();
+    this.activeText = text;
     this.active = Object.freeze({ table, epoch: 1, loadedAt: at });
     this.last = Object.freeze({ at, trigger: 'start', result: 'success', epoch: 1, errors: [], warnings });
+    this.activeReport = this.last;
   }
 
   /** Loads the file at start-up; an invalid or missing file is an error the caller must not start with. */
@@ -43,9 +59,37 @@ export class RulesStore {
     if (!text.ok) throw new RulesFileError([text.issue]);
     const result = loadRules(text.text, file);
     if (!result.ok) throw new RulesFileError(result.errors);
-    const store = new RulesStore(file, result.rules, result.warnings, events);
+    const store = new RulesStore(file, text.text, result.rules, result.warnings, events);
     events.onReload(store.last, store.active);
     return store;
+  }
+
+  /**
+   * A cluster worker's store: it never reads the file; its tables come from the primary, which
+   * validated them (compiling the same text again cannot fail unless the two run different code).
+   */
+  static follow(file: string, shared: SharedRules, events: RulesStoreEvents): RulesStore {
+    const store = new RulesStore(file, shared.text, compileShared(file, shared), [], events);
+    store.adoptTable(shared, store.active.table);
+    return store;
+  }
+
+  /** A worker takes the primary's new table and epoch (a follower store only). */
+  adopt(shared: SharedRules): void {
+    this.adoptTable(shared, compileShared(this.file, shared));
+  }
+
+  private adoptTable(shared: SharedRules, table: CompiledRules): void {
+    this.activeText = shared.text;
+    this.active = Object.freeze({ table, epoch: shared.epoch, loadedAt: shared.loadedAt });
+    this.last = Object.freeze(shared.report);
+    this.activeReport = this.last;
+    this.events.onReload(this.last, this.active);
+  }
+
+  /** The active table as a primary shares it. */
+  shared(): SharedRules {
+    return { text: this.activeText, epoch: this.active.epoch, loadedAt: this.active.loadedAt, report: this.activeReport };
   }
 
   current(): ActiveRules {
@@ -81,12 +125,14 @@ export class RulesStore {
       if (trigger === 'watch' && this.last.result !== 'failure') return this.last;
       return this.record({ at, trigger, result: 'success', epoch: this.active.epoch, errors: [], warnings: result.warnings });
     }
+    this.activeText = text.text;
     this.active = Object.freeze({ table: result.rules, epoch: this.active.epoch + 1, loadedAt: at });
     return this.record({ at, trigger, result: 'success', epoch: this.active.epoch, errors: [], warnings: result.warnings });
   }
 
   private record(report: ReloadReport): ReloadReport {
     this.last = Object.freeze(report);
+    if (report.result === 'success') this.activeReport = this.last;
     this.events.onReload(this.last, this.active);
     return this.last;
   }
@@ -96,6 +142,12 @@ export class RulesFileError extends Error {
   constructor(readonly issues: readonly RuleIssue[]) {
     super(issues.map(formatIssue).join('\n'));
   }
+}
+
+function compileShared(file: string, shared: SharedRules): CompiledRules {
+  const result = loadRules(shared.text, file);
+  if (!result.ok) throw new RulesFileError(result.errors);
+  return result.rules;
 }
 
 async function readRulesFile(file: string): Promise<{ ok: true; text: string } | { ok: false; issue: RuleIssue }> {

@@ -101,7 +101,8 @@ export async function startStrangler(core: number, name: string, rulesYaml: stri
     STRANGLER_DIFF_DB: path.join(dir, 'diffs.sqlite'), LOG_LEVEL: 'info', ...(await env(dir)),
   });
   await waitHttp(`http://127.0.0.1:${adminPort}/readyz`);
-  return { name, url: `http://127.0.0.1:${port}`, adminUrl: `http://127.0.0.1:${adminPort}`, pids: () => [child.pid!], stop: stopper(child) };
+  // With STRANGLER_WORKERS the workers are the primary's children: their CPU counts too.
+  return { name, url: `http://127.0.0.1:${port}`, adminUrl: `http://127.0.0.1:${adminPort}`, pids: () => [child.pid!, ...childPids(child.pid!)], stop: stopper(child) };
 }
 
 /**

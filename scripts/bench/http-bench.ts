@@ -103,6 +103,9 @@ export async function runHttpBench(options: HttpBenchOptions, log: (line: string
       strangler('strangler 0%', benchRules(upstream.url, upstream.url, { percent: 0 })),
       strangler('strangler 25% split', benchRules(upstream.url, upstream.url, { percent: 25 })),
       strangler('strangler 25% + shadow 10%', benchRules(upstream.url, upstream.url, { percent: 25, shadow: 10 })),
+      // node:cluster: a primary and two workers, all pinned to the proxy's one core, so CPU µs/req
+      // shows what the workers cost on top of one process (the primary's accept and hand-off).
+      { name: 'strangler 25% split, 2 workers', start: () => startStrangler(PROXY_CORE, 'strangler 25% split, 2 workers', benchRules(upstream.url, upstream.url, { percent: 25 }), async () => ({ STRANGLER_WORKERS: '2' })) },
       strangler('strangler 25%, 1,000 routes (last)', benchRules(upstream.url, upstream.url, { percent: 25, routes: 1000 })),
       // The Unleash SDK's own evaluation on every request (flag state from its backup file).
       // Plain flexibleRollout with the route's group as groupId: the proxy's bucket is Unleash's answer.

@@ -56,6 +56,18 @@ function table(contenders: ContenderResult[], connections: number[], comparable:
 }
 
 /** The 200 KB answer with shadow against without, at each connection count both were measured at. */
+/** CPU per request of the 2-worker cluster against one process, same rules, same core, per load level. */
+function workerLines(contenders: ContenderResult[]): string[] {
+  const one = contenders.find((c) => c.name === 'strangler 25% split');
+  const two = contenders.find((c) => c.name === 'strangler 25% split, 2 workers');
+  if (one === undefined || two === undefined) return [];
+  const levels = two.levels.map((level) => {
+    const single = one.levels.find((l) => l.connections === level.connections)?.median.cpuUsPerRequest;
+    return `c=${level.connections} ${single ? (level.median.cpuUsPerRequest / single).toFixed(2) : '-'}×`;
+  });
+  return [`\nWorkers: CPU µs/request of 2 workers (primary + workers, one core) over 1 process: ${levels.join(', ')}`];
+}
+
 function bigAnswerLines(contenders: ContenderResult[]): string[] {
   const [plain, shadowed] = BIG_ANSWER_CONTENDERS.map((name) => contenders.find((c) => c.name === name));
   if (!plain || !shadowed) return [];
@@ -95,6 +107,7 @@ async function main(): Promise<void> {
   log('\nHTTP, median of runs (×(a): share of the upstream-direct rate; ×(b): share of bare http-proxy)');
   for (const line of table(http.contenders, options.connections, (name) => !(BIG_ANSWER_CONTENDERS as readonly string[]).includes(name))) log(line);
   for (const line of bigAnswerLines(http.contenders)) log(line);
+  for (const line of workerLines(http.contenders)) log(line);
   log(`\nShadow: shopper-facing figures at 50 connections, shadow at 100% to a side that sleeps 500 ms, vs none (dropped copies: ${http.shadowDropped})`);
   for (const line of table(http.shadow, [50])) log(line);
 

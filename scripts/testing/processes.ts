@@ -66,6 +66,8 @@ export function startScript(script: string, env: Record<string, string>, isReady
     if (existing !== undefined) return Promise.resolve(existing);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no matching line within ${ms} ms; output:\n${lines.join('\n')}`)), ms);
+      // A process that exited first leaves this timer with nothing to wait for: it must not hold jest open.
+      timer.unref();
       waiters.push({ predicate, resolve: (line) => { clearTimeout(timer); resolve(line); } });
     });
   };

@@ -1,0 +1,194 @@
+import client from 'prom-client';
+import { formatRouteWindow, sumRawWindows, type RawRouteWindow } from '../observability/traffic-windows';
+
+/**
+ * How a cluster's primary turns its workers' answers into one: /status, /stats and /metrics
+ * read as if one process had served every request. Pure functions of what the workers sent.
+ */
+
+/** What /status says of each worker. */
+export interface WorkerInfo {
+  readonly id: number;
+  readonly pid: number;
+  /** The rules epoch the worker serves (null until its first table). */
+  readonly epoch: number | null;
+  readonly ready: boolean;
+}
+
+type Json = Record<string, unknown>;
+
+/** Breaker states from best to worst: a route is shown in the worst state any worker has it in. */
+const BREAKER_RANK: Readonly<Record<string, number>> = { closed: 0, 'half-open': 1, open: 2 };
+
+function worstBreaker(statuses: readonly unknown[]): unknown {
+  let worst: Json | null = null;
+  for (const status of statuses) {
+    if (status === null || typeof status !== 'object') continue;
+    const s = status as Json;
+    if (worst === null || (BREAKER_RANK[String(s.state)] ?? 0) > (BREAKER_RANK[String(worst.state)] ?? 0)) worst = s;
+  }
+  if (worst === null) return null;
+  // Trips add up: each worker's breaker opened on its own.
+  const trips = statuses.reduce<number>((n, s) => n + (typeof (s as Json | null)?.trips === 'number' ? (s as Json).trips as number : 0), 0);
+  return { ...worst, trips };
+}
+
+function sumNumbers(parts: readonly unknown[]): Record<string, number> {
+  const sum: Record<string, number> = {};
+  for (const part of parts) {
+    if (part === null || typeof part !== 'object') continue;
+    for (const [key, value] of Object.entries(part as Json)) if (typeof value === 'number') sum[key] = (sum[key] ?? 0) + value;
+  }
+  return sum;
+}
+
+/** Routes of several reports, by name, in the first report's order. */
+function byName(reports: readonly Json[]): Array<{ route: Json; all: Json[] }> {
+  const [first] = reports;
+  const routes = (first?.routes ?? []) as Json[];
+  const maps = reports.map((r) => new Map(((r.routes ?? []) as Json[]).map((route) => [route.name as string, route])));
+  return routes.map((route) => ({ route, all: maps.map((m) => m.get(route.name as string)).filter((r): r is Json => r !== undefined) }));
+}
+
+function sumObserved(parts: readonly Json[]): Json {
+  const sum = sumNumbers(parts.map((p) => p.observed));
+  const legacy = sum.legacy ?? 0;
+  const extracted = sum.extracted ?? 0;
+  const legacyFallback = sum.legacyFallback ?? 0;
+  const total = legacy + extracted + legacyFallback;
+  return { legacy, extracted, legacyFallback, total, extractedShare: total === 0 ? null : Math.round((extracted / total) * 10000) / 10000 };
+}
+
+function mergeDiffStore(parts: readonly unknown[]): unknown {
+  const views = parts.filter((p): p is Json => p !== null && typeof p === 'object');
+  const [first] = views;
+  if (first === undefined) return null;
+  const failing = views.find((v) => v.lastError !== null && v.lastError !== undefined);
+  return {
+    ...first,
+    open: views.some((v) => v.open === true),
+    ok: views.every((v) => v.ok === true),
+    lastError: failing?.lastError ?? null,
+    lastErrorAt: failing?.lastErrorAt ?? null,
+    buffered: views.reduce((n, v) => n + (Number(v.buffered) || 0), 0),
+    dropped: views.reduce((n, v) => n + (Number(v.dropped) || 0), 0),
+  };
+}
+
+function mergeWebsockets(parts: readonly unknown[]): Json {
+  const routes: Record<string, Record<string, number>> = {};
+  let open = 0;
+  for (const part of parts) {
+    const w = part as { open?: number; routes?: Record<string, Record<string, number>> } | null;
+    open += w?.open ?? 0;
+    for (const [route, backends] of Object.entries(w?.routes ?? {})) {
+      const into = (routes[route] ??= {});
+      for (const [backend, n] of Object.entries(backends)) into[backend] = (into[backend] ?? 0) + n;
+    }
+  }
+  return { open, routes };
+}
+
+function mergeSockets(parts: readonly unknown[]): Json {
+  const sockets: Record<string, Record<string, number>> = {};
+  for (const part of parts) {
+    for (const [upstream, counts] of Object.entries((part ?? {}) as Record<string, Record<string, number>>)) {
+      const into = (sockets[upstream] ??= {});
+      for (const [key, n] of Object.entries(counts)) into[key] = (into[key] ?? 0) + n;
+    }
+  }
+  return sockets;
+}
+
+/**
+ * GET /status of a cluster: the rules part (epoch, hash, last reload) is the primary's, which owns
+ * the file; the routes are the first worker's, with the observed split and shadow outcomes summed
+ * over workers and each breaker in the worst state a worker has it in; `workers` lists them all.
+ */
+export function mergeStatus(rulesPart: Json, workerReports: readonly Json[], workers: readonly WorkerInfo[]): Json {
+  const [first] = workerReports;
+  const routes = byName(workerReports).map(({ route, all }) => {
+    const shadow = route.shadow as Json | null;
+    return {
+      ...route,
+      shadow: shadow === null ? null : { ...shadow, outcomes: sumNumbers(all.map((r) => (r.shadow as Json | null)?.outcomes)) },
+      breaker: worstBreaker(all.map((r) => r.breaker)),
+      observed: sumObserved(all),
+    };
+  });
+  return {
+    ...(first ?? {}),
+    ...rulesPart,
+    routes,
+    sockets: mergeSockets(workerReports.map((r) => r.sockets)),
+    websockets: mergeWebsockets(workerReports.map((r) => r.websockets)),
+    diffStore: mergeDiffStore(workerReports.map((r) => r.diffStore)),
+    workers,
+  };
+}
+
+function sumSeries(parts: readonly Json[]): unknown {
+  const [first] = parts as Array<{ at: number[]; legacy: number[]; extracted: number[]; slotSeconds: number } | undefined>;
+  if (first === undefined) return null;
+  const add = (key: 'legacy' | 'extracted'): number[] => first[key].map((_, i) => Math.round(parts.reduce((n, p) => n + (((p as Json)[key] as number[] | undefined)?.[i] ?? 0), 0) * 1000) / 1000);
+  return { slotSeconds: first.slotSeconds, at: first.at, legacy: add('legacy'), extracted: add('extracted') };
+}
+
+/**
+ * GET /stats of a cluster: each worker sends its windows' counts (`raw`); the sums are formatted
+ * as one process would (latency histograms add, so p50/p95 are of every request, not averages).
+ */
+export function mergeStats(epoch: number, workerReports: readonly Json[]): Json {
+  const [first] = workerReports;
+  const routes = byName(workerReports).map(({ route, all }) => {
+    const raws = all.map((r) => r.raw as Record<string, RawRouteWindow> | undefined).filter((r): r is Record<string, RawRouteWindow> => r !== undefined);
+    const names = Object.keys(raws[0] ?? {});
+    const windows = Object.fromEntries(names.map((name) => [name, formatRouteWindow(sumRawWindows(raws.map((r) => r[name])))]));
+    const shadow = route.shadow as Json;
+    const { raw: _raw, ...rest } = route;
+    return {
+      ...rest,
+      breaker: worstBreaker(all.map((r) => r.breaker)),
+      windows: Object.fromEntries(names.map((name) => [name, { seconds: windows[name].seconds, legacy: windows[name].legacy, extracted: windows[name].extracted }])),
+      shadow: {
+        percent: shadow?.percent ?? null,
+        budget: shadow?.budget ?? null,
+        ...(windows['15m']?.shadow ?? {}),
+        windows: Object.fromEntries(names.map((name) => [name, windows[name].shadow])),
+      },
+      series: sumSeries(all.map((r) => r.series as Json)),
+    };
+  });
+  const since = workerReports.map((r) => String(r.since)).sort()[0] ?? null;
+  return { ...(first ?? {}), epoch, since, routes };
+}
+
+const BREAKER_STATE = 'strangler_breaker_state';
+/** strangler_breaker_state's values (0 closed, 1 open, 2 half-open) ranked best to worst. */
+const BREAKER_VALUE_RANK: Readonly<Record<number, number>> = { 0: 0, 2: 1, 1: 2 };
+
+type MetricJson = client.MetricObjectWithValues<client.MetricValue<string>>;
+
+/**
+ * GET /metrics of a cluster: the primary's own registry (reloads, its process) and every
+ * worker's, merged by prom-client's cluster aggregation: counters and histograms sum, gauges by
+ * the aggregator each declares. The breaker state gauge has no fitting aggregator (open must
+ * win over half-open, whose number is higher), so it is merged here by rank.
+ */
+export async function mergeMetrics(parts: readonly MetricJson[][]): Promise<{ contentType: string; body: string }> {
+  const breakerValues = new Map<string, client.MetricValue<string>>();
+  let breakerMetric: MetricJson | undefined;
+  const rest = parts.map((metrics) => metrics.filter((metric) => {
+    if (metric.name !== BREAKER_STATE) return true;
+    breakerMetric ??= metric;
+    for (const value of metric.values) {
+      const key = JSON.stringify(value.labels);
+      const seen = breakerValues.get(key);
+      if (seen === undefined || (BREAKER_VALUE_RANK[value.value] ?? 0) > (BREAKER_VALUE_RANK[seen.value] ?? 0)) breakerValues.set(key, value);
+    }
+    return false;
+  }));
+  if (breakerMetric !== undefined) rest.push([{ ...breakerMetric, aggregator: 'first', values: [...breakerValues.values()] }]);
+  const registry = client.AggregatorRegistry.aggregate(rest);
+  return { contentType: registry.contentType, body: await registry.metrics() };
+}

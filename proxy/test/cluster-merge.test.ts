@@ -1,0 +1,100 @@
+import os from 'node:os';
+import client from 'prom-client';
+import { workersFrom } from '../config';
+import { mergeMetrics, mergeStats, mergeStatus } from '../cluster/merge';
+import { LineBatch } from '../observability/line-batch';
+import { ProxyMetrics } from '../observability/metrics';
+import { TrafficWindows } from '../observability/traffic-windows';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the merged JSON is read field by field
+type Loose = Record<string, any>;
+
+/** How a cluster's primary merges its workers' answers (cluster/merge.ts), and STRANGLER_WORKERS. */
+
+const T0 = 1_800_000_000_000;
+
+test('the latency percentiles of /stats are those of every request, not an average of the workers\' percentiles', () => {
+  const fast = new TrafficWindows(() => T0);
+  const slow = new TrafficWindows(() => T0);
+  for (let i = 0; i < 90; i++) fast.observe('r', 'legacy', false, false, 1, T0 + 1000);
+  for (let i = 0; i < 10; i++) slow.observe('r', 'legacy', i < 5, false, 400, T0 + 1000);
+  const report = (w: TrafficWindows): Record<string, unknown> => ({
+    since: new Date(T0).toISOString(),
+    routes: [{ name: 'r', percent: 0, breaker: null, shadow: { percent: null, budget: null }, series: w.series('r', T0 + 2000), raw: { '1m': w.raw('r', '1m', T0 + 2000), '15m': w.raw('r', '15m', T0 + 2000) } }],
+  });
+  const merged = mergeStats(4, [report(fast), report(slow)]) as { epoch: number; routes: Loose[] };
+  const legacy = merged.routes[0].windows['1m'].legacy;
+  expect(merged.epoch).toBe(4);
+  expect(legacy.requests).toBe(100);
+  expect(legacy.failures).toBe(5);
+  expect(legacy.failureRate).toBeCloseTo(0.05);
+  // 90 of 100 requests took 1 ms: the median is fast, the 95th percentile is in the slow worker's bucket.
+  expect(legacy.p50Ms).toBeLessThan(2);
+  expect(legacy.p95Ms).toBeGreaterThan(200);
+  expect(merged.routes[0]).not.toHaveProperty('raw');
+  expect(merged.routes[0].series.legacy.reduce((a: number, b: number) => a + b, 0)).toBeCloseTo(100 / 2, 0);
+});
+
+test('/status sums the observed split and shadow outcomes, and shows each breaker in its worst worker\'s state', () => {
+  const worker = (legacy: number, extracted: number, breaker: string, trips: number): Record<string, unknown> => ({
+    epoch: 9, unleash: { configured: false },
+    routes: [{ name: 'r', percent: 25, observed: { legacy, extracted, legacyFallback: 0, total: legacy + extracted, extractedShare: 0 },
+      shadow: { percent: 10, outcomes: { match: legacy, mismatch: 1 } }, breaker: { state: breaker, trips, since: 'x', failureRate: null, requests: 0 } }],
+    sockets: { 'http://a': { busy: 1, idle: 2, queued: 0 } },
+    websockets: { open: 1, routes: { r: { legacy: 1 } } },
+    diffStore: { kind: 'sqlite', open: true, ok: legacy > 10, lastError: legacy > 10 ? null : 'locked', lastErrorAt: null, buffered: 3, dropped: legacy },
+  });
+  const workers = [{ id: 1, pid: 11, epoch: 3, ready: true }, { id: 2, pid: 12, epoch: 3, ready: true }];
+  const merged = mergeStatus({ epoch: 3 }, [worker(30, 10, 'half-open', 1), worker(6, 2, 'open', 2), worker(3, 1, 'closed', 0)], workers) as Loose;
+  expect(merged.epoch).toBe(3);
+  expect(merged.workers).toEqual(workers);
+  expect(merged.routes[0].observed).toEqual({ legacy: 39, extracted: 13, legacyFallback: 0, total: 52, extractedShare: 0.25 });
+  expect(merged.routes[0].shadow.outcomes).toEqual({ match: 39, mismatch: 3 });
+  expect(merged.routes[0].breaker).toMatchObject({ state: 'open', trips: 3 });
+  expect(merged.sockets).toEqual({ 'http://a': { busy: 3, idle: 6, queued: 0 } });
+  expect(merged.websockets).toEqual({ open: 3, routes: { r: { legacy: 3 } } });
+  expect(merged.diffStore).toMatchObject({ ok: false, lastError: 'locked', buffered: 9, dropped: 39 });
+});
+
+test('/metrics sums counters over workers, keeps the lowest rules-valid flag and the worst breaker state', async () => {
+  const worker = (requests: number, breaker: 'closed' | 'open' | 'half-open', valid: number): ProxyMetrics => {
+    const m = new ProxyMetrics(false);
+    for (let i = 0; i < requests; i++) m.route('r').observe('legacy', 200, 0.003);
+    m.breakers = () => [['r', { state: breaker, since: '', failureRate: null, requests: 0, trips: 1 }]];
+    m.rulesValid.set(valid);
+    m.rulesEpoch.set(5);
+    return m;
+  };
+  const parts = await Promise.all([worker(7, 'open', 1), worker(5, 'half-open', 0), worker(1, 'closed', 1)].map((m) => m.registry.getMetricsAsJSON()));
+  const { body } = await mergeMetrics(parts);
+  expect(body).toMatch(/^strangler_requests_total\{route="r",backend="legacy",code="200"\} 13$/m);
+  expect(body).toMatch(/^strangler_request_duration_seconds_count\{route="r",backend="legacy"\} 13$/m);
+  expect(body).toMatch(/^strangler_breaker_state\{route="r"\} 1$/m);
+  expect(body).toMatch(/^strangler_breaker_trips_total\{route="r"\} 3$/m);
+  expect(body).toMatch(/^strangler_rules_last_reload_success 0$/m);
+  expect(body).toMatch(/^strangler_rules_epoch 5$/m);
+  // Half-open beats closed too.
+  const { body: trial } = await mergeMetrics(await Promise.all([worker(1, 'closed', 1), worker(1, 'half-open', 1)].map((m) => m.registry.getMetricsAsJSON())));
+  expect(trial).toMatch(/^strangler_breaker_state\{route="r"\} 2$/m);
+  expect(client.register.getMetricsAsArray()).toEqual([]);
+});
+
+test('STRANGLER_WORKERS: unset is 1, a whole number is taken, auto is the cores, anything else is refused with what was wrong', () => {
+  expect(workersFrom({})).toBe(1);
+  expect(workersFrom({ STRANGLER_WORKERS: '4' })).toBe(4);
+  expect(workersFrom({ STRANGLER_WORKERS: 'auto' })).toBe(os.availableParallelism());
+  for (const bad of ['0', '-1', '1.5', 'two', '257', '3 workers']) {
+    expect(() => workersFrom({ STRANGLER_WORKERS: bad })).toThrow(`STRANGLER_WORKERS must be a whole number from 1 to 256 or "auto" (one per core), got "${bad}"`);
+  }
+});
+
+test('a worker\'s log batch never passes its bound, so processes sharing one pipe never split each other\'s lines', () => {
+  const writes: string[] = [];
+  const batch = new LineBatch({ write: (data: string) => writes.push(data) }, 3584, 4096);
+  const line = `${'x'.repeat(299)}\n`;
+  for (let i = 0; i < 100; i++) batch.write(line);
+  batch.drain();
+  expect(writes.join('')).toBe(line.repeat(100));
+  expect(Math.max(...writes.map((w) => w.length))).toBeLessThanOrEqual(4096);
+  expect(writes.every((w) => w.endsWith('\n'))).toBe(true);
+});
