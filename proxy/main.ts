@@ -1,6 +1,4 @@
 import cluster from 'node:cluster';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { adminHosts, createAdminServer } from './admin/server';
 import { statsReport } from './admin/stats';
 import { statusReport } from './admin/status';
@@ -13,6 +11,7 @@ import { DEFAULT_POOL_OPTIONS, UpstreamPools } from './forward/pools';
 import { Forwarder } from './forward/forwarder';
 import { newAnonymousId } from './http/anon-id';
 import { createHandler } from './http/handler';
+import { listen } from './http/listen';
 import { createShopperServer, DEFAULT_SHOPPER_SERVER_OPTIONS } from './http/server';
 import { accessLogger } from './observability/access-log';
 import { createLogger, type Logger } from './observability/logger';
@@ -21,8 +20,8 @@ import { TrafficCounters } from './observability/traffic-counters';
 import { TrafficWindows } from './observability/traffic-windows';
 import { formatIssue } from './rules/load';
 import type { Question } from './cluster/protocol';
-import { RulesStore, type SharedRules } from './rules/store';
-import type { ActiveRules, ReloadReport } from './rules/store';
+import { recordReload } from './rules/reload-record';
+import { RulesStore, type ActiveRules, type ReloadReport, type SharedRules } from './rules/store';
 import type { CompiledRoute } from './rules/types';
 import { watchRulesFile } from './rules/watch';
 import { ShadowSide } from './shadow-side';
@@ -48,13 +47,6 @@ export interface RunningProxy {
  */
 export interface WorkerStart {
   readonly rules: SharedRules;
-}
-
-function listen(server: http.Server, port: number, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
-  });
 }
 
 /**
@@ -111,17 +103,10 @@ export async function startProxy(config: ProxyConfig = proxyConfigFromEnv(), log
   metrics.websockets = () => websockets.openCounts();
   const events = {
     onReload(report: ReloadReport, active: ActiveRules) {
-      metrics.rulesEpoch.set(active.epoch);
-      metrics.rulesValid.set(report.result === 'failure' ? 0 : 1);
       // A worker's tables come from its primary, which counts and logs each reload once.
-      if (worker === null) {
-        metrics.reloads.labels(report.result === 'failure' ? 'failure' : 'success').inc();
-        if (report.result === 'failure') {
-          log.error({ trigger: report.trigger, epoch: active.epoch, errors: report.errors.map(formatIssue) }, 'rules reload failed; still serving the last good rules');
-        } else {
-          log.info({ trigger: report.trigger, epoch: active.epoch, hash: active.table.hash, routes: active.table.routes.length, warnings: report.warnings.map(formatIssue) }, 'rules active');
-        }
-      }
+      // A worker only ever gets good tables: it says so, and the primary's gauge shows a refused file.
+      if (worker === null) recordReload(report, active, metrics, log);
+      else { metrics.rulesEpoch.set(active.epoch); metrics.rulesValid.set(1); }
       if (report.result !== 'failure') {
         breakers.sync(active.table.routes);
         windows.sweep(new Set(active.table.routes.map((route) => route.name)));
@@ -227,7 +212,7 @@ export async function startProxy(config: ProxyConfig = proxyConfigFromEnv(), log
 
 /** Exits for an error at start: 78 (EX_CONFIG) for a port that cannot be taken, else 1, with the reason on stderr. */
 function exitForStartError(error: unknown, config: ProxyConfig, log: Logger): never {
-  const { code, port, exitCode } = error as Error & { code?: string; port?: number; exitCode?: number };
+  const { code, port } = error as Error & { code?: string; port?: number };
   if (code === 'EADDRINUSE' || code === 'EACCES') {
     // Not worth retrying: a taken port stays taken. sysexits.h EX_CONFIG tells the launcher so.
     const name = port === config.adminPort ? 'ADMIN_PORT' : 'PROXY_PORT';
@@ -237,7 +222,7 @@ function exitForStartError(error: unknown, config: ProxyConfig, log: Logger): ne
   }
   process.stderr.write(`strangler proxy: cannot start: ${(error as Error).message}\n`);
   log.flush();
-  process.exit(exitCode ?? 1);
+  process.exit(1);
 }
 
 /**

@@ -1,12 +1,12 @@
 import cluster, { type Worker } from 'node:cluster';
-import http from 'node:http';
-import net, { type AddressInfo } from 'node:net';
 import { adminHosts, createAdminServer } from '../admin/server';
 import { rulesReport } from '../admin/status';
 import type { ProxyConfig } from '../config';
 import type { Logger } from '../observability/logger';
+import { freePort, listen } from '../http/listen';
 import { ProxyMetrics } from '../observability/metrics';
 import { formatIssue } from '../rules/load';
+import { recordReload } from '../rules/reload-record';
 import { RulesStore } from '../rules/store';
 import { watchRulesFile } from '../rules/watch';
 import { mergeMetrics, mergeStats, mergeStatus, type WorkerInfo } from './merge';
@@ -26,38 +26,12 @@ interface Member {
   ready: boolean;
 }
 
-/** A cluster failure the primary cannot serve through: it exits with `exitCode`. */
-export class ClusterStartError extends Error {
-  constructor(message: string, readonly exitCode: number) {
-    super(message);
-  }
-}
-
 export interface RunningPrimary {
   readonly proxyPort: number;
   readonly adminPort: number;
   /** Resolves with the exit code once the cluster is down (SIGTERM: 0; workers dying too often: 1). */
   readonly done: Promise<number>;
   stop(exitCode?: number): Promise<number>;
-}
-
-/** A port the shopper server may take: with PROXY_PORT=0 the primary picks one, so a replacement worker gets the same. */
-function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, host, () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function listen(server: http.Server, port: number, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
-  });
 }
 
 /**
@@ -82,16 +56,9 @@ export async function startClusterPrimary(config: ProxyConfig, log: Logger, drai
   };
   const store = await RulesStore.open(config.rulesFile, {
     onReload(report, active) {
-      metrics.reloads.labels(report.result === 'failure' ? 'failure' : 'success').inc();
-      metrics.rulesEpoch.set(active.epoch);
-      metrics.rulesValid.set(report.result === 'failure' ? 0 : 1);
-      if (report.result === 'failure') {
-        log.error({ trigger: report.trigger, epoch: active.epoch, errors: report.errors.map(formatIssue) }, 'rules reload failed; still serving the last good rules');
-      } else {
-        log.info({ trigger: report.trigger, epoch: active.epoch, hash: active.table.hash, routes: active.table.routes.length, warnings: report.warnings.map(formatIssue), workers: config.workers }, 'rules active');
-        // The store is not assigned yet during its first load; workers get that table on hello.
-        if (report.trigger !== 'start') broadcast({ type: 'strangler:rules', rules: store.shared() });
-      }
+      recordReload(report, active, metrics, log, { workers: config.workers });
+      // The store is not assigned yet during its first load; workers get that table on hello.
+      if (report.result !== 'failure' && report.trigger !== 'start') broadcast({ type: 'strangler:rules', rules: store.shared() });
       log.flush();
     },
   });
@@ -99,7 +66,7 @@ export async function startClusterPrimary(config: ProxyConfig, log: Logger, drai
   const proxyPort = config.proxyPort === 0 ? await freePort(config.proxyHost) : config.proxyPort;
   const replacements: number[] = [];
   let started = false;
-  let startFailure: ((error: ClusterStartError) => void) | null = null;
+  let startFailure: ((error: Error) => void) | null = null;
   let allReady: (() => void) | null = null;
 
   const infos = (): WorkerInfo[] => [...members.values()].map((m) => ({ id: m.worker.id, pid: m.pid, epoch: m.epoch, ready: m.ready }));
@@ -129,14 +96,10 @@ export async function startClusterPrimary(config: ProxyConfig, log: Logger, drai
         ask.resolve(message.error === undefined ? message.body : null);
         return;
       }
-      case 'strangler:failed': {
-        const taken = message.code === 'EADDRINUSE' || message.code === 'EACCES';
-        const text = taken
-          ? `cannot listen on port ${message.port ?? proxyPort}: ${message.code === 'EADDRINUSE' ? 'the port is in use' : 'permission denied'}; set PROXY_PORT to another port`
-          : `a worker could not start: ${message.message}`;
-        startFailure?.(new ClusterStartError(text, taken ? 78 : 1));
+      case 'strangler:failed':
+        // With the listen error's code and port, the caller reports it as one process would (exit 78 for a taken port).
+        startFailure?.(Object.assign(new Error(`a worker could not start: ${message.message}`), { code: message.code, port: message.port ?? proxyPort }));
         return;
-      }
     }
   };
 
@@ -154,7 +117,7 @@ export async function startClusterPrimary(config: ProxyConfig, log: Logger, drai
     for (const check of applied) check();
     if (stopping !== null) return;
     if (!started) {
-      startFailure?.(new ClusterStartError(`worker ${member.worker.id} (pid ${member.pid}) exited while starting (${signal ?? `code ${code}`})`, 1));
+      startFailure?.(new Error(`worker ${member.worker.id} (pid ${member.pid}) exited while starting (${signal ?? `code ${code}`})`));
       return;
     }
     const now = Date.now();

@@ -69,7 +69,6 @@ export async function runClusterWorker(config: ProxyConfig, log: Logger): Promis
     log.flush();
     process.exit(code === 'EADDRINUSE' || code === 'EACCES' ? 78 : 1);
   }
-  if (stopping) { await running.stop(); process.exit(0); }
   send({ type: 'strangler:ready', proxyPort: running.proxyPort, epoch: running.store.current().epoch });
   if (newer !== null && newer.epoch > running.store.current().epoch) adopt(running, newer);
 }
