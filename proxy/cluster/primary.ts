@@ -109,6 +109,9 @@ export async function startClusterPrimary(config: ProxyConfig, log: Logger, drai
     members.set(worker.id, member);
     worker.on('message', (message: unknown) => { if (isToPrimary(message)) onMessage(member, message); });
     worker.once('exit', (code, signal) => onExit(member, code, signal));
+    // A send to a worker that is dying fails on its channel: that worker's exit is handled above;
+    // unheard, the 'error' event would bring the primary down with it.
+    worker.on('error', (error: Error) => log.warn({ worker: worker.id, error: error.message }, 'message to a worker not delivered'));
   };
 
   const onExit = (member: Member, code: number | null, signal: string | null): void => {
@@ -138,7 +141,9 @@ export async function startClusterPrimary(config: ProxyConfig, log: Logger, drai
     const id = nextAsk++;
     const timer = setTimeout(() => { asks.delete(id); resolve(null); }, ASK_TIMEOUT_MS);
     asks.set(id, { worker: member.worker.id, resolve: (body) => { clearTimeout(timer); resolve(body); } });
-    member.worker.send({ type: 'strangler:ask', id, what } satisfies ToWorker);
+    member.worker.send({ type: 'strangler:ask', id, what } satisfies ToWorker, (error: Error | null) => {
+      if (error !== null && asks.delete(id)) { clearTimeout(timer); resolve(null); }
+    });
   });
   /** Every serving worker's answer, in worker order; a worker that does not answer in time is left out. */
   const askAll = async <T>(what: Question): Promise<T[]> => {
