@@ -54,18 +54,18 @@ function startedUpstreams(): Record<string, string> {
 
 /** Each upstream of the proxy's active rules that names a service we started at another address. */
 async function upstreamsNotStarted(adminPort: number): Promise<string[]> {
-  const status = await new Promise<{ upstreams?: Record<string, string> } | null>((resolve) => {
+  const status = await new Promise<{ upstreams?: { name: string; url: string }[] } | null>((resolve) => {
     http.get(`http://127.0.0.1:${adminPort}/status`, (res) => {
       let body = '';
       res.on('data', (chunk: Buffer) => { body += chunk; });
       res.on('end', () => { try { resolve(JSON.parse(body)); } catch { resolve(null); } });
     }).on('error', () => resolve(null));
   });
-  if (status?.upstreams === undefined) return ['cannot read the proxy\'s /status to check its upstreams'];
-  const started = startedUpstreams();
-  return Object.entries(started)
-    .filter(([name, url]) => status.upstreams![name] !== undefined && status.upstreams![name] !== url)
-    .map(([name, url]) => `upstream "${name}" in the rules is ${status.upstreams![name]}, but ${name} was started at ${url}`);
+  if (!Array.isArray(status?.upstreams)) return ['cannot read the proxy\'s /status to check its upstreams'];
+  const active = new Map(status.upstreams.map((u) => [u.name, u.url]));
+  return Object.entries(startedUpstreams())
+    .filter(([name, url]) => active.has(name) && active.get(name) !== url)
+    .map(([name, url]) => `upstream "${name}" in the rules is ${active.get(name)}, but ${name} was started at ${url}`);
 }
 
 /**

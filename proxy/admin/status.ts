@@ -38,7 +38,8 @@ export function rulesReport(store: RulesStore): Record<string, unknown> {
       errors: last.errors, warnings: last.warnings.map(formatIssue),
     },
     servingLastGood: last.result === 'failure',
-    upstreams: Object.fromEntries([...active.table.upstreams].map(([name, u]) => [name, u.url])),
+    // Each upstream as the rules resolved it (`${VAR:-default}` expanded); the overload figures join it per process.
+    upstreams: [...active.table.upstreams].map(([name, u]) => ({ name, url: u.url })),
   };
 }
 

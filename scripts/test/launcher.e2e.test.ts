@@ -51,8 +51,11 @@ test('moved with LEGACY_PORT, CATALOG_PORT, PRICING_PORT and CHECKOUT_PORT, the 
   const shop = launch(env);
   try {
     expect(await shop.ready).toBe(true);
-    const status = (await request({ port: Number(env.ADMIN_PORT), path: '/status' })).json<{ upstreams: Record<string, string> }>();
-    expect(status.upstreams).toMatchObject({ legacy: `http://127.0.0.1:${env.LEGACY_PORT}`, catalog: `http://127.0.0.1:${env.CATALOG_PORT}` });
+    const status = (await request({ port: Number(env.ADMIN_PORT), path: '/status' })).json<{ upstreams: { name: string; url: string }[] }>();
+    expect(status.upstreams).toEqual(expect.arrayContaining([
+      expect.objectContaining({ name: 'legacy', url: `http://127.0.0.1:${env.LEGACY_PORT}` }),
+      expect.objectContaining({ name: 'catalog', url: `http://127.0.0.1:${env.CATALOG_PORT}` }),
+    ]));
     expect((await request({ port: Number(env.PROXY_PORT), path: '/' })).status).toBe(200);
     for (let i = 0; i < 10; i++) {
       const product = await request({ port: Number(env.PROXY_PORT), path: '/api/products/1', headers: { 'x-user-id': `mover-${i}` } });
