@@ -15,6 +15,7 @@ import type { Logger } from '../observability/logger';
 import type { TrafficCounters } from '../observability/traffic-counters';
 import type { TrafficWindows } from '../observability/traffic-windows';
 import { UNMATCHED_ROUTE, type ProxyMetrics } from '../observability/metrics';
+import type { RateLimits } from '../overload/rate-limits';
 import type { ActiveRules } from '../rules/store';
 import type { CompiledRoute, Upstream } from '../rules/types';
 import { anonCookie } from './anon-id';
@@ -43,7 +44,12 @@ export interface HandlerDeps {
   readonly traffic: TrafficCounters;
   /** The last 15 minutes in 10-second slots, for GET /stats and the dashboard (counted the same way). */
   readonly windows: TrafficWindows;
+  /** Each route's token buckets (routes with `rate_limit`). */
+  readonly rateLimits: RateLimits;
 }
+
+/** What a shed request is told: try again in a second (its queue is at most about that long). */
+const OVERLOADED_HEADERS = Object.freeze({ 'retry-after': '1' });
 
 /** Everything one request carries through its life; made once at the top of the handler. */
 interface Exchange {
@@ -83,6 +89,13 @@ export function createHandler(deps: HandlerDeps): (req: http.IncomingMessage, re
     const path = query === -1 ? req.url! : req.url!.slice(0, query);
     const decision = decide(rules.table, { method: req.method!, path, headers: req.headers, remoteAddress: req.socket.remoteAddress }, deps.flags.current(), deps.decideInputs, breakerGates);
     if (decision.newIdentity) deps.metrics.anonymousIds.inc();
+    if (decision.route !== null && decision.route.rateLimit !== null) {
+      const limited = deps.rateLimits.check(decision.route, decision.identity, req.socket.remoteAddress, req.headers, started);
+      if (limited !== null) {
+        refuseRateLimited(deps, req, res, started, requestId, rules, decision, limited.headers);
+        return;
+      }
+    }
     if (decision.probe) deps.breakers.probeStarted(decision.route!);
     const shadowPercent = decision.route !== null && decision.route.shadow !== null ? decision.route.shadow.percent : 0;
     const exchange: Exchange = {
@@ -96,6 +109,20 @@ export function createHandler(deps: HandlerDeps): (req: http.IncomingMessage, re
   };
 }
 
+/** 429 before anything is sent upstream: counted and logged, but not evidence about either side. */
+function refuseRateLimited(deps: HandlerDeps, req: http.IncomingMessage, res: http.ServerResponse, started: number, requestId: string, rules: ActiveRules, decision: Decision, headers: Readonly<Record<string, string>>): void {
+  const route = decision.route!;
+  const setCookie = decision.newIdentity && decision.identity !== null ? anonCookie(decision.identity) : null;
+  const status = sendError(res, 'STRANGLER_ERR_RATE_LIMITED', { requestId, route: route.name, backend: null, setCookie, headers });
+  deps.metrics.shed.labels(route.name, 'rate_limit').inc();
+  const seconds = (performance.now() - started) / 1000;
+  deps.metrics.route(route.name).observe(decision.side, status, seconds);
+  deps.accessLog({
+    reqId: requestId, method: req.method!, path: req.url!, route: route.name, side: decision.side, backend: decision.side, bucket: decision.bucket,
+    reason: decision.reason, status, ms: Math.round(seconds * 10000) / 10, epoch: rules.epoch, code: 'STRANGLER_ERR_RATE_LIMITED',
+  });
+}
+
 function refusalOf(req: http.IncomingMessage): StranglerErrorCode | null {
   // An Upgrade header without `Connection: upgrade` reaches the handler, not the upgrade listener.
   if (req.headers.upgrade !== undefined) return 'STRANGLER_ERR_UPGRADE_UNSUPPORTED';
@@ -107,6 +134,9 @@ async function serve(deps: HandlerDeps, ex: Exchange): Promise<void> {
   const route = decision.route;
   const first: Upstream = decision.side === 'extracted' && route !== null ? route.extracted : ex.rules.table.legacy;
   const timeoutMs = route !== null ? route.timeoutMs : ex.rules.table.defaults.timeoutMs;
+  const maxQueueMs = route !== null ? route.maxQueueMs : ex.rules.table.defaults.maxQueueMs;
+  // `overload: false` (the route's or the defaults'): sent at once, outside admission control.
+  const admission = maxQueueMs !== null ? { priority: route !== null ? route.priority : 1 as const, maxQueueMs } : null;
   const retryable = isRetryable(req);
   // A sampled request's body is kept too, so a write can be mirrored to extracted as a dry run.
   const plan = bodyPlan(req, retryable || ex.sampled, deps.retryBodyLimit);
@@ -125,7 +155,7 @@ async function serve(deps: HandlerDeps, ex: Exchange): Promise<void> {
   let backend: Backend = decision.side;
   let tried: Upstream = first;
   const send = (upstream: Upstream, sendBody: Readable | Buffer | null): Promise<ForwardOutcome> =>
-    deps.forwarder.forward(ex.res, { upstream, timeoutMs, method: req.method!, path: req.url!, headers: ex.headers, body: sendBody });
+    deps.forwarder.forward(ex.res, { upstream, timeoutMs, method: req.method!, path: req.url!, headers: ex.headers, body: sendBody, admission });
   let outcome = await send(first, plan.kind === 'stream' ? req : body);
   // Keep-alive race: the upstream closed an idle pooled connection as we reused it. Safe to resend once.
   if (!outcome.ok && outcome.failure === 'reset' && outcome.reusedSocket && canRetry) outcome = await send(first, retryBody);
@@ -150,7 +180,7 @@ async function serve(deps: HandlerDeps, ex: Exchange): Promise<void> {
   }
 
   if (!outcome.ok) {
-    if (outcome.failure !== 'client-gone' && route !== null && failedReason === null) {
+    if (outcome.failure !== 'client-gone' && outcome.failure !== 'overloaded' && route !== null && failedReason === null) {
       deps.metrics.upstreamFailures.labels(route.name, tried.name, outcome.failure).inc();
     }
     fail(deps, ex, backend, outcome.failure);
@@ -177,13 +207,21 @@ async function serve(deps: HandlerDeps, ex: Exchange): Promise<void> {
 /** The shopper's error answer for a failed exchange (none when they already left), and its record. */
 function fail(deps: HandlerDeps, ex: Exchange, backend: Backend, failure: ForwardFailure): void {
   const code = errorCodeFor(failure);
+  if (failure === 'overloaded') {
+    // Shed by admission control: never sent, so no backend answered.
+    const status = sendError(ex.res, code, { ...errorContext(ex, backend), backend: null, headers: OVERLOADED_HEADERS });
+    deps.metrics.shed.labels(ex.decision.route ? ex.decision.route.name : UNMATCHED_ROUTE, 'overload').inc();
+    record(deps, ex, backend, status, code);
+    return;
+  }
   const status = failure === 'client-gone' ? 499 : sendError(ex.res, code, errorContext(ex, backend));
   record(deps, ex, backend, status, code);
 }
 
 /** Tells the breaker (and the evidence counters, through the exchange) how extracted did. */
 function judgeExtracted(deps: HandlerDeps, ex: Exchange, route: CompiledRoute, outcome: ForwardOutcome): void {
-  if (!outcome.ok && outcome.failure === 'client-gone') {
+  // Neither a shopper who left nor a request the proxy shed says anything about extracted.
+  if (!outcome.ok && (outcome.failure === 'client-gone' || outcome.failure === 'overloaded')) {
     if (ex.decision.probe) deps.breakers.probeAbandoned(route);
     return;
   }
@@ -197,7 +235,7 @@ function judgeExtracted(deps: HandlerDeps, ex: Exchange, route: CompiledRoute, o
 function extractedFailure(outcome: ForwardOutcome, backend: Backend, route: CompiledRoute | null): string | null {
   if (backend !== 'extracted' || route === null) return null;
   if (outcome.ok) return route.fallbackOn.has(outcome.response.status) ? `status_${outcome.response.status}` : null;
-  return outcome.failure === 'client-gone' ? null : outcome.failure;
+  return outcome.failure === 'client-gone' || outcome.failure === 'overloaded' ? null : outcome.failure;
 }
 
 function errorContext(ex: Exchange, backend: Backend): { requestId: string; route: string; backend: Backend; setCookie: string | null } {
@@ -210,7 +248,8 @@ function record(deps: HandlerDeps, ex: Exchange, backend: Backend, status: numbe
   const route = ex.decision.route;
   const routeName = route ? route.name : UNMATCHED_ROUTE;
   deps.metrics.route(routeName).observe(backend, status, seconds);
-  if (route !== null) {
+  // A shed request reached neither side: it is not evidence about either (rollout, dashboard rates).
+  if (route !== null && code !== 'STRANGLER_ERR_OVERLOADED') {
     // Counted by the side the decision chose: a request that fell back still counts against extracted.
     const side = ex.decision.side;
     const failed = side === 'extracted' && ex.extractedFailed !== null ? ex.extractedFailed : status >= 500;
