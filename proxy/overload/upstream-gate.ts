@@ -69,16 +69,20 @@ export class UpstreamGate {
    */
   wait(priority: Priority, maxQueueMs: number, now: number, settle: (admitted: boolean) => void): Waiter {
     const waiter: Waiter = { priority, enqueuedAt: now, deadline: now + maxQueueMs, settle, done: false };
-    if (this.rate > 0 && this.line.ahead(priority) >= this.rate * maxQueueMs) {
+    const room = this.rate * maxQueueMs;
+    if (this.rate > 0 && this.line.size >= room) {
+      // The line is as long as the upstream can drain in max_queue: a critical newcomer takes the
+      // newest less urgent waiter's place; any other is shed at once when those before it fill it.
       const displaced = priority === 0 ? this.line.popNewestBelow(0) : null;
-      if (displaced === null) {
+      if (displaced !== null) {
+        this.events.shed(displaced.priority, 'displaced', now - displaced.enqueuedAt);
+        displaced.settle(false);
+      } else if (this.line.ahead(priority) >= room) {
         waiter.done = true;
         this.events.shed(priority, 'queue-full', 0);
         settle(false);
         return waiter;
       }
-      this.events.shed(displaced.priority, 'displaced', now - displaced.enqueuedAt);
-      displaced.settle(false);
     }
     this.line.push(waiter);
     this.sweepTimer ??= setInterval(() => this.sweep(this.clock()), SWEEP_EVERY_MS).unref();
