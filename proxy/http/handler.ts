@@ -23,7 +23,7 @@ import { requestRefusal } from './refusal';
 import { requestIdOf, traceparentOf } from './request-ids';
 import { sendError } from './respond';
 import { bodyPlan, EMPTY_BODY, isRetryable, readBody } from './retry-policy';
-import { ResponseTap, shadowJob, type ShadowHook } from './shadow-tap';
+import { startShadow, type ShadowHook, type StartedShadow } from './shadow-tap';
 
 export interface HandlerDeps {
   readonly rules: { current(): ActiveRules };
@@ -66,6 +66,8 @@ interface Exchange {
   readonly headers: readonly string[];
   /** Whether extracted failed this request (as the breaker counts), once it was asked; null otherwise. */
   extractedFailed: boolean | null;
+  /** The mirror of a sampled request, started as it is forwarded; null otherwise. */
+  shadow: StartedShadow | null;
 }
 
 /**
@@ -103,7 +105,7 @@ export function createHandler(deps: HandlerDeps): (req: http.IncomingMessage, re
       setCookie: decision.newIdentity && decision.identity !== null ? anonCookie(decision.identity) : null,
       sampled: shadowPercent > 0 && deps.shadow !== null && deps.shadow.sample(shadowPercent),
       headers: outgoingRequestHeaders(req.headers, { remoteAddress: req.socket.remoteAddress ?? '', requestId, traceparent: traceparentOf(req.headers) }),
-      extractedFailed: null,
+      extractedFailed: null, shadow: null,
     };
     void serve(deps, exchange);
   };
@@ -149,6 +151,8 @@ async function serve(deps: HandlerDeps, ex: Exchange): Promise<void> {
       return;
     }
   }
+  // The other side is asked now, at the same moment as this one, so both answer from the same state.
+  if (ex.sampled && plan.kind !== 'stream' && route !== null) ex.shadow = startShadow(deps.shadow!, ex.rules.table, route, req, ex.headers, body, decision.side, Date.now());
   const canRetry = retryable && plan.kind !== 'stream';
   const retryBody = body ?? EMPTY_BODY;
 
@@ -190,16 +194,12 @@ async function serve(deps: HandlerDeps, ex: Exchange): Promise<void> {
   const response = outcome.response;
   const status = response.status;
   const headers = outgoingResponseHeaders(response.headers, { route: route ? route.name : UNMATCHED_ROUTE, backend, setCookie: ex.setCookie });
-  const shadow = deps.shadow;
-  const tap = ex.sampled && shadow !== null && backend !== 'legacy-fallback' && plan.kind !== 'stream' ? new ResponseTap(shadow.captureCap) : null;
+  const tap = backend !== 'legacy-fallback' ? ex.shadow : null;
   if (tap !== null) response.tap((chunk) => tap.add(chunk));
   const relayed = response.relay(ex.res, status, headers, (completed) => {
+    // Compared only once the shopper has everything: the mirror never sits on their path.
+    if (tap !== null && completed) tap.served(status, response.headers, performance.now() - ex.started);
     record(deps, ex, backend, completed ? status : 499, completed ? null : 'STRANGLER_ERR_RESPONSE_ABORTED');
-    // Only after the shopper has everything: the mirror never sits on their path.
-    if (tap !== null && shadow !== null && completed && route !== null) {
-      const job = shadowJob(ex.rules.table, route, req, ex.headers, body, backend === 'extracted' ? 'extracted' : 'legacy', tap.answer(status, response.headers, performance.now() - ex.started), Date.now());
-      if (job !== null) shadow.offer(job);
-    }
   });
   if (!relayed) fail(deps, ex, backend, 'malformed');
 }
@@ -244,6 +244,7 @@ function errorContext(ex: Exchange, backend: Backend): { requestId: string; rout
 
 /** The access line and the metrics, once per request. */
 function record(deps: HandlerDeps, ex: Exchange, backend: Backend, status: number, code: string | null): void {
+  ex.shadow?.cancel(); // every end but a served answer (a no-op after one) leaves the mirror nothing to compare
   const seconds = (performance.now() - ex.started) / 1000;
   const route = ex.decision.route;
   const routeName = route ? route.name : UNMATCHED_ROUTE;
