@@ -175,7 +175,7 @@ export async function startClusterPrimary(config: ProxyConfig, log: Logger, drai
   const admin = createAdminServer({
     status: async () => mergeStatus(rulesReport(store), await askAll<Record<string, unknown>>('status'), infos()),
     stats: async () => mergeStats(store.current().epoch, await askAll<Record<string, unknown>>('stats')),
-    metrics: async () => mergeMetrics([await metrics.registry.getMetricsAsJSON(), ...await askAll<Awaited<ReturnType<typeof metrics.registry.getMetricsAsJSON>>>('metrics')]),
+    metrics: async () => mergeMetrics(await askAll<Awaited<ReturnType<typeof metrics.registry.getMetricsAsJSON>>>('metrics'), await metrics.registry.getMetricsAsJSON()),
     ready: () => stopping === null && serving().length > 0,
     reload: async () => {
       const report = await store.reload('admin');
