@@ -1,4 +1,5 @@
 import client from 'prom-client';
+import type { RulesHealth } from '../admin/stats';
 import { formatRouteWindow, sumRawWindows, type RawRouteWindow } from '../observability/traffic-windows';
 
 /**
@@ -137,8 +138,9 @@ function sumSeries(parts: readonly Json[]): unknown {
 /**
  * GET /stats of a cluster: each worker sends its windows' counts (`raw`); the sums are formatted
  * as one process would (latency histograms add, so p50/p95 are of every request, not averages).
+ * The rules' health is the primary's, which reads the file; `workers` counts those serving.
  */
-export function mergeStats(epoch: number, workerReports: readonly Json[]): Json {
+export function mergeStats(rules: RulesHealth, workers: number, workerReports: readonly Json[]): Json {
   const [first] = workerReports;
   const routes = byName(workerReports).map(({ route, all }) => {
     const raws = all.map((r) => r.raw as Record<string, RawRouteWindow> | undefined).filter((r): r is Record<string, RawRouteWindow> => r !== undefined);
@@ -160,7 +162,7 @@ export function mergeStats(epoch: number, workerReports: readonly Json[]): Json 
     };
   });
   const since = workerReports.map((r) => String(r.since)).sort()[0] ?? null;
-  return { ...(first ?? {}), epoch, since, routes };
+  return { ...(first ?? {}), epoch: rules.epoch, rules, workers, since, routes };
 }
 
 const BREAKER_STATE = 'strangler_breaker_state';

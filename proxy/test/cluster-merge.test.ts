@@ -25,9 +25,13 @@ test('the latency percentiles of /stats are those of every request, not an avera
     since: new Date(T0).toISOString(),
     routes: [{ name: 'r', percent: 0, breaker: null, shadow: { percent: null, budget: null }, series: w.series('r', T0 + 2000), raw: { '1m': w.raw('r', '1m', T0 + 2000), '15m': w.raw('r', '15m', T0 + 2000) } }],
   });
-  const merged = mergeStats(4, [report(fast), report(slow)]) as { epoch: number; routes: Loose[] };
+  // The primary refused the last edit; its workers, which only ever get good tables, do not know.
+  const rules = { epoch: 4, servingLastGood: true, error: 'rules.yaml:3:5: error: bad', lastReloadAt: new Date(T0).toISOString() };
+  const merged = mergeStats(rules, 2, [{ ...report(fast), rules: { epoch: 4, servingLastGood: false }, workers: 1 }, report(slow)]) as { epoch: number; routes: Loose[] } & Loose;
   const legacy = merged.routes[0].windows['1m'].legacy;
   expect(merged.epoch).toBe(4);
+  expect(merged.rules).toEqual(rules);
+  expect(merged.workers).toBe(2);
   expect(legacy.requests).toBe(100);
   expect(legacy.failures).toBe(5);
   expect(legacy.failureRate).toBeCloseTo(0.05);
@@ -125,7 +129,7 @@ test('/metrics of a cluster: every worker gauge (those not listed above too) rea
   const workers = [0, 1].map((w) => { const m = new ProxyMetrics(false); for (const g of GAUGES) g.set(m, w); return m; });
   const parts = await Promise.all(workers.map((m) => m.registry.getMetricsAsJSON()));
   const primary = await primaryAfter('success', 3).registry.getMetricsAsJSON();
-  const gauges = primary.filter((m) => m.type === 'gauge' && !PRIMARY_METRICS.has(m.name)).map((m) => m.name);
+  const gauges = primary.filter((m) => String(m.type) === 'gauge' && !PRIMARY_METRICS.has(m.name)).map((m) => m.name);
   expect(gauges).toEqual(expect.arrayContaining(GAUGES.map((g) => g.name)));
   const samples = (body: string): string[] => body.split('\n').filter((l) => gauges.some((g) => l.startsWith(`${g} `) || l.startsWith(`${g}{`)));
   expect(samples((await mergeMetrics(parts, primary)).body)).toEqual(samples((await mergeMetrics(parts)).body));
