@@ -120,12 +120,35 @@ export function mergeStatus(rulesPart: Json, workerReports: readonly Json[], wor
   return {
     ...(first ?? {}),
     ...rulesPart,
+    upstreams: mergeUpstreams(rulesPart.upstreams, workerReports.map((r) => r.upstreams)),
     routes,
     sockets: mergeSockets(workerReports.map((r) => r.sockets)),
     websockets: mergeWebsockets(workerReports.map((r) => r.websockets)),
     diffStore: mergeDiffStore(workerReports.map((r) => r.diffStore)),
     workers,
   };
+}
+
+/**
+ * Admission control per upstream: each worker learns its own limit, so the upstream sees their
+ * sum; in flight and waiting add up too. `limit` stays null until some worker has a gate for it.
+ */
+function mergeUpstreams(primary: unknown, parts: readonly unknown[]): unknown {
+  if (!Array.isArray(primary)) return primary;
+  return (primary as Json[]).map((upstream) => {
+    const mine = parts.flatMap((p) => (Array.isArray(p) ? (p as Json[]).filter((u) => u.name === upstream.name) : []));
+    const limits = mine.map((u) => u.limit).filter((n): n is number => typeof n === 'number');
+    const rtts = mine.map((u) => u.minRttMs).filter((n): n is number => typeof n === 'number' && n > 0);
+    const sum = (key: string): number => mine.reduce((n, u) => n + (typeof u[key] === 'number' ? u[key] as number : 0), 0);
+    return {
+      ...upstream,
+      limit: limits.length === 0 ? null : limits.reduce((a, b) => a + b, 0),
+      inFlight: sum('inFlight'),
+      queued: sum('queued'),
+      minRttMs: rtts.length === 0 ? null : Math.min(...rtts),
+      workers: mine.map((u) => ({ limit: u.limit ?? null, inFlight: u.inFlight ?? 0, queued: u.queued ?? 0 })),
+    };
+  });
 }
 
 function sumSeries(parts: readonly Json[]): unknown {
