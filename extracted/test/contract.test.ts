@@ -59,6 +59,7 @@ const CASES: Record<'catalog' | 'pricing', Case[]> = {
     { path: '/api/pricing/products/1' },
     { path: '/api/pricing/products/130', headers: { 'x-region': 'eu' } },
     { path: '/api/pricing/products/999999' },
+    { path: '/api/pricing/products/abc' },
     { path: '/api/pricing/quote', method: 'POST', body: { lines: [{ sku: '$0', quantity: 3 }, { sku: '$1', quantity: 3 }], coupon: 'WELCOME10' } },
     { path: '/api/pricing/quote', method: 'POST', body: { lines: [{ sku: '$2', quantity: 1 }], coupon: 'SAVE15' }, headers: { 'x-region': 'apac' } },
     { path: '/api/pricing/quote', method: 'POST', body: { lines: [{ sku: 'NOPE', quantity: 1 }, { sku: '$0', quantity: 0 }] } },
@@ -101,6 +102,17 @@ describe('the live stock feed (WebSocket) is the same on extracted/catalog as on
     const [legacy, catalog] = await Promise.all([refusedWs(shop.ports.legacy, path), refusedWs(shop.ports.catalog, path)]);
     expect(catalog.status).toBe(legacy.status);
     expect(withoutNoise(JSON.parse(catalog.body))).toEqual(withoutNoise(JSON.parse(legacy.body)));
+  });
+});
+
+describe('a product id that is no number is a 404 on both sides, as an unknown product is', () => {
+  test.each([['catalog', '/api/products/x1'], ['pricing', '/api/pricing/products/abc']] as const)('%s: %s', async (service, path) => {
+    const answer = await send(shop.ports[service], { path });
+    expect(answer.status).toBe(404);
+    expect(answer.json<{ error: unknown }>().error).toEqual({ code: 'not_found', message: `Product ${path.split('/').pop()} not found`, fields: [] });
+  });
+  test('the live stock feed', async () => {
+    expect((await refusedWs(shop.ports.catalog, '/ws/stock/x1')).status).toBe(404);
   });
 });
 

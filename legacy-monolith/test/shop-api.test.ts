@@ -39,11 +39,14 @@ describe('catalog', () => {
     expect(apac.exponent).toBe(0);
     expect(eu.taxIncluded).toBe(true);
   });
-  test('bad input: 400 with the offending field paths; unknown ids 404', async () => {
+  test('bad input: 400 with the offending field paths; unknown ids and ids that are no number 404', async () => {
     const bad = (await request(app).get('/api/products?page=0&pageSize=500&sort=cheap&colour=1').expect(400)).body;
     expect(bad.error.fields.map((f: { path: string }) => f.path).sort()).toEqual(['query.colour', 'query.page', 'query.pageSize', 'query.sort']);
-    expect((await request(app).get('/api/products/abc').expect(400)).body.error.fields[0].path).toBe('params.id');
-    await request(app).get('/api/products/999999').expect(404);
+    for (const id of ['abc', '0', '1.5', '99999999999', '999999']) {
+      for (const path of [`/api/products/${id}`, `/api/pricing/products/${id}`]) {
+        expect({ path, ...(await request(app).get(path)).body.error }).toEqual({ path, code: 'not_found', message: `Product ${id} not found`, fields: [] });
+      }
+    }
     expect((await request(app).get('/api/products/1').set('x-region', 'mars').expect(400)).body.error.fields[0].path).toBe('headers.x-region');
   });
   test('JSON bodies carry generatedAt and a request id (propagated when sent)', async () => {
@@ -240,6 +243,15 @@ describe('storefront pages work without JavaScript', () => {
     }
     const home = await request(app).get('/category/home').expect(200); // no automatic promotion there
     expect(home.text).not.toContain('<del');
+  });
+  test('a product that is not there, or an id that is no number, is a 404 page with the way back to the shop', async () => {
+    for (const path of ['/product/abc', '/product/999999', '/product/0']) {
+      const page = await request(app).get(path).expect(404).expect('content-type', /html/);
+      expect({ path, text: page.text.includes('<p>We could not find that product.</p><p><a href="/">Back to the shop</a></p>') }).toEqual({ path, text: true });
+      expect(page.text).not.toMatch(/Something is wrong|check your details/);
+    }
+    expect((await request(app).get('/category/nope').expect(404)).text).toContain('We could not find that category.');
+    expect((await request(app).get('/images/products/abc/0.svg').expect(404)).body.error.code).toBe('not_found');
   });
   test('log-in page and an unknown page give HTML', async () => {
     expect((await request(app).get('/login').expect(200)).text).toContain('<form method="post" action="/login">');

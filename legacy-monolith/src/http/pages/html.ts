@@ -44,6 +44,11 @@ ${chrome.userName ? html`<span>Hello, ${chrome.userName}</span><form method="pos
 <main>${body}</main></body></html>`;
 }
 
+/** The body of every storefront 404: what is missing, and the way back. */
+export function notFoundBody(sentence: string): Html {
+  return html`<h1>Not found</h1><p>${sentence}</p><p><a href="/">Back to the shop</a></p>`;
+}
+
 export function sendPage(res: Response, status: number, page: Html): void {
   res.status(status).type('html').send(page.text);
 }

@@ -1,15 +1,15 @@
 import crypto from 'node:crypto';
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import { shelfPrice } from '../../domain/cart';
-import { ShopError } from '../../domain/errors';
+import { notFound, ShopError } from '../../domain/errors';
 import { digitsOnly } from '../../domain/payments';
 import type { Product } from '../../domain/catalog';
 import { isRegionCode } from '../../domain/regions';
 import type { Shop } from '../../domain/shop';
 import { newSessionId } from '../../domain/users';
 import { clearSid, ensureSid, setSid } from '../kit/respond';
-import { idempotencyKeyOf, parseCartAdd, parseCartUpdate, parseCheckout, parseCoupon, parseIdParam, parseLogin, parseProductQuery, parseRegister } from '../kit/schemas';
-import { html, layout, price, raw, sendPage, type Html, type PageChrome } from './html';
+import { idempotencyKeyOf, parseCartAdd, parseCartUpdate, parseCheckout, parseCoupon, parseIdParam, parseLogin, parseProductId, parseProductQuery, parseRegister } from '../kit/schemas';
+import { html, layout, notFoundBody, price, raw, sendPage, type Html, type PageChrome } from './html';
 import { couponSentence, errorSentence, SORT_LABELS } from './messages';
 
 /** Server-rendered storefront pages; every action is a plain form post, so no JavaScript is needed. */
@@ -46,7 +46,7 @@ export function storefront(shop: Shop): Router {
 
   router.get('/category/:slug', (req, res) => {
     const query = parseProductQuery({ ...req.query, category: req.params.slug });
-    if (!shop.catalog.categoryExists(req.params.slug)) throw new ShopError(404, 'not_found', 'Category not found');
+    if (!shop.catalog.categoryExists(req.params.slug)) throw notFound(`Category ${req.params.slug}`, 'category');
     const { items, total } = shop.catalog.listProducts(res.locals.ctx.region, query);
     const pages = Math.max(1, Math.ceil(total / query.pageSize));
     const link = (n: number): Html => html`<a href="/category/${req.params.slug}?page=${n}&amp;sort=${query.sort}">${n === query.page ? raw(`<strong>${n}</strong>`) : n}</a> `;
@@ -58,7 +58,7 @@ export function storefront(shop: Shop): Router {
   });
 
   router.get('/product/:id', (req, res) => {
-    const { id } = parseIdParam(req.params);
+    const id = parseProductId(req.params.id);
     const p = shop.catalog.getProduct(res.locals.ctx.region, id);
     const options = p.variants.map((v) => html`<option value="${v.sku}"${raw(v.inStock ? '' : ' disabled')}>${[v.colour, v.size].filter(Boolean).join(' / ')}${v.inStock ? ` (${v.stock} left)` : ' (sold out)'}</option>`);
     page(res, 200, p.name, html`<h1>${p.name}</h1><img src="${p.images[0]}" alt="${p.name}" width="320" height="240">
@@ -183,7 +183,8 @@ ${mode === 'login' ? html`<p>New here? <a href="/register">Create an account</a>
 
   router.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
     if (!(error instanceof ShopError) || res.headersSent) { next(error); return; }
-    page(res, error.status, 'Sorry', html`<h1>${error.status === 404 ? 'Not found' : 'Something is wrong'}</h1><p>${errorSentence(error)}</p>`);
+    if (error.status === 404) { page(res, 404, 'Not found', notFoundBody(errorSentence(error))); return; }
+    page(res, error.status, 'Sorry', html`<h1>Something is wrong</h1><p>${errorSentence(error)}</p>`);
   });
   return router;
 }
