@@ -116,6 +116,12 @@ describe('a product id that is no number is a 404 on both sides, as an unknown p
   });
 });
 
+test.each(['catalog', 'pricing', 'checkout'] as const)('/favicon.ico on extracted/%s is the monolith\'s cached 204', async (service) => {
+  const [legacy, extracted] = [await send(shop.ports.legacy, { path: '/favicon.ico' }), await send(shop.ports[service], { path: '/favicon.ico' })];
+  expect([extracted.status, extracted.headers['cache-control']]).toEqual([204, 'public, max-age=604800']);
+  expect([legacy.status, legacy.headers['cache-control']]).toEqual([204, 'public, max-age=604800']);
+});
+
 describe('APAC discounted prices are whole tens of yen, like its shelf prices, on both sides', () => {
   const apac = { 'x-region': 'apac' };
   test('sale prices after automatic promotions', async () => {

@@ -270,6 +270,14 @@ describe('storefront pages work without JavaScript', () => {
     expect((await request(app).get('/category/nope').expect(404)).text).toContain('We could not find that category.');
     expect((await request(app).get('/images/products/abc/0.svg').expect(404)).body.error.code).toBe('not_found');
   });
+  test('an icon: inline in every page, and /favicon.ico a cached 204 rather than a 404', async () => {
+    for (const path of ['/', '/cart', '/product/abc']) {
+      const href = /<link rel="icon" type="image\/svg\+xml" href="data:image\/svg\+xml,([^"]+)">/.exec((await request(app).get(path)).text)?.[1];
+      expect(decodeURIComponent(href ?? '')).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"[^]*<\/svg>$/);
+    }
+    const ico = await request(app).get('/favicon.ico').expect(204);
+    expect(ico.headers['cache-control']).toBe('public, max-age=604800');
+  });
   test('log-in page and an unknown page give HTML', async () => {
     expect((await request(app).get('/login').expect(200)).text).toContain('<form method="post" action="/login">');
     expect((await request(app).get('/nowhere').expect(404)).headers['content-type']).toMatch(/html/);
