@@ -93,7 +93,7 @@ export async function runTraffic(options: TrafficOptions, out: (line: string) =>
   const base = options.url.replace(/\/+$/, '');
   const why = await unreachable(base);
   if (why !== null) {
-    out(`cannot connect to ${base} (${why}): is npm start running?`);
+    out(`cannot connect to ${base} (${why}): is npm start running, with the proxy there? (set --url URL, or PROXY_PORT)`);
     return 1;
   }
   const tally: Tally = {};
