@@ -31,8 +31,13 @@ export interface StatusRoute {
   settings?: Record<string, string>;
 }
 
-export async function fetchStatus(base: string): Promise<{ file: string; epoch: number; routes: StatusRoute[] }> {
-  return JSON.parse(await get(`${base}/status`)) as { file: string; epoch: number; routes: StatusRoute[] };
+/** An upstream as the running proxy resolved it (`${VAR:-default}` expanded in the proxy's environment). */
+export interface StatusUpstream { name: string; url: string }
+
+export interface ProxyStatus { file: string; hash?: string; epoch: number; routes: StatusRoute[]; upstreams?: StatusUpstream[] }
+
+export async function fetchStatus(base: string): Promise<ProxyStatus> {
+  return JSON.parse(await get(`${base}/status`)) as ProxyStatus;
 }
 
 export async function fetchMetrics(base: string): Promise<string> {

@@ -127,7 +127,7 @@ async function main(argv: string[]): Promise<void> {
       if (positionals.length < 1 || positionals.length > 2) usageError(`plan needs NEW, or OLD and NEW, got ${positionals.length} file(s)`);
       if (values.admin !== undefined && !isHttpUrl(values.admin)) usageError(`--admin must be an http:// URL of the proxy's admin port, got "${values.admin}"`);
       const { runPlan } = await import('./plan-command');
-      process.exitCode = await runPlan(positionals, { json: Boolean(values.json), admin: values.admin }, (line) => console.log(line));
+      process.exitCode = await runPlan(positionals, { json: Boolean(values.json), admin: values.admin }, (line) => console.log(line), (line) => process.stderr.write(`${line}\n`));
       return;
     }
     case 'ramp':
@@ -183,7 +183,7 @@ async function main(argv: string[]): Promise<void> {
     case 'replay': {
       const { values, positionals } = parse(command, rest, {
         since: { type: 'string' }, out: { type: 'string' }, db: { type: 'string' }, rules: { type: 'string' }, retain: { type: 'string' },
-        json: { type: 'boolean' }, route: { type: 'string' },
+        json: { type: 'boolean' }, route: { type: 'string' }, admin: { type: 'string' },
       });
       if (positionals.length > 0) usageError(`${command} takes no arguments, got "${positionals[0]}"`);
       const { parseDuration } = await import('../proxy/rules/duration');
@@ -196,13 +196,14 @@ async function main(argv: string[]): Promise<void> {
       const rules = values.rules ?? rulesFilePath(undefined);
       const warn = (line: string): void => { process.stderr.write(`${line}\n`); };
       if (command === 'report') {
-        if (values.route) usageError('--route is for replay');
+        if (values.route || values.admin) usageError(`${values.route ? '--route' : '--admin'} is for replay`);
         const { runReport } = await import('./report-command');
         process.exitCode = await runReport({ sinceMs: sinceMs!, out: values.out ?? path.join('data', 'report'), db, rules, retainMs: retainMs!, json: Boolean(values.json) }, (l) => console.log(l), warn);
       } else {
-        if (values.out || values.json || values.retain) usageError('replay takes --since, --route, --db and --rules');
+        if (values.out || values.json || values.retain) usageError('replay takes --since, --route, --db, --rules and --admin');
+        if (values.admin !== undefined && !isHttpUrl(values.admin)) usageError(`--admin must be an http:// URL of the proxy's admin port, got "${values.admin}"`);
         const { runReplay } = await import('./replay-command');
-        process.exitCode = await runReplay({ sinceMs: sinceMs!, route: values.route, db, rules, concurrency: 8, timeoutMs: 5000 }, (l) => console.log(l), warn);
+        process.exitCode = await runReplay({ sinceMs: sinceMs!, route: values.route, db, rules, concurrency: 8, timeoutMs: 5000, admin: values.admin }, (l) => console.log(l), warn);
       }
       return;
     }

@@ -116,6 +116,57 @@ describe('strangler plan', () => {
   });
 });
 
+describe("the rules' ${VAR:-default} as the running proxy resolved them, not as the CLI's shell would", () => {
+  // The proxy runs with the port variables set; the CLI's shell has them empty, so its own reading
+  // of the file would give the defaults: ports where nothing listens.
+  let upstream: TestUpstream;
+  let proxy: Awaited<ReturnType<typeof startTestProxy>>;
+  let rules: string;
+  const bareShell = { T_LEGACY_PORT: '', T_SVC_PORT: '' };
+  beforeAll(async () => {
+    upstream = await startUpstream('both');
+    rules = `version: 1\nupstreams:\n  legacy: "http://127.0.0.1:\${T_LEGACY_PORT:-${await closedPort()}}"\n  svc: "http://127.0.0.1:\${T_SVC_PORT:-${await closedPort()}}"\n`
+      + 'routes:\n  - { name: r, match: { path: /x }, extracted: svc, percent: 10 }\n';
+    proxy = await startTestProxy(rules, { T_LEGACY_PORT: String(upstream.port), T_SVC_PORT: String(upstream.port) });
+  });
+  afterAll(async () => { await proxy.stop(); await upstream.close(); });
+
+  test('plan NEW against the proxy shows the percent change only, no upstream change', async () => {
+    const next = path.join(tempDir('plan-env'), 'next.yaml');
+    fs.writeFileSync(next, rules.replace('percent: 10', 'percent: 30'));
+    const { code, stdout } = await runCli(['plan', next, '--json', '--admin', `http://127.0.0.1:${proxy.adminPort}`], { env: bareShell });
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout).routes[0]).toMatchObject({ route: 'r', toExtracted: 0.2, settingChanges: [] });
+    // An upstream the file really moves is still shown.
+    fs.writeFileSync(next, rules.replace('"http://127.0.0.1:${T_SVC_PORT', '"http://localhost:${T_SVC_PORT'));
+    const moved = await runCli(['plan', next, '--json', '--admin', `http://127.0.0.1:${proxy.adminPort}`], { env: bareShell });
+    expect(JSON.parse(moved.stdout).routes[0].settingChanges.map((c: { key: string }) => c.key)).toEqual(['upstream']);
+  });
+
+  test('replay sends to the upstreams the proxy resolved; with the proxy gone, every request fails: it says why and exits 1', async () => {
+    const db = path.join(tempDir('replay-env'), 'diffs.sqlite');
+    const store = new DiffStore(db);
+    await store.open();
+    for (let i = 0; i < 5; i++) {
+      store.add({ at: Date.now() - 1000, route: 'r', method: 'GET', target: `/x?i=${i}`, servedBy: 'legacy', legacyStatus: 200, extractedStatus: 200,
+        legacyMs: 1, extractedMs: 1, outcome: 'match', paths: [], noise: [], legacySample: null, extractedSample: null, requestHeaders: {}, source: 'live' });
+    }
+    await store.close();
+    const admin = `http://127.0.0.1:${proxy.adminPort}`;
+    const replay = await runCli(['replay', '--db', db, '--rules', proxy.rulesFile, '--admin', admin], { env: bareShell });
+    expect(replay.stdout).toContain('replayed 5 captured request(s): 5 match, 0 mismatch, 0 truncated, 0 error');
+    expect(replay.code).toBe(0);
+
+    const down = await runCli(['replay', '--db', db, '--rules', proxy.rulesFile, '--admin', `http://127.0.0.1:${await closedPort()}`], { env: bareShell });
+    expect(down.stdout).toContain('5 error');
+    expect(down.code).toBe(1);
+    const legacyDefault = /legacy: "http:\/\/127\.0\.0\.1:\$\{T_LEGACY_PORT:-(\d+)\}"/.exec(rules)![1];
+    expect(down.stderr).toContain('note: upstream URLs from');
+    expect(down.stderr).toMatch(new RegExp(`\\n {2}5 × http://127\\.0\\.0\\.1:${legacyDefault}: .*ECONNREFUSED`));
+    expect(down.stderr).toMatch(/strangler: every replayed request failed: is the shop running at those URLs\?\n$/);
+  });
+});
+
 describe('strangler ramp / kill / unkill', () => {
   test('edits only the value, keeping comments, order and layout; validates; prints the plan', async () => {
     const file = copyOfShipped();
