@@ -15,15 +15,15 @@ import { openExistingStore } from './report-command';
 export interface ReplayOptions { sinceMs: number; route?: string; db: string; rules: string; concurrency: number; timeoutMs: number; admin?: string }
 
 /** The rules, with their upstreams where the running proxy has them, and where those came from. */
-interface ReplayRules { rules: CompiledRules; origin: (upstream: string, fromFile: string) => string; source: string }
+interface ReplayRules { rules: CompiledRules; origin: (upstream: string, fromFile: string) => string; source: string; note: string | null }
 
 /**
  * The upstream URLs to replay against. The rules' `${VAR:-default}` resolved in this shell would
  * often be the wrong ports (the shop's port variables live in the shell that started it), so when
  * the proxy at --admin serves this same rules file, its resolved URLs are used; otherwise this
- * shell's, and a note says so.
+ * shell's, and a note says so when requests fail (a clean replay prints nothing on stderr).
  */
-async function replayRules(options: ReplayOptions, warn: (line: string) => void): Promise<ReplayRules> {
+async function replayRules(options: ReplayOptions): Promise<ReplayRules> {
   const text = readRulesText(options.rules);
   const admin = adminUrl(options.admin);
   let status;
@@ -40,11 +40,13 @@ async function replayRules(options: ReplayOptions, warn: (line: string) => void)
   const result = loadRules(text, options.rules, env);
   if (!result.ok) throw new CommandError(`replay needs a valid rules file for the upstream addresses: ${options.rules} is invalid (run strangler check ${options.rules})`);
   if (why !== '') {
-    warn(`note: upstream URLs from ${options.rules} as this shell resolves them, not from the running proxy at ${admin} (${why})`);
-    return { rules: result.rules, origin: (_name, fromFile) => fromFile, source: `${options.rules} resolved in this shell; to use the running proxy's: ${ADMIN_HINT}` };
+    return {
+      rules: result.rules, origin: (_name, fromFile) => fromFile, source: `${options.rules} resolved in this shell; to use the running proxy's: ${ADMIN_HINT}`,
+      note: `note: upstream URLs from ${options.rules} as this shell resolves them, not from the running proxy at ${admin} (${why})`,
+    };
   }
   const byName = new Map(live.map((u) => [u.name, u.url]));
-  return { rules: result.rules, origin: (name, fromFile) => byName.get(name) ?? fromFile, source: `the running proxy at ${admin}` };
+  return { rules: result.rules, origin: (name, fromFile) => byName.get(name) ?? fromFile, source: `the running proxy at ${admin}`, note: null };
 }
 
 /**
@@ -54,7 +56,7 @@ async function replayRules(options: ReplayOptions, warn: (line: string) => void)
  * why (the failures by upstream URL) and exits 1.
  */
 export async function runReplay(options: ReplayOptions, out: (line: string) => void, warn: (line: string) => void): Promise<number> {
-  const { rules, origin, source } = await replayRules(options, warn);
+  const { rules, origin, source, note } = await replayRules(options);
   if (options.route !== undefined && !rules.routes.some((r) => r.name === options.route)) throw unknownRoute(options.route, rules.routes.map((r) => r.name), options.rules);
   const reader = await openExistingStore(options.db);
   // Results are written the way the proxy writes them: buffered, in batches, named by this replica.
@@ -94,6 +96,7 @@ export async function runReplay(options: ReplayOptions, out: (line: string) => v
     if (store.buffered > 0) throw new CommandError(`the diff store ${store.location} did not take the replayed rows: ${store.lastError ?? 'unknown error'}`);
     out(`replayed ${total} captured request(s)${options.route ? ` of route ${options.route}` : ''}: ${counts.match} match, ${counts.mismatch} mismatch, ${counts.truncated} truncated, ${counts.error} error`);
     if (counts.error === 0) return 0;
+    if (note !== null) warn(note);
     warn(`failed sends, by upstream and error (upstream URLs from ${source}):`);
     for (const line of client.failureLines()) warn(line);
     if (counts.error < total) return 0;
