@@ -27,6 +27,8 @@ async function get(url: string): Promise<string> {
 
 export interface StatusRoute {
   name: string; group: string; percent: number; killed: boolean; extracted: string; shadow: { percent: number; budget: number } | null;
+  match?: { methods: string[] | null; path: string; headers: Record<string, string[]> | null; cookies: Record<string, string[]> | null };
+  websocket?: boolean;
   /** Absent from proxies older than the plan that compares them. */
   settings?: Record<string, string>;
 }

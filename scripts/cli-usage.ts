@@ -50,10 +50,13 @@ upstream URLs as the running proxy resolved them (--admin, else
 ADMIN_PORT); exit 1 when every request failed, naming why`,
   },
   {
-    names: ['traffic'], synopsis: 'traffic [--shoppers N] [--duration S] [--url URL] [--flood ROUTE --rps N [--max-in-flight M]] [--json]',
+    names: ['traffic'], synopsis: 'traffic [--shoppers N] [--duration S] [--url URL] [--flood ROUTE --rps N [--max-in-flight M] [--admin URL]] [--json]',
     text: `simulated shoppers browsing, adding to cart and checking out
-(--url, else http://127.0.0.1:$PROXY_PORT); --flood sends N requests a
-second to one route, open-loop, while the shoppers go on`,
+(--url, else http://127.0.0.1:$PROXY_PORT). --flood sends N requests a
+second to one route (its path from the proxy's /status, --admin else
+ADMIN_PORT), open-loop, at most M in flight (default 256), while the
+shoppers go on; then per route 2xx, 503 shed, 429, other errors, no
+answer, p50/p99 ms, and the shoppers' checkouts`,
   },
 ];
 

@@ -208,15 +208,26 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'traffic': {
-      const { values, positionals } = parse(command, rest, { shoppers: { type: 'string' }, duration: { type: 'string' }, url: { type: 'string' } });
+      const { values, positionals } = parse(command, rest, {
+        shoppers: { type: 'string' }, duration: { type: 'string' }, url: { type: 'string' }, json: { type: 'boolean' },
+        flood: { type: 'string' }, rps: { type: 'string' }, 'max-in-flight': { type: 'string' }, admin: { type: 'string' },
+      });
       if (positionals.length > 0) usageError(`traffic takes no arguments, got "${positionals[0]}"`);
       const shoppers = Number(values.shoppers ?? 10);
       const duration = Number(values.duration ?? 60);
       if (!Number.isInteger(shoppers) || shoppers < 1 || shoppers > 1000) usageError(`--shoppers must be a whole number from 1 to 1000, got "${values.shoppers}"`);
       if (!(duration > 0 && duration <= 3600)) usageError(`--duration must be seconds from 1 to 3600, got "${values.duration}"`);
+      if ((values.rps !== undefined || values['max-in-flight'] !== undefined) && values.flood === undefined) usageError('--rps and --max-in-flight go with --flood ROUTE');
+      const rps = Number(values.rps);
+      if (values.flood !== undefined && !(Number.isInteger(rps) && rps >= 1 && rps <= 10000)) usageError(`--flood needs --rps N, a whole number from 1 to 10000${values.rps === undefined ? '' : `, got "${values.rps}"`}`);
+      const maxInFlight = Number(values['max-in-flight'] ?? 256);
+      if (!(Number.isInteger(maxInFlight) && maxInFlight >= 1 && maxInFlight <= 10000)) usageError(`--max-in-flight must be a whole number from 1 to 10000, got "${values['max-in-flight']}"`);
+      if (values.admin !== undefined && !isHttpUrl(values.admin)) usageError(`--admin must be an http:// URL of the proxy's admin port, got "${values.admin}"`);
       const { runTraffic } = await import('./traffic');
+      const { adminUrl } = await import('./admin-client');
       const url = values.url ?? `http://127.0.0.1:${process.env.PROXY_PORT ?? 8080}`;
-      process.exitCode = await runTraffic({ url, shoppers, durationMs: duration * 1000 }, (l) => console.log(l));
+      const flood = values.flood === undefined ? undefined : { route: values.flood, rps, maxInFlight, admin: adminUrl(values.admin) };
+      process.exitCode = await runTraffic({ url, shoppers, durationMs: duration * 1000, json: Boolean(values.json), flood }, (l) => console.log(l));
       return;
     }
     case undefined:
