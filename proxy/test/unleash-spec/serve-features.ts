@@ -1,5 +1,7 @@
+import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { AtomicBackupStorage } from '../../flags/backup-storage';
 import { UnleashFlagSource } from '../../flags/unleash-source';
 import type { FlagSnapshot } from '../../flags/flag-state';
 import { tempDir } from '../../../scripts/testing/processes';
@@ -34,12 +36,17 @@ export const SPEC_APP_NAME = 'strangler-spec';
 export async function fetchedFlags(apiUrl: string): Promise<{ snapshot: FlagSnapshot; stop(): Promise<void> }> {
   let fetched = false;
   let failure: string | null = null;
+  const backupDir = tempDir('unleash-spec');
+  // unleash-client arms its next poll only after writing the backup, and under jest that timer is
+  // not unref'd: a source stopped before then would keep jest alive until the poll. So wait for
+  // the backup, and keep the poll short enough to bound a straggler.
   const source = new UnleashFlagSource(
-    { url: apiUrl, apiToken: undefined, appName: SPEC_APP_NAME, refreshIntervalMs: 600_000, timeoutMs: 5000, backupDir: tempDir('unleash-spec') },
+    { url: apiUrl, apiToken: undefined, appName: SPEC_APP_NAME, refreshIntervalMs: 5000, timeoutMs: 5000, backupDir },
     { fetched: () => { fetched = true; }, failed: (message) => { failure = message; }, loadedBackup: () => undefined, warned: () => undefined },
   );
   try {
     await until(`the first fetch from ${apiUrl}`, () => { if (failure !== null) throw new Error(failure); return fetched; }, 10_000);
+    await until('the backup of the first fetch', () => fs.existsSync(new AtomicBackupStorage(backupDir).fileFor(SPEC_APP_NAME)), 10_000);
   } catch (error) {
     await source.stop();
     throw error;
