@@ -89,7 +89,8 @@ export function decide(rules: CompiledRules, facts: RequestFacts, flags: FlagSna
  */
 function flagChooses(flag: FlagState, route: CompiledRoute, facts: RequestFacts, identity: string, bucket: number, percent: number): boolean {
   if (flag.isEnabled === undefined) return inRollout(bucket, percent);
-  // Unleash's answer without asking it: the route's bucket is the SDK's normalised value here.
+  // Unleash's answer without asking it: the route's bucket is the SDK's normalised value here
+  // (byPercentAlone says when that holds; see FlagState).
   if (flag.byPercentAlone === true && (flag.groupId === null || flag.groupId === route.group)) return inRollout(bucket, percent);
   return flag.isEnabled(flagContext(route, facts, identity));
 }

@@ -1,3 +1,4 @@
+import { dependencyCeiling, type Dependency } from './flag-dependencies';
 import type { FlagState } from './flag-state';
 
 /** The parts of an Unleash feature definition (client API) the proxy reads. */
@@ -11,7 +12,12 @@ export interface FeatureDefinition {
     readonly segments?: readonly unknown[];
     readonly disabled?: boolean;
   }>;
+  /** Parent flags this one depends on (Unleash dependent features). */
+  readonly dependencies?: readonly Dependency[];
 }
+
+/** Another flag of the same fetch, by name; a child's parents are read through it. */
+export type FeatureLookup = (name: string) => FeatureDefinition | undefined;
 
 function percentOf(raw: unknown): number | null {
   const value = Number(raw);
@@ -27,18 +33,38 @@ function percentOf(raw: unknown): number | null {
  * - an enabled flag with no (active) strategies, or with an unconstrained `default` strategy, is on
  *   for everyone: 100%;
  * - otherwise the first active flexibleRollout gives the percent (its groupId falls back to the
- *   flag's name, as the SDKs do); a flag with only other strategies (userWithId, a constrained
- *   default, …) shows 100%, the most its strategies can give, with a note.
+ *   flag's name: the proxy passes the name as `featureToggle`, where unleash-client looks for it);
+ *   a flag with only other strategies (userWithId, a constrained default, …) shows 100%, the most
+ *   its strategies can give, with a note;
+ * - a flag with parents shows at most what its parents allow (0% under a disabled parent).
  */
-export function featureToFlagState(feature: FeatureDefinition): FlagState | null {
-  const active = (feature.strategies ?? []).filter((s) => s.disabled !== true);
+export function featureToFlagState(feature: FeatureDefinition, lookup: FeatureLookup = () => undefined): FlagState | null {
+  const own = ownState(feature);
+  if (own === null || !own.enabled || (feature.dependencies ?? []).length === 0) return own;
+  const ceiling = dependencyCeiling(feature.dependencies!, (name) => {
+    const parent = lookup(name);
+    return parent === undefined ? undefined : { hasParents: (parent.dependencies ?? []).length > 0, state: ownState(parent) };
+  });
+  // The SDK evaluates the parents for each request before the flag's own strategies: never the
+  // shortcut, whatever the flag's own strategies are.
+  return { ...own, rolloutPercent: Math.min(own.rolloutPercent, ceiling.percent), notes: [...own.notes, ...ceiling.notes], byPercentAlone: false };
+}
+
+/** The flag by its own strategies, parents aside. */
+function ownState(feature: FeatureDefinition): FlagState | null {
+  // unleash-client evaluates every strategy it is given, `disabled` or not, and a flag whose
+  // strategies are not a list is off: the shortcut is taken only when neither can happen.
+  const listed = Array.isArray(feature.strategies);
+  const all = feature.strategies ?? [];
+  const plain = listed && all.every((s) => s.disabled !== true);
+  const active = all.filter((s) => s.disabled !== true);
   if (!feature.enabled) return { enabled: false, rolloutPercent: 0, groupId: null, stickiness: null, notes: [], byPercentAlone: true };
-  if (active.length === 0) return { enabled: true, rolloutPercent: 100, groupId: null, stickiness: null, notes: ['no strategies: on for everyone'], byPercentAlone: true };
+  if (active.length === 0) return { enabled: true, rolloutPercent: 100, groupId: null, stickiness: null, notes: ['no strategies: on for everyone'], byPercentAlone: plain };
   const notes: string[] = [];
   const scoped = active.filter((s) => (s.constraints ?? []).length > 0 || (s.segments ?? []).length > 0);
   if (scoped.length > 0) notes.push('constraints or segments narrow who is picked; the percent is the share within them');
   if (active.some((s) => s.name === 'default' && (s.constraints ?? []).length === 0 && (s.segments ?? []).length === 0)) {
-    return { enabled: true, rolloutPercent: 100, groupId: null, stickiness: null, notes: [...notes, 'a default strategy: on for everyone'], byPercentAlone: true };
+    return { enabled: true, rolloutPercent: 100, groupId: null, stickiness: null, notes: [...notes, 'a default strategy: on for everyone'], byPercentAlone: plain };
   }
   const rollout = active.find((s) => s.name === 'flexibleRollout');
   if (rollout === undefined) {
@@ -52,7 +78,9 @@ export function featureToFlagState(feature: FeatureDefinition): FlagState | null
   if (others.length > 0) notes.push(`further strategies also pick shoppers (any one picking is enough): ${others.join(', ')}`);
   const groupId = typeof parameters.groupId === 'string' && parameters.groupId !== '' ? parameters.groupId : feature.name;
   const stickiness = typeof parameters.stickiness === 'string' && parameters.stickiness !== '' ? parameters.stickiness : 'default';
-  const byPercentAlone = active.length === 1 && scoped.length === 0 && (stickiness === 'default' || stickiness === 'userId');
+  // The SDK compares the bucket with the raw number: 33.5 is not the shown (rounded) 34.
+  const exact = Number.isInteger(Number(parameters.rollout));
+  const byPercentAlone = plain && exact && active.length === 1 && scoped.length === 0 && (stickiness === 'default' || stickiness === 'userId');
   return { enabled: true, rolloutPercent: percent, groupId, stickiness, notes, byPercentAlone };
 }
 

@@ -17,11 +17,14 @@ export interface FlagState {
    */
   readonly isEnabled?: (context: FlagContext) => boolean;
   /**
-   * True when the percent alone picks the shoppers, as Unleash would for any context: the flag is
-   * disabled, has no strategy or an unconstrained default, or one unconstrained flexibleRollout
-   * with stickiness default/userId. Then, with the strategy's groupId equal to the route's group,
-   * the route's own bucket gives Unleash's answer (the same murmur3 normalisation) without
-   * evaluating the flag per request.
+   * True when the percent alone picks the shoppers, as unleash-client would for any context the
+   * proxy builds (userId is always set): the flag is disabled; or it has no parents, no strategy
+   * marked disabled, and either no strategy, an unconstrained default, or one unconstrained
+   * flexibleRollout with an integer rollout and stickiness default/userId. Then, with the
+   * strategy's groupId (the flag's name when it has none) equal to the route's group, the route's
+   * own bucket gives Unleash's answer (the same murmur3 normalisation) without evaluating the flag
+   * per request. The client specification's cases check this, shortcut on and off
+   * (proxy/test/unleash-spec/).
    */
   readonly byPercentAlone?: boolean;
 }

@@ -118,12 +118,16 @@ export class UnleashFlagSource implements FlagSource {
 
   private rebuild(): void {
     const next = new Map<string, FlagState>();
-    for (const feature of this.client.getFeatureToggleDefinitions() as FeatureDefinition[]) {
-      const state = featureToFlagState(feature);
+    const features = this.client.getFeatureToggleDefinitions() as FeatureDefinition[];
+    const byName = new Map(features.map((f) => [f.name, f]));
+    for (const feature of features) {
+      const state = featureToFlagState(feature, (name) => byName.get(name));
       const name = feature.name;
-      // The SDK's own evaluation decides each shopper, so strategies, constraints and segments apply
-      // exactly as in Unleash; the state's percent is what /status and the metrics show.
-      if (state !== null) next.set(name, { ...state, isEnabled: (context) => this.client.isEnabled(name, context as unknown as Context) });
+      // The SDK's own evaluation decides each shopper, so strategies, constraints, segments and
+      // parent flags apply exactly as in Unleash; the state's percent is what /status and the
+      // metrics show. `featureToggle` is where unleash-client's flexibleRollout takes a missing
+      // groupId from: the flag's name, which the shortcut's groupId falls back to as well.
+      if (state !== null) next.set(name, { ...state, isEnabled: (context) => this.client.isEnabled(name, { ...context, featureToggle: name } as unknown as Context) });
     }
     this.snapshot = next;
   }

@@ -21,6 +21,34 @@ describe('an Unleash feature as the proxy reads it', () => {
     expect(alone([rollout({ rollout: '25' }), { name: 'userWithId', parameters: { userIds: 'a' }, constraints: [] }])).toBe(false);
   });
 
+  test('the percent alone never decides where unleash-client reads more: parents, a disabled strategy it still evaluates, a fractional rollout', () => {
+    const alone = (feature: Record<string, unknown>): boolean | undefined => featureToFlagState({ name: 'f', enabled: true, ...feature } as never)?.byPercentAlone;
+    expect(alone({ strategies: [{ name: 'default', parameters: {}, constraints: [] }], dependencies: [{ feature: 'p' }] })).toBe(false);
+    expect(alone({ strategies: [], dependencies: [{ feature: 'p' }] })).toBe(false);
+    expect(alone({ strategies: [rollout({ rollout: '25' }), rollout({ rollout: '90' }, { disabled: true })] })).toBe(false);
+    expect(alone({ strategies: [rollout({ rollout: '33.5' })] })).toBe(false);
+    expect(alone({})).toBe(false);
+  });
+
+  test("a flag with parents shows at most what they let through: 0% under a disabled, missing or itself dependent parent", () => {
+    const parents: Record<string, Record<string, unknown>> = {
+      off: { name: 'off', enabled: false, strategies: [] },
+      half: { name: 'half', enabled: true, strategies: [rollout({ rollout: '40' })] },
+      nested: { name: 'nested', enabled: true, strategies: [], dependencies: [{ feature: 'half' }] },
+      always: { name: 'always', enabled: true, strategies: [] },
+    };
+    const lookup = (name: string) => parents[name] as never;
+    const child = (dependencies: unknown[]) => featureToFlagState({ name: 'c', enabled: true, strategies: [rollout({ rollout: '80', groupId: 'g' })], dependencies } as never, lookup)!;
+    expect(child([{ feature: 'off' }])).toMatchObject({ rolloutPercent: 0, byPercentAlone: false });
+    expect(child([{ feature: 'off' }]).notes.join(' ')).toMatch(/parent "off" is disabled/);
+    expect(child([{ feature: 'gone' }]).rolloutPercent).toBe(0);
+    expect(child([{ feature: 'nested' }]).rolloutPercent).toBe(0);
+    expect(child([{ feature: 'half' }]).rolloutPercent).toBe(40);
+    expect(child([{ feature: 'half', enabled: false }]).rolloutPercent).toBe(60);
+    expect(child([{ feature: 'always', enabled: false }]).rolloutPercent).toBe(0);
+    expect(child([{ feature: 'off', enabled: false }]).rolloutPercent).toBe(80);
+  });
+
   test('a disabled flag means 0% whatever its rollout says', () => {
     expect(featureToFlagState({ name: 'f', enabled: false, strategies: [rollout({ rollout: '100' })] })).toMatchObject({ enabled: false, rolloutPercent: 0 });
   });
@@ -30,7 +58,7 @@ describe('an Unleash feature as the proxy reads it', () => {
     expect(featureToFlagState({ name: 'f', enabled: true, strategies: [{ name: 'default', parameters: {}, constraints: [] }] })).toMatchObject({ rolloutPercent: 100 });
   });
 
-  test('groupId and stickiness fall back as the SDKs do: the flag name, and "default"', () => {
+  test('groupId and stickiness fall back to the flag name (passed to unleash-client as featureToggle) and "default"', () => {
     expect(featureToFlagState({ name: 'checkout-rollout', enabled: true, strategies: [rollout({ rollout: 5 })] })).toMatchObject({ groupId: 'checkout-rollout', stickiness: 'default' });
   });
 
