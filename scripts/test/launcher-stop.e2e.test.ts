@@ -4,7 +4,7 @@
  * The proxy stops first, so a keep-alive shopper never meets a proxy forwarding to a stopped service.
  */
 import http from 'node:http';
-import { descendants, launch, movedShop, portTaken, shopPorts, stillAlive, type Launch } from '../testing/launcher-process';
+import { childrenByName, descendants, launch, movedShop, portTaken, shopPorts, stillAlive, type Launch } from '../testing/launcher-process';
 import { until } from '../testing/wait';
 
 /** Stops a launch by its pid, then checks the promise: nothing of it left. Cleans up after a failure. */
@@ -20,6 +20,7 @@ async function stopByPid(shop: Launch, env: Record<string, string>, signal: Node
   } finally {
     // Whatever outlived the stop (the bug this file is about) must not outlive the test.
     for (const pid of stillAlive(started)) process.kill(pid, 'SIGKILL');
+    if (shop.child.exitCode === null && shop.child.signalCode === null) shop.child.kill('SIGKILL');
   }
 }
 
@@ -63,7 +64,20 @@ test('SIGTERM to the launcher by pid: the proxy drains before the services stop,
   const shoppers = keepAliveShoppers(Number(env.PROXY_PORT), shop.exited);
   // Shoppers are being served before the signal, and keep asking through the drain.
   await until('shoppers served', () => shoppers.seen.statuses.length >= 20, 30_000);
+  // Watched until the launcher exits: a service gone while the proxy still runs breaks the order.
+  // (The launcher signals the services only after the proxy's exit, so this cannot be seen with it.)
+  const byName = childrenByName(shop.child.pid!);
+  const proxyPid = byName.get('proxy')!;
+  const servicePids = [...byName].filter(([name]) => name !== 'proxy').map(([, pid]) => pid);
+  expect(servicePids).toHaveLength(4);
+  let serviceGoneFirst = false;
+  const watch = setInterval(() => {
+    if (stillAlive([proxyPid]).length === 1 && stillAlive(servicePids).length < servicePids.length) serviceGoneFirst = true;
+  }, 10);
+  void shop.exited.then(() => clearInterval(watch));
   await stopByPid(shop, env, 'SIGTERM');
+  clearInterval(watch);
+  expect(serviceGoneFirst).toBe(false);
   expect(await shop.exited).toBe(0);
   await shoppers.finished;
   expect(shoppers.seen.statuses.filter((s) => s === 502 || s === 504)).toEqual([]);

@@ -105,3 +105,16 @@ export function stillAlive(pids: readonly number[]): number[] {
   const alive = parents();
   return pids.filter((pid) => alive.has(pid));
 }
+
+/** The launcher's own children by what they run: `proxy`, `legacy`, `catalog`… (from /proc/<pid>/cmdline). */
+export function childrenByName(launcherPid: number): Map<string, number> {
+  const named = new Map<string, number>();
+  for (const [pid, parent] of parents()) {
+    if (parent !== launcherPid) continue;
+    try {
+      const args = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+      named.set(args[args.length - 1], pid);
+    } catch { /* gone meanwhile */ }
+  }
+  return named;
+}
