@@ -19,6 +19,8 @@ export const STRANGLER_ERRORS = Object.freeze({
   STRANGLER_ERR_RESPONSE_ABORTED: { status: 502, message: 'The upstream response was cut off mid-body; the client connection was aborted' },
   STRANGLER_ERR_CLIENT_GONE: { status: 499, message: 'The client closed the connection' },
   STRANGLER_ERR_SHUTTING_DOWN: { status: 503, message: 'The proxy is shutting down' },
+  STRANGLER_ERR_OVERLOADED: { status: 503, message: 'The upstream is at capacity and this request could not be served in time; it was not sent. Retry after the time in Retry-After' },
+  STRANGLER_ERR_RATE_LIMITED: { status: 429, message: 'Too many requests for this route from this client; retry after the time in Retry-After' },
   STRANGLER_ERR_ADMIN_HOST: { status: 403, message: 'The admin port only answers requests addressed to its own host' },
   STRANGLER_ERR_ADMIN_HEADER: { status: 403, message: 'POST /reload requires the header x-strangler-admin: 1' },
   STRANGLER_ERR_ADMIN_NOT_FOUND: { status: 404, message: 'No such admin endpoint' },

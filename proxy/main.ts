@@ -19,6 +19,9 @@ import { createLogger, type Logger } from './observability/logger';
 import { ProxyMetrics } from './observability/metrics';
 import { TrafficCounters } from './observability/traffic-counters';
 import { TrafficWindows } from './observability/traffic-windows';
+import { Admission } from './overload/admission';
+import { RateLimits } from './overload/rate-limits';
+import { PRIORITIES } from './overload/waiting-line';
 import { formatIssue } from './rules/load';
 import type { Question } from './cluster/protocol';
 import { recordReload } from './rules/reload-record';
@@ -87,6 +90,16 @@ function needsStore(routes: readonly CompiledRoute[]): boolean {
   return routes.some((route) => route.shadow !== null || route.rollout !== null);
 }
 
+/** Each upstream origin's name(s) in the active rules (two names may share one origin, and one gate). */
+function namesByOrigin(active: ActiveRules): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const upstream of active.table.upstreams.values()) {
+    const known = names.get(upstream.url);
+    names.set(upstream.url, known === undefined ? upstream.name : `${known},${upstream.name}`);
+  }
+  return names;
+}
+
 /** Starts the shopper and admin servers; rejects (with every rules error) when the rules are invalid. */
 export async function startProxy(config: ProxyConfig = proxyConfigFromEnv(), log: Logger = createLogger(config.logLevel), worker: WorkerStart | null = null): Promise<RunningProxy> {
   const metrics = new ProxyMetrics();
@@ -102,6 +115,15 @@ export async function startProxy(config: ProxyConfig = proxyConfigFromEnv(), log
   // http-proxy is loaded when the first websocket route becomes active (at start or on a reload).
   const websockets = new WebSocketSide();
   metrics.websockets = () => websockets.openCounts();
+  const rateLimits = new RateLimits();
+  // Admission control's gates are per upstream origin; metrics name them by the rules' upstream names.
+  let upstreamNames = new Map<string, string>();
+  const upstreamLabel = (url: string): string => upstreamNames.get(url) ?? url;
+  const admission = new Admission({
+    shed: (url, priority, _reason, waitedMs) => metrics.queueWait.labels(upstreamLabel(url), PRIORITIES[priority], 'shed').observe(waitedMs / 1000),
+    admitted: (url, priority, waitedMs) => metrics.queueWait.labels(upstreamLabel(url), PRIORITIES[priority], 'sent').observe(waitedMs / 1000),
+  });
+  metrics.upstreamGates = () => [...admission.view()].map(([url, view]) => [upstreamLabel(url), view]);
   // The shadow worker starts once the ports are taken: a proxy that cannot listen starts none.
   let listening = false;
   const events = {
@@ -112,6 +134,8 @@ export async function startProxy(config: ProxyConfig = proxyConfigFromEnv(), log
       else { metrics.rulesEpoch.set(active.epoch); metrics.rulesValid.set(1); }
       if (report.result !== 'failure') {
         breakers.sync(active.table.routes);
+        rateLimits.retain(new Set(active.table.routes.map((route) => route.name)));
+        upstreamNames = namesByOrigin(active);
         windows.sweep(new Set(active.table.routes.map((route) => route.name)));
         // The first load at start comes through here too; its worker is started below, after listen.
         if (listening && needsStore(active.table.routes)) void shadowSide.ensureStarted();
@@ -125,10 +149,10 @@ export async function startProxy(config: ProxyConfig = proxyConfigFromEnv(), log
   const flags = await flagSourceFor(config, log, metrics);
   if (hasWebSocketRoutes(store.current().table.routes)) await websockets.ensureLoaded();
   const handler = createHandler({
-    rules: store, flags, forwarder: new Forwarder(pools), metrics, log, accessLog: accessLogger(log), retryBodyLimit: config.retryBodyLimit,
+    rules: store, flags, forwarder: new Forwarder(pools, admission), metrics, log, accessLog: accessLogger(log), retryBodyLimit: config.retryBodyLimit,
     decideInputs: { overrideDigest: overrideTokenDigest(config.overrideToken), newAnonymousId },
     shadow: { sample: (percent) => Math.random() * 100 < percent, offer: (job) => { shadowSide.offer(job); }, captureCap: config.shadowCaptureBytes },
-    breakers, traffic, windows,
+    breakers, traffic, windows, rateLimits,
   });
   // Releases the slots of routes idle for 15 minutes (a reload drops removed routes at once).
   const sweepTimer = setInterval(() => windows.sweep(null), 60_000).unref();
@@ -149,7 +173,7 @@ export async function startProxy(config: ProxyConfig = proxyConfigFromEnv(), log
   }, upgrade);
   let ready = false;
   let allowed: ReadonlySet<string> = new Set();
-  const loop = { breakers, lastVerdict: (route: string) => shadowSide.lastVerdict(route), websockets: () => websockets.status(), diffStore: () => shadowSide.diffStore() };
+  const loop = { breakers, admission, lastVerdict: (route: string) => shadowSide.lastVerdict(route), websockets: () => websockets.status(), diffStore: () => shadowSide.diffStore() };
   const refreshGauges = (): void => {
     const shadow = shadowSide.sample();
     metrics.shadowInFlight.set(shadow.inFlight);

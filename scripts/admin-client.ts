@@ -7,6 +7,9 @@ export function adminUrl(explicit: string | undefined): string {
   return `http://${host}:${process.env.ADMIN_PORT || '9901'}`;
 }
 
+/** How a user points the CLI at the admin port, for every message that could not reach it. */
+export const ADMIN_HINT = 'set --admin URL, or ADMIN_PORT / ADMIN_HOST';
+
 /** The proxy's admin port did not answer; a one-line refusal for the user, never a stack trace. */
 export class AdminUnreachable extends CommandError {}
 
@@ -15,20 +18,28 @@ async function get(url: string): Promise<string> {
   try {
     response = await fetch(url, { signal: AbortSignal.timeout(3000) });
   } catch (error) {
-    throw new AdminUnreachable(`cannot reach the proxy admin at ${url} (${(error as Error).cause ? String((error as { cause: Error }).cause.message ?? (error as Error).cause) : (error as Error).message}); is the proxy running?`);
+    const why = (error as Error).cause ? String((error as { cause: Error }).cause.message ?? (error as Error).cause) : (error as Error).message;
+    throw new AdminUnreachable(`cannot reach the proxy admin at ${url} (${why}); is the proxy running, with its admin port there? (${ADMIN_HINT})`);
   }
-  if (!response.ok) throw new AdminUnreachable(`the proxy admin at ${url} answered ${response.status}`);
+  if (!response.ok) throw new AdminUnreachable(`the proxy admin at ${url} answered ${response.status}; is that the proxy's admin port? (${ADMIN_HINT})`);
   return response.text();
 }
 
 export interface StatusRoute {
   name: string; group: string; percent: number; killed: boolean; extracted: string; shadow: { percent: number; budget: number } | null;
+  match?: { methods: string[] | null; path: string; headers: Record<string, string[]> | null; cookies: Record<string, string[]> | null };
+  websocket?: boolean;
   /** Absent from proxies older than the plan that compares them. */
   settings?: Record<string, string>;
 }
 
-export async function fetchStatus(base: string): Promise<{ file: string; epoch: number; routes: StatusRoute[] }> {
-  return JSON.parse(await get(`${base}/status`)) as { file: string; epoch: number; routes: StatusRoute[] };
+/** An upstream as the running proxy resolved it (`${VAR:-default}` expanded in the proxy's environment). */
+export interface StatusUpstream { name: string; url: string }
+
+export interface ProxyStatus { file: string; hash?: string; epoch: number; routes: StatusRoute[]; upstreams?: StatusUpstream[] }
+
+export async function fetchStatus(base: string): Promise<ProxyStatus> {
+  return JSON.parse(await get(`${base}/status`)) as ProxyStatus;
 }
 
 export async function fetchMetrics(base: string): Promise<string> {

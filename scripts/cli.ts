@@ -3,41 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { runCheck, type CheckFormat } from './check-command';
+import { commandUsage, isCommand, USAGE } from './cli-usage';
 import { CommandError, rulesFilePath } from './rules-file';
 
-const USAGE = `usage: strangler <command> [options]
-
-commands:
-  start                     the whole shop behind the proxy (as npm start)
-  proxy                     the routing proxy alone
-  legacy                    the legacy monolith alone
-  service NAME              one extracted service: catalog | pricing | checkout
-  seed [--reset]            create and seed the shop database
-  check [FILE] [--json | --format github]
-                            validate a rules file (exit 0 ok, 1 errors)
-  plan [OLD] NEW [--json] [--admin URL]
-                            what changes between two rules files; OLD defaults to the
-                            rules active in the running proxy
-  ramp ROUTE PERCENT [--file F] [--force] [--max-error-rate R] [--json] [--admin URL] [--db STORE]
-                            set a route's percent in place (comments kept), check it, write
-                            it atomically; refuses to raise a failing route unless --force
-  kill ROUTE | unkill ROUTE [--file F] [--json] [--db STORE]
-                            set or clear the route's kill switch the same way
-  rollout [ROUTE...] [--file F] [--db STORE] [--once | --watch D] [--dry-run] [--resume] [--json]
-                            judge each route's rollout plan on the evidence in the store:
-                            advance a step, hold, or roll back to 0 (exit 3 on a rollback)
-  report [--since 24h] [--out DIR] [--db STORE] [--rules FILE] [--retain 30d] [--json]
-                            the diff report (html, md, json) in DIR (default data/report);
-                            exit 1 when a route is over budget
-  replay [--since 24h] [--route NAME] [--db STORE] [--rules FILE]
-                            send captured reads to both sides again and store the comparison
-  traffic [--shoppers N] [--duration S] [--url URL]
-                            simulated shoppers browsing, adding to cart and checking out
-  --version | --help        the version | this text
-
-STORE is the diff store: a SQLite file or a postgres:// URL (default: STRANGLER_DIFF_DB,
-else data/diffs.sqlite).
-`;
 
 /** The version in the package.json above this file (from scripts/ or dist/scripts/). */
 function packageVersion(): string {
@@ -55,9 +23,13 @@ function isHttpUrl(value: string): boolean {
   }
 }
 
-/** A usage error: one line saying what was wrong, then the usage, exit 2. */
-function usageError(message: string): never {
-  process.stderr.write(`strangler: ${message}\n${USAGE}`);
+/**
+ * A usage error: one line saying what was wrong and where the command's usage is, exit 2. The
+ * command is the first argument (main's argv is the process's).
+ */
+function usageError(message: string, command: string | undefined = process.argv[2]): never {
+  const help = isCommand(command) ? `strangler ${command} --help` : 'strangler --help';
+  process.stderr.write(`strangler: ${message} (see \`${help}\`)\n`);
   process.exit(2);
 }
 
@@ -67,37 +39,55 @@ function whoRuns(argv: readonly string[]): string {
   return process.env.USER ? `${line} (${process.env.USER})` : line;
 }
 
-function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T) {
-  try {
-    return parseArgs({ args, options, allowPositionals: true, strict: true });
-  } catch (error) {
-    return usageError((error as Error).message.split('\n')[0]);
+/** Node's parseArgs complaint as one plain line naming the option (its own text suggests `--`). */
+function parseArgsMessage(error: Error & { code?: string }, options: Record<string, unknown>): string {
+  const option = /'(-{1,2}[^' ]+)/.exec(error.message)?.[1];
+  const known = Object.keys(options).filter((name) => name !== 'help').map((name) => `--${name}`);
+  if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown option ${option ?? error.message}${known.length ? `; this command takes ${known.join(', ')}` : '; this command takes no options'}`;
+  if (error.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    return /argument missing/.test(error.message) ? `${option} needs a value` : /does not take an argument/.test(error.message) ? `${option} takes no value` : error.message.split('\n')[0];
   }
+  return error.message.split('\n')[0];
+}
+
+/** The command's options; `--help` / `-h` prints the command's usage and exits 0. */
+function parse<T extends NonNullable<ParseArgsConfig['options']>>(command: string, args: string[], options: T) {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+  } catch (error) {
+    return usageError(parseArgsMessage(error as Error, options), command);
+  }
+  if ((parsed.values as { help?: boolean }).help) {
+    process.stdout.write(commandUsage(command) ?? USAGE);
+    process.exit(0);
+  }
+  return parsed;
 }
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'start': {
-      parse(rest, {});
+      parse(command, rest, {});
       const { runLauncher } = await import('./launcher');
       await runLauncher(path.resolve(__filename));
       return;
     }
     case 'proxy': {
-      parse(rest, {});
+      parse(command, rest, {});
       const { runProxyProcess } = await import('../proxy/main');
       await runProxyProcess();
       return;
     }
     case 'legacy': {
-      parse(rest, {});
+      parse(command, rest, {});
       const { startLegacy } = await import('../legacy-monolith/src/main');
       await startLegacy();
       return;
     }
     case 'service': {
-      const { positionals } = parse(rest, {});
+      const { positionals } = parse(command, rest, {});
       const services = {
         catalog: async () => (await import('../extracted/catalog/src/main')).catalogService,
         pricing: async () => (await import('../extracted/pricing/src/main')).pricingService,
@@ -110,7 +100,7 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'seed': {
-      const { values, positionals } = parse(rest, { reset: { type: 'boolean' } });
+      const { values, positionals } = parse(command, rest, { reset: { type: 'boolean' } });
       if (positionals.length > 0) usageError(`seed takes no arguments, got "${positionals[0]}"`);
       const { openShopDb, isSeeded } = await import('../legacy-monolith/src/db/open');
       const { seedShop } = await import('../legacy-monolith/src/db/seed');
@@ -125,7 +115,7 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'check': {
-      const { values, positionals } = parse(rest, { json: { type: 'boolean' }, format: { type: 'string' } });
+      const { values, positionals } = parse(command, rest, { json: { type: 'boolean' }, format: { type: 'string' } });
       if (positionals.length > 1) usageError(`check takes at most one FILE, got ${positionals.length}`);
       const format = values.json ? 'json' : (values.format ?? 'text');
       if (format !== 'text' && format !== 'json' && format !== 'github') usageError(`--format must be text, json or github, got "${format}"`);
@@ -133,11 +123,11 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'plan': {
-      const { values, positionals } = parse(rest, { json: { type: 'boolean' }, admin: { type: 'string' } });
+      const { values, positionals } = parse(command, rest, { json: { type: 'boolean' }, admin: { type: 'string' } });
       if (positionals.length < 1 || positionals.length > 2) usageError(`plan needs NEW, or OLD and NEW, got ${positionals.length} file(s)`);
       if (values.admin !== undefined && !isHttpUrl(values.admin)) usageError(`--admin must be an http:// URL of the proxy's admin port, got "${values.admin}"`);
       const { runPlan } = await import('./plan-command');
-      process.exitCode = await runPlan(positionals, { json: Boolean(values.json), admin: values.admin }, (line) => console.log(line));
+      process.exitCode = await runPlan(positionals, { json: Boolean(values.json), admin: values.admin }, (line) => console.log(line), (line) => process.stderr.write(`${line}\n`));
       return;
     }
     case 'ramp':
@@ -146,8 +136,9 @@ async function main(argv: string[]): Promise<void> {
       // `ramp ROUTE -5` would reach the option parser as an unknown flag: name the real problem.
       const negative = command === 'ramp' ? rest.find((arg) => /^-\d/.test(arg)) : undefined;
       if (negative !== undefined) usageError(`PERCENT must be a whole number 0..100, got "${negative}"`);
-      const { values, positionals } = parse(rest, {
+      const { values, positionals } = parse(command, rest, {
         file: { type: 'string' }, force: { type: 'boolean' }, json: { type: 'boolean' }, admin: { type: 'string' }, 'max-error-rate': { type: 'string' }, db: { type: 'string' },
+        'require-proxy': { type: 'boolean' },
       });
       const wanted = command === 'ramp' ? 2 : 1;
       if (positionals.length !== wanted) usageError(command === 'ramp' ? 'ramp needs ROUTE and PERCENT' : `${command} needs ROUTE`);
@@ -164,12 +155,13 @@ async function main(argv: string[]): Promise<void> {
       const { defaultDiffDb } = await import('../shadow/store/location');
       process.exitCode = await runEdit(positionals[0], command === 'ramp' ? 'percent' : 'killed', value, {
         file: rulesFilePath(values.file), force: Boolean(values.force), admin: values.admin, maxErrorRate, json: Boolean(values.json),
+        requireProxy: Boolean(values['require-proxy']),
         db: values.db ?? defaultDiffDb(), who: whoRuns(argv),
       }, (line) => console.log(line), (line) => process.stderr.write(`${line}\n`));
       return;
     }
     case 'rollout': {
-      const { values, positionals } = parse(rest, {
+      const { values, positionals } = parse(command, rest, {
         file: { type: 'string' }, db: { type: 'string' }, once: { type: 'boolean' }, watch: { type: 'string' },
         'dry-run': { type: 'boolean' }, resume: { type: 'boolean' }, json: { type: 'boolean' },
       });
@@ -189,9 +181,9 @@ async function main(argv: string[]): Promise<void> {
     }
     case 'report':
     case 'replay': {
-      const { values, positionals } = parse(rest, {
+      const { values, positionals } = parse(command, rest, {
         since: { type: 'string' }, out: { type: 'string' }, db: { type: 'string' }, rules: { type: 'string' }, retain: { type: 'string' },
-        json: { type: 'boolean' }, route: { type: 'string' },
+        json: { type: 'boolean' }, route: { type: 'string' }, admin: { type: 'string' },
       });
       if (positionals.length > 0) usageError(`${command} takes no arguments, got "${positionals[0]}"`);
       const { parseDuration } = await import('../proxy/rules/duration');
@@ -204,26 +196,38 @@ async function main(argv: string[]): Promise<void> {
       const rules = values.rules ?? rulesFilePath(undefined);
       const warn = (line: string): void => { process.stderr.write(`${line}\n`); };
       if (command === 'report') {
-        if (values.route) usageError('--route is for replay');
+        if (values.route || values.admin) usageError(`${values.route ? '--route' : '--admin'} is for replay`);
         const { runReport } = await import('./report-command');
         process.exitCode = await runReport({ sinceMs: sinceMs!, out: values.out ?? path.join('data', 'report'), db, rules, retainMs: retainMs!, json: Boolean(values.json) }, (l) => console.log(l), warn);
       } else {
-        if (values.out || values.json || values.retain) usageError('replay takes --since, --route, --db and --rules');
+        if (values.out || values.json || values.retain) usageError('replay takes --since, --route, --db, --rules and --admin');
+        if (values.admin !== undefined && !isHttpUrl(values.admin)) usageError(`--admin must be an http:// URL of the proxy's admin port, got "${values.admin}"`);
         const { runReplay } = await import('./replay-command');
-        process.exitCode = await runReplay({ sinceMs: sinceMs!, route: values.route, db, rules, concurrency: 8, timeoutMs: 5000 }, (l) => console.log(l), warn);
+        process.exitCode = await runReplay({ sinceMs: sinceMs!, route: values.route, db, rules, concurrency: 8, timeoutMs: 5000, admin: values.admin }, (l) => console.log(l), warn);
       }
       return;
     }
     case 'traffic': {
-      const { values, positionals } = parse(rest, { shoppers: { type: 'string' }, duration: { type: 'string' }, url: { type: 'string' } });
+      const { values, positionals } = parse(command, rest, {
+        shoppers: { type: 'string' }, duration: { type: 'string' }, url: { type: 'string' }, json: { type: 'boolean' },
+        flood: { type: 'string' }, rps: { type: 'string' }, 'max-in-flight': { type: 'string' }, admin: { type: 'string' },
+      });
       if (positionals.length > 0) usageError(`traffic takes no arguments, got "${positionals[0]}"`);
       const shoppers = Number(values.shoppers ?? 10);
       const duration = Number(values.duration ?? 60);
       if (!Number.isInteger(shoppers) || shoppers < 1 || shoppers > 1000) usageError(`--shoppers must be a whole number from 1 to 1000, got "${values.shoppers}"`);
       if (!(duration > 0 && duration <= 3600)) usageError(`--duration must be seconds from 1 to 3600, got "${values.duration}"`);
+      if ((values.rps !== undefined || values['max-in-flight'] !== undefined) && values.flood === undefined) usageError('--rps and --max-in-flight go with --flood ROUTE');
+      const rps = Number(values.rps);
+      if (values.flood !== undefined && !(Number.isInteger(rps) && rps >= 1 && rps <= 10000)) usageError(`--flood needs --rps N, a whole number from 1 to 10000${values.rps === undefined ? '' : `, got "${values.rps}"`}`);
+      const maxInFlight = Number(values['max-in-flight'] ?? 256);
+      if (!(Number.isInteger(maxInFlight) && maxInFlight >= 1 && maxInFlight <= 10000)) usageError(`--max-in-flight must be a whole number from 1 to 10000, got "${values['max-in-flight']}"`);
+      if (values.admin !== undefined && !isHttpUrl(values.admin)) usageError(`--admin must be an http:// URL of the proxy's admin port, got "${values.admin}"`);
       const { runTraffic } = await import('./traffic');
+      const { adminUrl } = await import('./admin-client');
       const url = values.url ?? `http://127.0.0.1:${process.env.PROXY_PORT ?? 8080}`;
-      process.exitCode = await runTraffic({ url, shoppers, durationMs: duration * 1000 }, (l) => console.log(l));
+      const flood = values.flood === undefined ? undefined : { route: values.flood, rps, maxInFlight, admin: adminUrl(values.admin) };
+      process.exitCode = await runTraffic({ url, shoppers, durationMs: duration * 1000, json: Boolean(values.json), flood }, (l) => console.log(l));
       return;
     }
     case undefined:
@@ -235,9 +239,13 @@ async function main(argv: string[]): Promise<void> {
     }
     case '-h':
     case '--help':
-    case 'help':
-      process.stdout.write(USAGE);
+    case 'help': {
+      // `strangler help ramp` is `strangler ramp --help`.
+      const usage = rest.length === 1 ? commandUsage(rest[0]) : USAGE;
+      if (usage === null) usageError(`unknown command "${rest[0]}"`, undefined);
+      process.stdout.write(usage);
       return;
+    }
     default:
       return usageError(`unknown command "${command}"`);
   }

@@ -14,6 +14,8 @@ import { CommandError, compileOrThrow, percentInFile, readRulesText, unknownRout
 
 export interface EditOptions {
   file: string; force: boolean; admin?: string; maxErrorRate: number; json: boolean;
+  /** --require-proxy: a proxy that cannot be asked for its error rate refuses the raise. */
+  requireProxy: boolean;
   /** The evidence store: the mismatch gate reads it, every change is recorded in it. */
   db: string;
   /** The command line and user, recorded with the change. */
@@ -26,8 +28,9 @@ const MIN_SAMPLE = 20;
 /**
  * Before a percent goes up: the running proxy's error rate for the route's extracted side (5xx
  * answers plus fallbacks, over what extracted was asked) and the diff store's mismatch rate.
- * Returns why the ramp must stop, or null. An unreachable proxy is reported, not fatal: the file
- * may be edited while the proxy is down.
+ * Returns why the ramp must stop, or null. An unreachable proxy is reported, not fatal (the file
+ * may be edited while the proxy is down), unless --require-proxy: then a gate that cannot judge
+ * refuses, as the mismatch gate does with a store it cannot read.
  */
 async function gate(route: string, budget: number, options: EditOptions, say: (line: string) => void): Promise<string | null> {
   try {
@@ -47,6 +50,7 @@ async function gate(route: string, budget: number, options: EditOptions, say: (l
   } catch (error) {
     if (!(error instanceof AdminUnreachable)) throw error;
     say(`error rate: unknown — ${error.message}`);
+    if (options.requireProxy) return `the proxy's error rate cannot be read (--require-proxy): ${error.message}`;
   }
   return mismatchGate(route, budget, options.db, say);
 }

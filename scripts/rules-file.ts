@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { effectivePercent } from '../proxy/decide/decide';
 import { NO_FLAGS } from '../proxy/flags/flag-state';
+import type { Environment } from '../proxy/rules/env-vars';
 import { loadRules } from '../proxy/rules/load';
 import { closest } from '../proxy/rules/suggest';
 import type { CompiledRoute, CompiledRules } from '../proxy/rules/types';
@@ -34,8 +35,9 @@ export function readRulesText(file: string): string {
   }
 }
 
-export function compileOrThrow(text: string, file: string): CompiledRules {
-  const result = loadRules(text, file);
+/** `env` resolves the upstreams' `${VAR:-default}`: this shell's, or the running proxy's (live-upstreams.ts). */
+export function compileOrThrow(text: string, file: string, env: Environment = process.env): CompiledRules {
+  const result = loadRules(text, file, env);
   if (!result.ok) {
     const first = result.errors[0];
     throw new CommandError(`${file} is invalid (${result.errors.length} error(s)); first: ${first.file}:${first.line}:${first.column}: ${first.message} — run: strangler check ${file}`);

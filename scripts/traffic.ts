@@ -1,21 +1,30 @@
 import crypto from 'node:crypto';
 import { prng } from '../legacy-monolith/src/db/prng';
+import { floodTarget, runFlood, type FloodTarget, type RouteOf } from './traffic-flood';
+import { CheckoutStats, classify, errorCodeOf, formatSummary, TrafficStats } from './traffic-stats';
 
 /**
  * `strangler traffic`: simulated shoppers browsing, adding to cart and checking out through the
  * proxy, each with its own cookies (so the proxy's strangler_id keeps them sticky). Bounded by
  * --duration; prints what was served by which side.
  */
-export interface TrafficOptions { url: string; shoppers: number; durationMs: number; seed?: number }
+export interface TrafficOptions {
+  url: string; shoppers: number; durationMs: number; seed?: number; json?: boolean;
+  /** --flood ROUTE --rps N: one route flooded open-loop (traffic-flood.ts) while the shoppers go on. */
+  flood?: { route: string; rps: number; maxInFlight: number; admin: string };
+}
 
 interface Tally { [key: string]: number }
+
+/** Where a shopper's requests are counted. */
+interface Recorder { tally: Tally; stats: TrafficStats; checkouts: CheckoutStats; routeOf: RouteOf }
 
 class Shopper {
   private readonly cookies = new Map<string, string>();
   private readonly region: string;
   readonly id: string;
 
-  constructor(private readonly base: string, private readonly tally: Tally, private readonly rand: () => number) {
+  constructor(private readonly base: string, private readonly recorder: Recorder, private readonly rand: () => number) {
     this.region = ['us', 'us', 'eu', 'apac'][Math.floor(rand() * 4)];
     this.id = crypto.randomUUID();
   }
@@ -26,21 +35,30 @@ class Shopper {
 
   async call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: Record<string, unknown> | null }> {
     const cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-    const response = await fetch(`${this.base}${path}`, {
-      method, redirect: 'manual', signal: AbortSignal.timeout(10000),
-      headers: { 'x-region': this.region, ...(cookie ? { cookie } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    const started = performance.now();
+    let response: Response;
+    try {
+      response = await fetch(`${this.base}${path}`, {
+        method, redirect: 'manual', signal: AbortSignal.timeout(10000),
+        headers: { 'x-region': this.region, ...(cookie ? { cookie } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (error) {
+      this.recorder.stats.record(this.recorder.routeOf(method, path) ?? '?', 'noAnswer', performance.now() - started);
+      throw error;
+    }
     for (const line of response.headers.getSetCookie()) {
       const [pair] = line.split(';');
       const eq = pair.indexOf('=');
       this.cookies.set(pair.slice(0, eq).trim(), pair.slice(eq + 1).trim());
     }
     const key = `${response.headers.get('x-strangler-route') ?? '?'}\t${response.headers.get('x-strangler-backend') ?? '?'}\t${response.status}`;
-    this.tally[key] = (this.tally[key] ?? 0) + 1;
+    this.recorder.tally[key] = (this.recorder.tally[key] ?? 0) + 1;
     const text = await response.text();
     let json: Record<string, unknown> | null = null;
     if ((response.headers.get('content-type') ?? '').includes('json')) { try { json = JSON.parse(text); } catch { json = null; } }
+    const route = response.headers.get('x-strangler-route') ?? this.recorder.routeOf(method, path) ?? '?';
+    this.recorder.stats.record(route, classify(response.status, errorCodeOf(json)), performance.now() - started);
     return { status: response.status, json };
   }
 
@@ -64,11 +82,20 @@ class Shopper {
     await this.call('GET', '/api/cart');
     await this.call('POST', '/api/checkout/quote');
     if (this.rand() < 0.5) return;
-    const order = await this.call('POST', '/api/checkout', {
-      email: `shopper-${this.id.slice(0, 8)}@example.com`,
-      shipTo: { name: 'Sam Shopper', line1: '1 Test St', city: 'Testville', postalCode: '12345', country: this.region === 'us' ? 'US' : this.region === 'eu' ? 'DE' : 'JP' },
-      card: { number: this.rand() < 0.9 ? '4242 4242 4242 4242' : '4000 0000 0000 0002', expMonth: 12, expYear: new Date().getUTCFullYear() + 2, cvc: '123' },
-    }, { 'idempotency-key': crypto.randomUUID() });
+    const started = performance.now();
+    let order: Awaited<ReturnType<Shopper['call']>>;
+    try {
+      order = await this.call('POST', '/api/checkout', {
+        email: `shopper-${this.id.slice(0, 8)}@example.com`,
+        shipTo: { name: 'Sam Shopper', line1: '1 Test St', city: 'Testville', postalCode: '12345', country: this.region === 'us' ? 'US' : this.region === 'eu' ? 'DE' : 'JP' },
+        // One card in ten is declined (a 402): counted as a failed checkout, as a shopper sees it.
+        card: { number: this.rand() < 0.9 ? '4242 4242 4242 4242' : '4000 0000 0000 0002', expMonth: 12, expYear: new Date().getUTCFullYear() + 2, cvc: '123' },
+      }, { 'idempotency-key': crypto.randomUUID() });
+    } catch (error) {
+      this.recorder.checkouts.record(false, performance.now() - started);
+      throw error;
+    }
+    this.recorder.checkouts.record(order.status >= 200 && order.status < 300, performance.now() - started);
     const id = (order.json?.order as { id?: number } | undefined)?.id;
     if (id !== undefined) await this.call('GET', `/api/orders/${id}`);
   }
@@ -89,14 +116,24 @@ async function unreachable(url: string): Promise<string | null> {
 const BACKOFF_MIN_MS = 100;
 const BACKOFF_MAX_MS = 2000;
 
+const FLOOD_TIMEOUT_MS = 5000;
+
+/**
+ * `strangler traffic`: the shoppers for --duration, and with --flood one route flooded at the same
+ * time. Prints what each route served from which side; with --flood (or --json) also per route the
+ * answers by kind, no answers and latency, and the shoppers' checkouts.
+ */
 export async function runTraffic(options: TrafficOptions, out: (line: string) => void): Promise<number> {
   const base = options.url.replace(/\/+$/, '');
   const why = await unreachable(base);
   if (why !== null) {
-    out(`cannot connect to ${base} (${why}): is npm start running?`);
+    out(`cannot connect to ${base} (${why}): is npm start running, with the proxy there? (set --url URL, or PROXY_PORT)`);
     return 1;
   }
-  const tally: Tally = {};
+  let target: FloodTarget | null = null;
+  let routeOf: RouteOf = () => null;
+  if (options.flood) ({ target, routeOf } = await floodTarget(options.flood.admin, base, options.flood.route));
+  const recorder: Recorder = { tally: {}, stats: new TrafficStats(), checkouts: new CheckoutStats(), routeOf };
   const rand = prng(options.seed ?? Date.now());
   const until = Date.now() + options.durationMs;
   let visits = 0;
@@ -104,7 +141,7 @@ export async function runTraffic(options: TrafficOptions, out: (line: string) =>
   let backoffMs = 0;
   const loop = async (): Promise<void> => {
     while (Date.now() < until) {
-      const shopper = new Shopper(base, tally, rand);
+      const shopper = new Shopper(base, recorder, rand);
       const visitsPerShopper = 1 + Math.floor(rand() * 3);
       for (let i = 0; i < visitsPerShopper && Date.now() < until; i++) {
         try {
@@ -120,11 +157,34 @@ export async function runTraffic(options: TrafficOptions, out: (line: string) =>
       }
     }
   };
-  await Promise.all(Array.from({ length: options.shoppers }, loop));
-  const rows = Object.entries(tally).map(([key, n]) => [...key.split('\t'), String(n)]).sort((a, b) => a[0].localeCompare(b[0]) || a[1].localeCompare(b[1]) || a[2].localeCompare(b[2]));
+  const floodLabel = target ? `${target.route} (flood)` : '';
+  const [, flooded] = await Promise.all([
+    Promise.all(Array.from({ length: options.shoppers }, loop)),
+    target && options.flood ? runFlood(target, { base, rps: options.flood.rps, durationMs: options.durationMs, maxInFlight: options.flood.maxInFlight, timeoutMs: FLOOD_TIMEOUT_MS }, recorder.stats, floodLabel) : null,
+  ]);
+  const rows = Object.entries(recorder.tally).map(([key, n]) => [...key.split('\t'), String(n)]).sort((a, b) => a[0].localeCompare(b[0]) || a[1].localeCompare(b[1]) || a[2].localeCompare(b[2]));
   const total = rows.reduce((sum, r) => sum + Number(r[3]), 0);
-  out(`${visits} visits by ${options.shoppers} concurrent shoppers in ${Math.round(options.durationMs / 1000)} s: ${total} requests, ${failures} failed visits`);
-  out(['route', 'backend', 'status', 'requests'].map((h, i) => h.padEnd(i === 0 ? 22 : 16)).join(''));
-  for (const r of rows) out(r.map((c, i) => c.padEnd(i === 0 ? 22 : 16)).join(''));
+  const routes = recorder.stats.summary();
+  const flood = target && options.flood && flooded ? {
+    route: target.route, method: target.method, path: target.path, rps: options.flood.rps, maxInFlight: options.flood.maxInFlight, ...flooded,
+    answers: routes.find((r) => r.route === floodLabel) ?? null,
+  } : null;
+  if (options.json) {
+    out(JSON.stringify({
+      url: base, shoppers: options.shoppers, durationS: options.durationMs / 1000, visits, failedVisits: failures,
+      routes: routes.filter((r) => r.route !== floodLabel), flood, checkouts: recorder.checkouts.summary(),
+    }, null, 2));
+  } else {
+    out(`${visits} visits by ${options.shoppers} concurrent shoppers in ${Math.round(options.durationMs / 1000)} s: ${total} requests, ${failures} failed visits`);
+    out(['route', 'backend', 'status', 'requests'].map((h, i) => h.padEnd(i === 0 ? 22 : 16)).join(''));
+    for (const r of rows) out(r.map((c, i) => c.padEnd(i === 0 ? 22 : 16)).join(''));
+    if (flood) {
+      out('');
+      out(`flood: ${flood.method} ${flood.path} (route ${flood.route}) at ${flood.rps}/s for ${Math.round(options.durationMs / 1000)} s: ${flood.sent} sent, ${flood.notSent} not sent (${flood.maxInFlight} already in flight)`);
+      for (const line of formatSummary([...routes.filter((r) => r.route === floodLabel), ...routes.filter((r) => r.route !== floodLabel)])) out(line);
+      const c = recorder.checkouts.summary();
+      out(`checkouts by the shoppers: ${c.ok} ok, ${c.failed} failed, p50 ${c.p50Ms ?? '-'} ms, p99 ${c.p99Ms ?? '-'} ms`);
+    }
+  }
   return failures > 0 && visits === 0 ? 1 : 0;
 }

@@ -65,11 +65,34 @@ export class Mirror {
 
   /** Runs one job to its verdict (also used by replay, which awaits it). */
   async run(job: ShadowJob): Promise<ShadowOutcome> {
+    return (await this.runAtOnce(job, Promise.resolve(job.served)))!;
+  }
+
+  /**
+   * Runs one job whose served answer may still be on its way, as Diffy does: the other side (and
+   * legacy's second answer) are asked now, at the same moment as the served side, so that all the
+   * answers see the same state. Asked after the shopper's answer, they could see what the shopper's
+   * next request changed (a checkout empties the cart its quote was made from) and a state that
+   * moved would count as a mismatch. `served` resolves to null when the shopper got nothing to
+   * compare (a failure, a fallback): then nothing is stored or counted and null is returned.
+   */
+  async runAtOnce(job: Omit<ShadowJob, 'served'>, served: Promise<ShadowAnswer | null>): Promise<ShadowOutcome | null> {
     const read = job.method === 'GET' || job.method === 'HEAD';
-    if (!read && job.servedBy === 'extracted') { this.events.outcome(job.route, 'skipped'); return 'skipped'; }
+    if (!read && job.servedBy === 'extracted') {
+      if ((await served) === null) return null;
+      this.events.outcome(job.route, 'skipped');
+      return 'skipped';
+    }
     const ask = (origin: string, dryRun: boolean): Promise<ShadowAnswer> => this.client.send({
       origin, method: job.method, target: job.target, headers: job.headers, body: job.body, dryRun,
     });
+    // Writes go to extracted only, as a dry run; legacy's second answer is asked with the other side's, so it costs no time.
+    const asked: Promise<[ShadowAnswer, ShadowAnswer | null]> = job.servedBy === 'legacy'
+      ? Promise.all([ask(job.extractedOrigin, true), read ? ask(job.legacyOrigin, false) : null])
+      : Promise.all([ask(job.legacyOrigin, false), ask(job.legacyOrigin, false)]);
+    asked.catch(() => undefined); // awaited below, once the served answer is in; never an unhandled rejection meanwhile
+    const servedAnswer = await served;
+    if (servedAnswer === null) return null;
     let legacy: ShadowAnswer;
     let legacyAgain: ShadowAnswer | null;
     let extracted: ShadowAnswer;
@@ -77,14 +100,9 @@ export class Mirror {
     if (!learned) { learned = new Set(); this.learnedNoise.set(job.route, learned); }
     let verdict: Verdict;
     try {
-      // The second legacy answer is asked at once with the other side's, so it costs no time.
-      if (job.servedBy === 'legacy') {
-        legacy = job.served;
-        [extracted, legacyAgain] = await Promise.all([ask(job.extractedOrigin, true), read ? ask(job.legacyOrigin, false) : null]);
-      } else {
-        extracted = job.served;
-        [legacy, legacyAgain] = await Promise.all([ask(job.legacyOrigin, false), ask(job.legacyOrigin, false)]);
-      }
+      const [other, again] = await asked;
+      if (job.servedBy === 'legacy') [legacy, extracted, legacyAgain] = [servedAnswer, other, again];
+      else [extracted, legacy, legacyAgain] = [servedAnswer, other, again];
       verdict = judge(legacy, legacyAgain, extracted, job.config, read ? [] : learned);
     } catch {
       this.store.count(job.route, job.at, 'errors');

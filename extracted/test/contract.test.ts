@@ -11,11 +11,15 @@ import { openWs, refusedWs, type WsClient } from '../../scripts/testing/websocke
 let shop: ShopProcesses;
 /** Real SKUs with plenty of stock, read from the seeded database: [apparel, books, home]. */
 let SKUS: string[] = [];
+/** Electronics products (5 % off, stackable) with a SKU in stock: their yen discounts are not whole tens on their own. */
+let ELECTRONICS: Array<{ id: number; sku: string }> = [];
 beforeAll(async () => {
   shop = await startShopProcesses(['legacy', 'catalog', 'pricing', 'checkout']);
   const db = new Database(shop.dbFile, { readonly: true });
   SKUS = ['apparel', 'books', 'home'].map((category) => (db.prepare(`SELECT v.sku FROM variants v JOIN products p ON p.id = v.product_id
     JOIN categories c ON c.id = p.category_id WHERE c.slug = ? AND v.stock >= 20 ORDER BY v.sku LIMIT 1`).get(category) as { sku: string }).sku);
+  ELECTRONICS = db.prepare(`SELECT p.id, MIN(v.sku) AS sku FROM products p JOIN categories c ON c.id = p.category_id JOIN variants v ON v.product_id = p.id
+    WHERE c.slug = 'electronics' AND v.stock >= 5 GROUP BY p.id ORDER BY p.id LIMIT 8`).all() as Array<{ id: number; sku: string }>;
   db.close();
 }, 30000);
 afterAll(async () => { await shop.stop(); });
@@ -55,6 +59,7 @@ const CASES: Record<'catalog' | 'pricing', Case[]> = {
     { path: '/api/pricing/products/1' },
     { path: '/api/pricing/products/130', headers: { 'x-region': 'eu' } },
     { path: '/api/pricing/products/999999' },
+    { path: '/api/pricing/products/abc' },
     { path: '/api/pricing/quote', method: 'POST', body: { lines: [{ sku: '$0', quantity: 3 }, { sku: '$1', quantity: 3 }], coupon: 'WELCOME10' } },
     { path: '/api/pricing/quote', method: 'POST', body: { lines: [{ sku: '$2', quantity: 1 }], coupon: 'SAVE15' }, headers: { 'x-region': 'apac' } },
     { path: '/api/pricing/quote', method: 'POST', body: { lines: [{ sku: 'NOPE', quantity: 1 }, { sku: '$0', quantity: 0 }] } },
@@ -97,6 +102,50 @@ describe('the live stock feed (WebSocket) is the same on extracted/catalog as on
     const [legacy, catalog] = await Promise.all([refusedWs(shop.ports.legacy, path), refusedWs(shop.ports.catalog, path)]);
     expect(catalog.status).toBe(legacy.status);
     expect(withoutNoise(JSON.parse(catalog.body))).toEqual(withoutNoise(JSON.parse(legacy.body)));
+  });
+});
+
+describe('a product id that is no number is a 404 on both sides, as an unknown product is', () => {
+  test.each([['catalog', '/api/products/x1'], ['pricing', '/api/pricing/products/abc']] as const)('%s: %s', async (service, path) => {
+    const answer = await send(shop.ports[service], { path });
+    expect(answer.status).toBe(404);
+    expect(answer.json<{ error: unknown }>().error).toEqual({ code: 'not_found', message: `Product ${path.split('/').pop()} not found`, fields: [] });
+  });
+  test('the live stock feed', async () => {
+    expect((await refusedWs(shop.ports.catalog, '/ws/stock/x1')).status).toBe(404);
+  });
+});
+
+test.each(['catalog', 'pricing', 'checkout'] as const)('/favicon.ico on extracted/%s is the monolith\'s cached 204', async (service) => {
+  const [legacy, extracted] = [await send(shop.ports.legacy, { path: '/favicon.ico' }), await send(shop.ports[service], { path: '/favicon.ico' })];
+  expect([extracted.status, extracted.headers['cache-control']]).toEqual([204, 'public, max-age=604800']);
+  expect([legacy.status, legacy.headers['cache-control']]).toEqual([204, 'public, max-age=604800']);
+});
+
+describe('APAC discounted prices are whole tens of yen, like its shelf prices, on both sides', () => {
+  const apac = { 'x-region': 'apac' };
+  test('sale prices after automatic promotions', async () => {
+    expect(ELECTRONICS.length).toBeGreaterThan(0);
+    for (const { id } of ELECTRONICS) {
+      const c: Case = { path: `/api/pricing/products/${id}`, headers: apac };
+      const [legacy, extracted] = [await send(shop.ports.legacy, c), await send(shop.ports.pricing, c)];
+      expectSameAnswer(legacy, extracted);
+      const { listPrice, salePrice } = extracted.json<{ listPrice: { amount: number }; salePrice: { amount: number } }>();
+      expect(salePrice.amount).toBeLessThan(listPrice.amount);
+      expect({ id, yen: salePrice.amount % 10 }).toEqual({ id, yen: 0 });
+    }
+  });
+  // WELCOME10 takes 10 % of what the automatic promotions left; SAVE15 (exclusive, so on a cart
+  // with no automatic promotion) spreads 2,250 yen over the lines.
+  const electronicsAndApparel = (): unknown[] => [...ELECTRONICS.slice(0, 3).map(({ sku }) => ({ sku, quantity: 1 })), { sku: '$0', quantity: 3 }];
+  test.each([['WELCOME10', electronicsAndApparel], ['SAVE15', () => [{ sku: '$2', quantity: 3 }, { sku: '$1', quantity: 2 }]]])('quotes with coupon %s', async (coupon, lines) => {
+    const c: Case = { path: '/api/pricing/quote', method: 'POST', headers: apac, body: { lines: lines(), coupon } };
+    const [legacy, extracted] = [await send(shop.ports.legacy, c), await send(shop.ports.pricing, c)];
+    expectSameAnswer(legacy, extracted);
+    const quote = extracted.json<{ total: number; coupon: { status: string }; lines: Array<{ sku: string; total: number }> }>();
+    expect(quote.coupon.status).toBe('applied');
+    expect(quote.lines.map((l) => [l.sku, l.total % 10])).toEqual(quote.lines.map((l) => [l.sku, 0]));
+    expect(quote.total % 10).toBe(0);
   });
 });
 

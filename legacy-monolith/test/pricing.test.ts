@@ -83,6 +83,26 @@ describe('promotions combine by the written rules', () => {
     const atEnd = priceLines(REGIONS.us, [line('X', 'home', 1000, 1)], all, null, new Date('2021-01-01T00:00:00Z'));
     expect(atEnd.promotions).not.toContain('old');
   });
+  test('APAC discounted prices stay on the 10-yen shelf grid, like its list prices', () => {
+    const electronics5 = promo({ id: 10, name: 'electronics 5', kind: 'percent', value: 5, scope: 'category', scopeRef: 'electronics', stackable: true });
+    const shelf = localPrice(REGIONS.apac, 11300); // 16950 yen
+    expect(shelf).toBe(16950);
+    const automatic = priceLines(REGIONS.apac, [line('E', 'electronics', shelf, 1)], [electronics5], null, NOW);
+    expect(automatic.lines[0].discount).toBe(850); // 5% is 847.5 yen: a discount of 85 tens of yen
+    expect(automatic.total).toBe(16100);
+    const lines = [line('E', 'electronics', shelf, 1), line('A', 'apparel', 1870, 3), line('X', 'home', 2340, 1), line('S', 'footwear', 9990, 1)];
+    for (const coupon of [null, 'WELCOME10', 'SAVE15']) {
+      const result = priceLines(REGIONS.apac, lines, [...all, electronics5], coupon, NOW);
+      for (const priced of result.lines) expect({ coupon, sku: priced.sku, total: priced.total % 10, discount: priced.discount % 10 }).toEqual({ coupon, sku: priced.sku, total: 0, discount: 0 });
+      expect(result.total % 10).toBe(0);
+    }
+    const save15 = priceLines(REGIONS.apac, [line('X', 'home', 3330, 1), line('Y', 'home', 3340, 1), line('Z', 'home', 1010, 1)], all, 'SAVE15', NOW);
+    expect(save15.discount).toBe(2250); // 15 USD at 1.5 yen a cent, still exact when spread over lines
+  });
+  test('US and EU discounts keep their cent precision', () => {
+    expect(priceLines(REGIONS.eu, [line('A', 'apparel', 1135, 1)], [apparel20], null, NOW).lines[0].discount).toBe(227); // 20% of 11.35
+    expect(priceLines(REGIONS.us, [line('A', 'apparel', 1299, 1)], [apparel20, welcome], 'WELCOME10', NOW).lines[0].discount).toBe(260 + 104); // 259.8, then 10% of 1039
+  });
   test('an order-level amount is spread over lines and adds up exactly', () => {
     const result = priceLines(REGIONS.us, [line('X', 'home', 3333, 1), line('Y', 'home', 3334, 1), line('Z', 'home', 1, 1)], all, 'SAVE15', NOW);
     expect(result.discount).toBe(1500);

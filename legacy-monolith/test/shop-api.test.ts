@@ -39,11 +39,14 @@ describe('catalog', () => {
     expect(apac.exponent).toBe(0);
     expect(eu.taxIncluded).toBe(true);
   });
-  test('bad input: 400 with the offending field paths; unknown ids 404', async () => {
+  test('bad input: 400 with the offending field paths; unknown ids and ids that are no number 404', async () => {
     const bad = (await request(app).get('/api/products?page=0&pageSize=500&sort=cheap&colour=1').expect(400)).body;
     expect(bad.error.fields.map((f: { path: string }) => f.path).sort()).toEqual(['query.colour', 'query.page', 'query.pageSize', 'query.sort']);
-    expect((await request(app).get('/api/products/abc').expect(400)).body.error.fields[0].path).toBe('params.id');
-    await request(app).get('/api/products/999999').expect(404);
+    for (const id of ['abc', '0', '1.5', '99999999999', '999999']) {
+      for (const path of [`/api/products/${id}`, `/api/pricing/products/${id}`]) {
+        expect({ path, ...(await request(app).get(path)).body.error }).toEqual({ path, code: 'not_found', message: `Product ${id} not found`, fields: [] });
+      }
+    }
     expect((await request(app).get('/api/products/1').set('x-region', 'mars').expect(400)).body.error.fields[0].path).toBe('headers.x-region');
   });
   test('JSON bodies carry generatedAt and a request id (propagated when sent)', async () => {
@@ -226,8 +229,25 @@ describe('storefront pages work without JavaScript', () => {
     const typo = await agent.post('/api/cart/coupon').send({ code: 'WELCOM10' }).expect(422);
     expect(typo.body.error).toMatchObject({ code: 'unknown_coupon' });
     expect((await agent.get('/api/cart').expect(200)).body.cart.coupon).toMatchObject({ code: 'WELCOME10' });
-    const page = await agent.post('/cart/coupon').type('form').send({ code: 'welcom10' }).expect(422);
-    expect(page.text.replace(/&#39;/g, "'")).toContain("We don't know the coupon WELCOM10. Your coupon WELCOME10 still applies.");
+    // The form answers with a redirect (post/redirect/get), so a reload never re-posts it; the
+    // cart page shows the sentence once.
+    const posted = await agent.post('/cart/coupon').type('form').send({ code: 'welcom10' }).expect(303).expect('location', '/cart');
+    expect(posted.text).not.toContain('WELCOM10');
+    expect(String(posted.headers['set-cookie'])).toMatch(/^flash=[^;]+; Max-Age=60; Path=\/cart; Expires=[^;]+; HttpOnly; SameSite=Lax$/);
+    const notice = "We don't know the coupon WELCOM10. Your coupon WELCOME10 still applies.";
+    const page = await agent.get('/cart').expect(200).expect('cache-control', 'no-store');
+    expect(page.text.replace(/&#39;/g, "'")).toContain(`<p class="error">${notice}</p>`);
+    const reload = await agent.get('/cart').expect(200);
+    expect(reload.text).not.toContain('class="error"');
+    expect(reload.text).toContain('Coupon WELCOME10 is applied.');
+  });
+  test('every failed cart form redirects to the cart, which says why once', async () => {
+    const agent = request.agent(app);
+    await agent.post('/cart/add').type('form').send({ sku: 'NOPE-1', quantity: '1' }).expect(303).expect('location', '/cart');
+    expect((await agent.get('/cart').expect(200)).text).toContain('<p class="error">We could not find that item.</p>');
+    await agent.post('/cart/coupon').type('form').send({ code: 'no spaces!' }).expect(303).expect('location', '/cart');
+    expect((await agent.get('/cart').expect(200)).text).toContain('<p class="error">Please check your coupon code.</p>');
+    expect((await agent.get('/cart').expect(200)).text).not.toContain('class="error"');
   });
   test('pages show the price after automatic promotions, the list price struck through, as the pricing API prices it', async () => {
     const category = await request(app).get('/category/apparel').expect(200);
@@ -240,6 +260,23 @@ describe('storefront pages work without JavaScript', () => {
     }
     const home = await request(app).get('/category/home').expect(200); // no automatic promotion there
     expect(home.text).not.toContain('<del');
+  });
+  test('a product that is not there, or an id that is no number, is a 404 page with the way back to the shop', async () => {
+    for (const path of ['/product/abc', '/product/999999', '/product/0']) {
+      const page = await request(app).get(path).expect(404).expect('content-type', /html/);
+      expect({ path, text: page.text.includes('<p>We could not find that product.</p><p><a href="/">Back to the shop</a></p>') }).toEqual({ path, text: true });
+      expect(page.text).not.toMatch(/Something is wrong|check your details/);
+    }
+    expect((await request(app).get('/category/nope').expect(404)).text).toContain('We could not find that category.');
+    expect((await request(app).get('/images/products/abc/0.svg').expect(404)).body.error.code).toBe('not_found');
+  });
+  test('an icon: inline in every page, and /favicon.ico a cached 204 rather than a 404', async () => {
+    for (const path of ['/', '/cart', '/product/abc']) {
+      const href = /<link rel="icon" type="image\/svg\+xml" href="data:image\/svg\+xml,([^"]+)">/.exec((await request(app).get(path)).text)?.[1];
+      expect(decodeURIComponent(href ?? '')).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"[^]*<\/svg>$/);
+    }
+    const ico = await request(app).get('/favicon.ico').expect(204);
+    expect(ico.headers['cache-control']).toBe('public, max-age=604800');
   });
   test('log-in page and an unknown page give HTML', async () => {
     expect((await request(app).get('/login').expect(200)).text).toContain('<form method="post" action="/login">');

@@ -68,13 +68,13 @@ test('the small protocol: get answers the stock now; anything else is an error m
   await client.closed;
 });
 
-test('an unknown product is a 404 and a bad id a 400 before the upgrade, in the shop\'s JSON error shape', async () => {
+test('an unknown product, or an id that is no number, is a 404 before the upgrade, in the shop\'s JSON error shape', async () => {
   const missing = await refusedWs(port, '/ws/stock/999999');
   expect(missing.status).toBe(404);
   expect(JSON.parse(missing.body)).toMatchObject({ error: { code: 'not_found', message: 'Product 999999 not found' } });
   const bad = await refusedWs(port, '/ws/stock/x1');
-  expect(bad.status).toBe(400);
-  expect(JSON.parse(bad.body)).toMatchObject({ error: { code: 'invalid_request' } });
+  expect(bad.status).toBe(404);
+  expect(JSON.parse(bad.body)).toMatchObject({ error: { code: 'not_found', message: 'Product x1 not found', fields: [] } });
   expect((await refusedWs(port, '/ws/other')).status).toBe(404);
 });
 

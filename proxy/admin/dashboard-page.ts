@@ -24,6 +24,11 @@ h2{margin:0;font-size:1.2rem}
 .conn.live{color:var(--ok);background:var(--ok-bg);border-color:#c7e3bd}
 .conn.down{color:var(--bad);background:var(--bad-bg);border-color:#ebccd1;font-weight:600}
 .conn.wait{color:var(--muted)}
+.conn.rejected{color:var(--bad);background:var(--bad-bg);border-color:#ebccd1}
+[hidden]{display:none!important}
+.rules-rejected{margin:.5rem 0 1rem;padding:.6rem .9rem;border:2px solid #d9534f;border-radius:4px;background:var(--bad-bg);color:var(--bad)}
+.rules-rejected strong{display:block;font-size:1.05rem}
+.rules-rejected pre{margin:.4rem 0 0;white-space:pre-wrap;font-size:.9rem;color:var(--fg)}
 main.stale .route{opacity:.6}
 .note{color:var(--muted);font-size:.9rem;margin:.25rem 0 1rem}
 .route{border:1px solid var(--line);border-left:6px solid #cfd8e3;border-radius:4px;padding:.75rem 1rem;margin:0 0 1rem}
@@ -49,7 +54,8 @@ th,td{padding:.22rem .5rem;text-align:right;border-bottom:1px solid var(--line);
 thead th{font-weight:600;color:var(--muted);font-size:.85rem}
 thead tr:first-child th{color:var(--fg);text-align:center;border-bottom:1px solid #bbb}
 tbody th{text-align:left}
-th.gap,td[data-f$=".requests"],td[data-f$=".compared"]{border-left:1px solid var(--line)}
+th.gap,td.gap{border-left:1px solid var(--line)}
+td .label{color:var(--muted);margin-left:.3em}
 .na{color:#999}
 .bad{color:var(--bad);font-weight:600}
 figure{margin:0;flex:1 1 280px;min-width:280px;max-width:560px}
@@ -71,6 +77,9 @@ const SCRIPT = `
   var main = document.getElementById('routes');
   var conn = document.getElementById('conn');
   var summary = document.getElementById('summary');
+  var rulesBox = document.getElementById('rules');
+  var rulesHead = document.getElementById('rules-head');
+  var rulesError = document.getElementById('rules-error');
   var note = document.getElementById('note');
   var cards = new Map();
   var lastOk = null, downSince = null;
@@ -141,25 +150,26 @@ const SCRIPT = `
       var tr = tbody.appendChild(el('tr'));
       tr.appendChild(el('th', null, b));
       WINDOWS.forEach(function (w) {
-        ['requests', 'rps', 'failureRate', 'p50Ms', 'p95Ms'].forEach(function (f) {
-          var td = tr.appendChild(el('td'));
+        ['requests', 'rps', 'failureRate', 'p50Ms', 'p95Ms'].forEach(function (f, i) {
+          var td = tr.appendChild(el('td', i === 0 ? 'gap' : null));
           td.setAttribute('data-f', w[0] + '.' + b + '.' + f);
           card.fields[w[0] + '.' + b + '.' + f] = td;
         });
       });
     });
+    // The shadow row: requests compared under "requests", the share that differed under "failed",
+    // each value with its label in its own cell (one cell per column, as in the rows above).
     var tr = tbody.appendChild(el('tr', 'shadow'));
     tr.appendChild(el('th', null, 'shadow'));
     WINDOWS.forEach(function (w) {
-      var compared = tr.appendChild(el('td'));
-      compared.setAttribute('data-f', w[0] + '.shadow.compared');
-      card.fields[w[0] + '.shadow.compared'] = compared;
-      var label = tr.appendChild(el('td', 'muted', 'compared'));
-      label.colSpan = 2;
-      var rate = tr.appendChild(el('td'));
-      rate.setAttribute('data-f', w[0] + '.shadow.mismatchRate');
-      card.fields[w[0] + '.shadow.mismatchRate'] = rate;
-      tr.appendChild(el('td', 'muted', 'mismatched'));
+      [['compared', 'compared'], null, ['mismatchRate', 'mismatched'], null, null].forEach(function (f, i) {
+        var td = tr.appendChild(el('td', i === 0 ? 'gap' : null));
+        if (f === null) return;
+        var value = td.appendChild(el('span'));
+        value.setAttribute('data-f', w[0] + '.shadow.' + f[0]);
+        card.fields[w[0] + '.shadow.' + f[0]] = value;
+        td.appendChild(el('span', 'label', f[1]));
+      });
     });
 
     var figure = body.appendChild(el('figure'));
@@ -286,9 +296,21 @@ const SCRIPT = `
     cards.forEach(function (card, name) { if (!seen.has(name)) { card.section.remove(); cards.delete(name); } });
     if (stats.routes.length === 0 && !main.querySelector('.empty')) main.appendChild(el('p', 'empty muted', 'No routes in the active rules.'));
     if (stats.routes.length > 0) { var empty = main.querySelector('.empty'); if (empty) empty.remove(); }
-    summary.textContent = 'rules epoch ' + stats.epoch + ' \\u00b7 ' + stats.routes.length + ' routes \\u00b7 ' + open + (open === 1 ? ' breaker open' : ' breakers open') + ' \\u00b7 ' + rolling + ' with a rollout plan';
+    renderRules(stats.rules);
+    var workers = stats.workers === undefined ? null : stats.workers === 1 ? 'served by 1 process' : 'served by ' + stats.workers + ' workers';
+    summary.textContent = 'rules epoch ' + stats.epoch + (workers ? ' \\u00b7 ' + workers : '') + ' \\u00b7 ' + stats.routes.length + ' routes \\u00b7 ' + open + (open === 1 ? ' breaker open' : ' breakers open') + ' \\u00b7 ' + rolling + ' with a rollout plan';
     var young = new Date(stats.at).getTime() - new Date(stats.since).getTime();
     note.textContent = young < 15 * 60000 ? 'Counting since ' + clock(stats.since) + ' (the proxy started then): the 15-minute figures cover ' + Math.floor(young / 60000) + ' min ' + Math.floor(young / 1000) % 60 + ' s so far.' : '';
+  }
+
+  // A rejected edit of the rules file (a ramp is one): said at once, with every error, until a good reload.
+  function renderRules(rules) {
+    var rejected = !!(rules && rules.servingLastGood);
+    if (!rejected) { if (!rulesBox.hidden) rulesBox.hidden = true; return; }
+    rulesHead.textContent = 'Rules edit rejected' + (rules.lastReloadAt ? ' at ' + clock(rules.lastReloadAt) : '') +
+      ': the proxy still serves the last good rules (epoch ' + rules.epoch + '). Fix the file and save it again.';
+    rulesError.textContent = rules.error || '';
+    rulesBox.hidden = false;
   }
 
   function setConn(state, text) { conn.className = 'conn ' + state; conn.textContent = text; }
@@ -302,7 +324,8 @@ const SCRIPT = `
         render(stats);
         lastOk = stats.at; downSince = null;
         main.classList.remove('stale');
-        setConn('live', 'Live \\u00b7 updated ' + clock(stats.at) + ' \\u00b7 refreshing every second');
+        var rejected = !!(stats.rules && stats.rules.servingLastGood);
+        setConn(rejected ? 'rejected' : 'live', 'Live \\u00b7 updated ' + clock(stats.at) + ' \\u00b7 refreshing every second' + (rejected ? ' \\u00b7 serving the LAST GOOD rules: the last edit was rejected' : ''));
         setTimeout(tick, REFRESH_MS);
       })
       .catch(function (error) {
@@ -326,6 +349,7 @@ export const DASHBOARD_HTML = `<!doctype html>
 <style>${STYLE}</style></head>
 <body>
 <div class="top"><h1>Strangler dashboard</h1><span id="summary" class="summary"></span></div>
+<div id="rules" class="rules-rejected" role="alert" hidden><strong id="rules-head"></strong><pre id="rules-error"></pre></div>
 <p id="conn" class="conn wait" role="status" aria-live="polite">Loading figures from /stats…</p>
 <p id="note" class="note"></p>
 <main id="routes"></main>

@@ -1,16 +1,37 @@
 import { effectivePercent } from '../decide/decide';
 import type { FlagSource } from '../flags/flag-state';
 import { SLOT_MS, WINDOWS, type TrafficWindows, type WindowName } from '../observability/traffic-windows';
+import { formatIssue } from '../rules/load';
 import type { RulesStore } from '../rules/store';
 import { rolloutStatus, type LoopState } from './status';
 
 const WINDOW_NAMES = Object.keys(WINDOWS) as WindowName[];
+
+/** How the rules file stands, for the dashboard: a rejected edit (a ramp is one) must show at once. */
+export interface RulesHealth {
+  /** The epoch served. */
+  readonly epoch: number;
+  /** The last reload was refused (the file is invalid): the proxy serves the last good rules. */
+  readonly servingLastGood: boolean;
+  /** Why, one issue a line (`file:line:col: error: message (hint)`); null when the last reload was good. */
+  readonly error: string | null;
+  /** When the last reload was tried (ISO). */
+  readonly lastReloadAt: string;
+}
+
+export function rulesHealth(store: RulesStore): RulesHealth {
+  const last = store.lastReload();
+  const refused = last.result === 'failure';
+  return { epoch: store.current().epoch, servingLastGood: refused, error: refused ? last.errors.map(formatIssue).join('\n') : null, lastReloadAt: last.at };
+}
 
 /**
  * The JSON behind GET /stats, which the dashboard polls every second: per route, in file order,
  * its percent and source, breaker and rollout (as /status has them), and for the last minute and
  * the last 15 minutes per backend the requests, requests/s, failure rate and p50/p95, the shadow
  * comparisons, and requests/s by backend in 10-second slots. Figures without a sample are null.
+ * `rules` says whether the last edit of the rules file was refused; `workers`, how many processes
+ * serve shoppers (1 here; a cluster's primary puts its count of serving workers).
  */
 export function statsReport(store: RulesStore, flags: FlagSource, loop: LoopState, windows: TrafficWindows, now: number, withRaw = false): Record<string, unknown> {
   const active = store.current();
@@ -18,6 +39,8 @@ export function statsReport(store: RulesStore, flags: FlagSource, loop: LoopStat
   return {
     at: new Date(now).toISOString(),
     epoch: active.epoch,
+    rules: rulesHealth(store),
+    workers: 1,
     since: new Date(windows.since).toISOString(),
     slotSeconds: SLOT_MS / 1000,
     routes: active.table.routes.map((route) => {

@@ -5,6 +5,7 @@ import { effectivePercent } from '../decide/decide';
 import { flagWarnings } from '../flags/feature-to-flag';
 import type { FlagSource } from '../flags/flag-state';
 import type { UpstreamPools } from '../forward/pools';
+import type { Admission } from '../overload/admission';
 import { noOutcomes } from '../../shadow/outcomes';
 import type { ProxyMetrics } from '../observability/metrics';
 import { formatIssue } from '../rules/load';
@@ -21,6 +22,8 @@ export interface LoopState {
   websockets(): { open: number; routes: Record<string, Record<string, number>> };
   /** The diff store's health (shadow-side.ts): kind, redacted location, ok, lastError, buffered, dropped. */
   diffStore?(): DiffStoreView;
+  /** Admission control's gates, per upstream origin. */
+  readonly admission?: Admission;
 }
 
 /** The rules part of GET /status: what is active and how the last reload went (a cluster's primary owns it). */
@@ -47,8 +50,15 @@ export function statusReport(store: RulesStore, flags: FlagSource, metrics: Prox
   const active = store.current();
   const snapshot = flags.current();
   const flagInfo = flags.info();
+  const rules = rulesReport(store);
+  const gates = loop.admission?.view() ?? new Map();
   return {
-    ...rulesReport(store),
+    ...rules,
+    // Admission control per upstream: `limit` is null until the first request to it was admitted.
+    upstreams: (rules.upstreams as Array<{ name: string; url: string }>).map((u) => {
+      const gate = gates.get(u.url);
+      return { ...u, limit: gate?.limit ?? null, inFlight: gate?.inFlight ?? 0, queued: gate?.queued ?? 0, minRttMs: gate?.minRttMs ?? null };
+    }),
     unleash: flagInfo,
     routes: active.table.routes.map((route) => {
       const { percent, source } = effectivePercent(route, snapshot);

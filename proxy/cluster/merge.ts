@@ -1,4 +1,5 @@
 import client from 'prom-client';
+import type { RulesHealth } from '../admin/stats';
 import { formatRouteWindow, sumRawWindows, type RawRouteWindow } from '../observability/traffic-windows';
 
 /**
@@ -119,12 +120,35 @@ export function mergeStatus(rulesPart: Json, workerReports: readonly Json[], wor
   return {
     ...(first ?? {}),
     ...rulesPart,
+    upstreams: mergeUpstreams(rulesPart.upstreams, workerReports.map((r) => r.upstreams)),
     routes,
     sockets: mergeSockets(workerReports.map((r) => r.sockets)),
     websockets: mergeWebsockets(workerReports.map((r) => r.websockets)),
     diffStore: mergeDiffStore(workerReports.map((r) => r.diffStore)),
     workers,
   };
+}
+
+/**
+ * Admission control per upstream: each worker learns its own limit, so the upstream sees their
+ * sum; in flight and waiting add up too. `limit` stays null until some worker has a gate for it.
+ */
+function mergeUpstreams(primary: unknown, parts: readonly unknown[]): unknown {
+  if (!Array.isArray(primary)) return primary;
+  return (primary as Json[]).map((upstream) => {
+    const mine = parts.flatMap((p) => (Array.isArray(p) ? (p as Json[]).filter((u) => u.name === upstream.name) : []));
+    const limits = mine.map((u) => u.limit).filter((n): n is number => typeof n === 'number');
+    const rtts = mine.map((u) => u.minRttMs).filter((n): n is number => typeof n === 'number' && n > 0);
+    const sum = (key: string): number => mine.reduce((n, u) => n + (typeof u[key] === 'number' ? u[key] as number : 0), 0);
+    return {
+      ...upstream,
+      limit: limits.length === 0 ? null : limits.reduce((a, b) => a + b, 0),
+      inFlight: sum('inFlight'),
+      queued: sum('queued'),
+      minRttMs: rtts.length === 0 ? null : Math.min(...rtts),
+      workers: mine.map((u) => ({ limit: u.limit ?? null, inFlight: u.inFlight ?? 0, queued: u.queued ?? 0 })),
+    };
+  });
 }
 
 function sumSeries(parts: readonly Json[]): unknown {
@@ -137,8 +161,9 @@ function sumSeries(parts: readonly Json[]): unknown {
 /**
  * GET /stats of a cluster: each worker sends its windows' counts (`raw`); the sums are formatted
  * as one process would (latency histograms add, so p50/p95 are of every request, not averages).
+ * The rules' health is the primary's, which reads the file; `workers` counts those serving.
  */
-export function mergeStats(epoch: number, workerReports: readonly Json[]): Json {
+export function mergeStats(rules: RulesHealth, workers: number, workerReports: readonly Json[]): Json {
   const [first] = workerReports;
   const routes = byName(workerReports).map(({ route, all }) => {
     const raws = all.map((r) => r.raw as Record<string, RawRouteWindow> | undefined).filter((r): r is Record<string, RawRouteWindow> => r !== undefined);
@@ -160,7 +185,7 @@ export function mergeStats(epoch: number, workerReports: readonly Json[]): Json 
     };
   });
   const since = workerReports.map((r) => String(r.since)).sort()[0] ?? null;
-  return { ...(first ?? {}), epoch, since, routes };
+  return { ...(first ?? {}), epoch: rules.epoch, rules, workers, since, routes };
 }
 
 const BREAKER_STATE = 'strangler_breaker_state';
@@ -170,15 +195,26 @@ const BREAKER_VALUE_RANK: Readonly<Record<number, number>> = { 0: 0, 2: 1, 1: 2 
 type MetricJson = client.MetricObjectWithValues<client.MetricValue<string>>;
 
 /**
- * GET /metrics of a cluster: the primary's own registry (reloads, its process) and every
- * worker's, merged by prom-client's cluster aggregation: counters and histograms sum, gauges by
- * the aggregator each declares. The breaker state gauge has no fitting aggregator (open must
- * win over half-open, whose number is higher), so it is merged here by rank.
+ * The proxy's metrics a cluster's primary records itself: each reload, the active epoch and
+ * whether the last reload was valid (rules/reload-record.ts). Its registry has every other
+ * strangler_* metric too, never set: an unset gauge reads 0, and under a 'min' aggregator
+ * (strangler_diff_store_up, strangler_flag_last_fetch_timestamp_seconds) that 0 would outvote
+ * every worker. So the primary adds only these, and its process's default metrics.
  */
-export async function mergeMetrics(parts: readonly MetricJson[][]): Promise<{ contentType: string; body: string }> {
+export const PRIMARY_METRICS: ReadonlySet<string> = new Set(['strangler_config_reloads_total', 'strangler_rules_epoch', 'strangler_rules_last_reload_success']);
+
+const measuredByPrimary = (metric: MetricJson): boolean => !metric.name.startsWith('strangler_') || PRIMARY_METRICS.has(metric.name);
+
+/**
+ * GET /metrics of a cluster: what the primary measures itself (PRIMARY_METRICS, its process) and
+ * every worker's registry, merged by prom-client's cluster aggregation: counters and histograms
+ * sum, gauges by the aggregator each declares. The breaker state gauge has no fitting aggregator
+ * (open must win over half-open, whose number is higher), so it is merged here by rank.
+ */
+export async function mergeMetrics(workers: readonly MetricJson[][], primary: readonly MetricJson[] = []): Promise<{ contentType: string; body: string }> {
   const breakerValues = new Map<string, client.MetricValue<string>>();
   let breakerMetric: MetricJson | undefined;
-  const rest = parts.map((metrics) => metrics.filter((metric) => {
+  const rest = [primary.filter(measuredByPrimary), ...workers].map((metrics) => metrics.filter((metric) => {
     if (metric.name !== BREAKER_STATE) return true;
     breakerMetric ??= metric;
     for (const value of metric.values) {

@@ -1,5 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import { adminHosts, createAdminServer } from '../admin/server';
+import { rulesHealth } from '../admin/stats';
 import { rulesReport } from '../admin/status';
 import type { ProxyConfig } from '../config';
 import type { Logger } from '../observability/logger';
@@ -174,8 +175,8 @@ export async function startClusterPrimary(config: ProxyConfig, log: Logger, drai
   let allowed: ReadonlySet<string> = new Set();
   const admin = createAdminServer({
     status: async () => mergeStatus(rulesReport(store), await askAll<Record<string, unknown>>('status'), infos()),
-    stats: async () => mergeStats(store.current().epoch, await askAll<Record<string, unknown>>('stats')),
-    metrics: async () => mergeMetrics([await metrics.registry.getMetricsAsJSON(), ...await askAll<Awaited<ReturnType<typeof metrics.registry.getMetricsAsJSON>>>('metrics')]),
+    stats: async () => mergeStats(rulesHealth(store), serving().length, await askAll<Record<string, unknown>>('stats')),
+    metrics: async () => mergeMetrics(await askAll<Awaited<ReturnType<typeof metrics.registry.getMetricsAsJSON>>>('metrics'), await metrics.registry.getMetricsAsJSON()),
     ready: () => stopping === null && serving().length > 0,
     reload: async () => {
       const report = await store.reload('admin');

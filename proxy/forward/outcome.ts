@@ -1,7 +1,10 @@
 import type { UpstreamResponse } from './upstream-response';
 
-/** Why an upstream exchange failed before its response started. */
-export type ForwardFailure = 'refused' | 'reset' | 'timeout' | 'malformed' | 'client-gone' | 'error';
+/**
+ * Why an upstream exchange failed before its response started. `overloaded`: admission control
+ * shed it, so it was never sent.
+ */
+export type ForwardFailure = 'refused' | 'reset' | 'timeout' | 'malformed' | 'client-gone' | 'error' | 'overloaded';
 
 export type ForwardOutcome =
   | { readonly ok: true; readonly response: UpstreamResponse }

@@ -10,5 +10,6 @@ export function errorCodeFor(failure: ForwardFailure): StranglerErrorCode {
     case 'malformed': return 'STRANGLER_ERR_UPSTREAM_MALFORMED';
     case 'client-gone': return 'STRANGLER_ERR_CLIENT_GONE';
     case 'error': return 'STRANGLER_ERR_UPSTREAM_FAILED';
+    case 'overloaded': return 'STRANGLER_ERR_OVERLOADED';
   }
 }

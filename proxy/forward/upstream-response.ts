@@ -39,8 +39,19 @@ export class UpstreamResponse implements Dispatcher.DispatchHandler {
   private discarded = 0;
   private onChunk: ((chunk: Buffer) => void) | null = null;
   private onDone: ((completed: boolean) => void) | null = null;
+  /** Told once when the upstream exchange is over, however it ended (admission control frees its slot). */
+  private onFinished: (() => void) | null;
 
-  constructor(private readonly settle: (outcome: ForwardOutcome) => void) {}
+  constructor(private readonly settle: (outcome: ForwardOutcome) => void, onFinished: (() => void) | null = null) {
+    this.onFinished = onFinished;
+  }
+
+  private finished(): void {
+    const onFinished = this.onFinished;
+    if (onFinished === null) return;
+    this.onFinished = null;
+    onFinished();
+  }
 
   /** Ends the exchange from our side (deadline, shopper gone): before the answer starts it settles as that failure. */
   abort(error: ExchangeAborted): void {
@@ -49,6 +60,7 @@ export class UpstreamResponse implements Dispatcher.DispatchHandler {
     if (!this.started) this.settle({ ok: false, failure: error.failure, error, reusedSocket: false });
     this.abortUpstream?.(error);
     this.finish(false);
+    this.finished();
   }
 
   onConnect(abort: (error?: Error) => void): void {
@@ -89,9 +101,11 @@ export class UpstreamResponse implements Dispatcher.DispatchHandler {
     // Trailers are not relayed: the shopper's response is re-framed by Node, like every hop-by-hop detail.
     this.ended = true;
     this.sink?.end();
+    this.finished();
   }
 
   onError(error: Error): void {
+    this.finished();
     if (this.abortedWith !== null) return; // our own abort coming back
     if (!this.started) {
       this.settle({ ok: false, failure: classifyError(error), error, reusedSocket: closedWhileReused(error) });

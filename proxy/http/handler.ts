@@ -15,6 +15,7 @@ import type { Logger } from '../observability/logger';
 import type { TrafficCounters } from '../observability/traffic-counters';
 import type { TrafficWindows } from '../observability/traffic-windows';
 import { UNMATCHED_ROUTE, type ProxyMetrics } from '../observability/metrics';
+import type { RateLimits } from '../overload/rate-limits';
 import type { ActiveRules } from '../rules/store';
 import type { CompiledRoute, Upstream } from '../rules/types';
 import { anonCookie } from './anon-id';
@@ -22,7 +23,7 @@ import { requestRefusal } from './refusal';
 import { requestIdOf, traceparentOf } from './request-ids';
 import { sendError } from './respond';
 import { bodyPlan, EMPTY_BODY, isRetryable, readBody } from './retry-policy';
-import { ResponseTap, shadowJob, type ShadowHook } from './shadow-tap';
+import { startShadow, type ShadowHook, type StartedShadow } from './shadow-tap';
 
 export interface HandlerDeps {
   readonly rules: { current(): ActiveRules };
@@ -43,7 +44,12 @@ export interface HandlerDeps {
   readonly traffic: TrafficCounters;
   /** The last 15 minutes in 10-second slots, for GET /stats and the dashboard (counted the same way). */
   readonly windows: TrafficWindows;
+  /** Each route's token buckets (routes with `rate_limit`). */
+  readonly rateLimits: RateLimits;
 }
+
+/** What a shed request is told: try again in a second (its queue is at most about that long). */
+const OVERLOADED_HEADERS = Object.freeze({ 'retry-after': '1' });
 
 /** Everything one request carries through its life; made once at the top of the handler. */
 interface Exchange {
@@ -60,6 +66,8 @@ interface Exchange {
   readonly headers: readonly string[];
   /** Whether extracted failed this request (as the breaker counts), once it was asked; null otherwise. */
   extractedFailed: boolean | null;
+  /** The mirror of a sampled request, started as it is forwarded; null otherwise. */
+  shadow: StartedShadow | null;
 }
 
 /**
@@ -83,6 +91,13 @@ export function createHandler(deps: HandlerDeps): (req: http.IncomingMessage, re
     const path = query === -1 ? req.url! : req.url!.slice(0, query);
     const decision = decide(rules.table, { method: req.method!, path, headers: req.headers, remoteAddress: req.socket.remoteAddress }, deps.flags.current(), deps.decideInputs, breakerGates);
     if (decision.newIdentity) deps.metrics.anonymousIds.inc();
+    if (decision.route !== null && decision.route.rateLimit !== null) {
+      const limited = deps.rateLimits.check(decision.route, decision.identity, req.socket.remoteAddress, req.headers, started);
+      if (limited !== null) {
+        refuseRateLimited(deps, req, res, started, requestId, rules, decision, limited.headers);
+        return;
+      }
+    }
     if (decision.probe) deps.breakers.probeStarted(decision.route!);
     const shadowPercent = decision.route !== null && decision.route.shadow !== null ? decision.route.shadow.percent : 0;
     const exchange: Exchange = {
@@ -90,10 +105,24 @@ export function createHandler(deps: HandlerDeps): (req: http.IncomingMessage, re
       setCookie: decision.newIdentity && decision.identity !== null ? anonCookie(decision.identity) : null,
       sampled: shadowPercent > 0 && deps.shadow !== null && deps.shadow.sample(shadowPercent),
       headers: outgoingRequestHeaders(req.headers, { remoteAddress: req.socket.remoteAddress ?? '', requestId, traceparent: traceparentOf(req.headers) }),
-      extractedFailed: null,
+      extractedFailed: null, shadow: null,
     };
     void serve(deps, exchange);
   };
+}
+
+/** 429 before anything is sent upstream: counted and logged, but not evidence about either side. */
+function refuseRateLimited(deps: HandlerDeps, req: http.IncomingMessage, res: http.ServerResponse, started: number, requestId: string, rules: ActiveRules, decision: Decision, headers: Readonly<Record<string, string>>): void {
+  const route = decision.route!;
+  const setCookie = decision.newIdentity && decision.identity !== null ? anonCookie(decision.identity) : null;
+  const status = sendError(res, 'STRANGLER_ERR_RATE_LIMITED', { requestId, route: route.name, backend: null, setCookie, headers });
+  deps.metrics.shed.labels(route.name, 'rate_limit').inc();
+  const seconds = (performance.now() - started) / 1000;
+  deps.metrics.route(route.name).observe(decision.side, status, seconds);
+  deps.accessLog({
+    reqId: requestId, method: req.method!, path: req.url!, route: route.name, side: decision.side, backend: decision.side, bucket: decision.bucket,
+    reason: decision.reason, status, ms: Math.round(seconds * 10000) / 10, epoch: rules.epoch, code: 'STRANGLER_ERR_RATE_LIMITED',
+  });
 }
 
 function refusalOf(req: http.IncomingMessage): StranglerErrorCode | null {
@@ -107,6 +136,9 @@ async function serve(deps: HandlerDeps, ex: Exchange): Promise<void> {
   const route = decision.route;
   const first: Upstream = decision.side === 'extracted' && route !== null ? route.extracted : ex.rules.table.legacy;
   const timeoutMs = route !== null ? route.timeoutMs : ex.rules.table.defaults.timeoutMs;
+  const maxQueueMs = route !== null ? route.maxQueueMs : ex.rules.table.defaults.maxQueueMs;
+  // `overload: false` (the route's or the defaults'): sent at once, outside admission control.
+  const admission = maxQueueMs !== null ? { priority: route !== null ? route.priority : 1 as const, maxQueueMs } : null;
   const retryable = isRetryable(req);
   // A sampled request's body is kept too, so a write can be mirrored to extracted as a dry run.
   const plan = bodyPlan(req, retryable || ex.sampled, deps.retryBodyLimit);
@@ -119,13 +151,15 @@ async function serve(deps: HandlerDeps, ex: Exchange): Promise<void> {
       return;
     }
   }
+  // The other side is asked now, at the same moment as this one, so both answer from the same state.
+  if (ex.sampled && plan.kind !== 'stream' && route !== null) ex.shadow = startShadow(deps.shadow!, ex.rules.table, route, req, ex.headers, body, decision.side, Date.now());
   const canRetry = retryable && plan.kind !== 'stream';
   const retryBody = body ?? EMPTY_BODY;
 
   let backend: Backend = decision.side;
   let tried: Upstream = first;
   const send = (upstream: Upstream, sendBody: Readable | Buffer | null): Promise<ForwardOutcome> =>
-    deps.forwarder.forward(ex.res, { upstream, timeoutMs, method: req.method!, path: req.url!, headers: ex.headers, body: sendBody });
+    deps.forwarder.forward(ex.res, { upstream, timeoutMs, method: req.method!, path: req.url!, headers: ex.headers, body: sendBody, admission });
   let outcome = await send(first, plan.kind === 'stream' ? req : body);
   // Keep-alive race: the upstream closed an idle pooled connection as we reused it. Safe to resend once.
   if (!outcome.ok && outcome.failure === 'reset' && outcome.reusedSocket && canRetry) outcome = await send(first, retryBody);
@@ -150,7 +184,7 @@ async function serve(deps: HandlerDeps, ex: Exchange): Promise<void> {
   }
 
   if (!outcome.ok) {
-    if (outcome.failure !== 'client-gone' && route !== null && failedReason === null) {
+    if (outcome.failure !== 'client-gone' && outcome.failure !== 'overloaded' && route !== null && failedReason === null) {
       deps.metrics.upstreamFailures.labels(route.name, tried.name, outcome.failure).inc();
     }
     fail(deps, ex, backend, outcome.failure);
@@ -160,16 +194,12 @@ async function serve(deps: HandlerDeps, ex: Exchange): Promise<void> {
   const response = outcome.response;
   const status = response.status;
   const headers = outgoingResponseHeaders(response.headers, { route: route ? route.name : UNMATCHED_ROUTE, backend, setCookie: ex.setCookie });
-  const shadow = deps.shadow;
-  const tap = ex.sampled && shadow !== null && backend !== 'legacy-fallback' && plan.kind !== 'stream' ? new ResponseTap(shadow.captureCap) : null;
+  const tap = backend !== 'legacy-fallback' ? ex.shadow : null;
   if (tap !== null) response.tap((chunk) => tap.add(chunk));
   const relayed = response.relay(ex.res, status, headers, (completed) => {
+    // Compared only once the shopper has everything: the mirror never sits on their path.
+    if (tap !== null && completed) tap.served(status, response.headers, performance.now() - ex.started);
     record(deps, ex, backend, completed ? status : 499, completed ? null : 'STRANGLER_ERR_RESPONSE_ABORTED');
-    // Only after the shopper has everything: the mirror never sits on their path.
-    if (tap !== null && shadow !== null && completed && route !== null) {
-      const job = shadowJob(ex.rules.table, route, req, ex.headers, body, backend === 'extracted' ? 'extracted' : 'legacy', tap.answer(status, response.headers, performance.now() - ex.started), Date.now());
-      if (job !== null) shadow.offer(job);
-    }
   });
   if (!relayed) fail(deps, ex, backend, 'malformed');
 }
@@ -177,13 +207,21 @@ async function serve(deps: HandlerDeps, ex: Exchange): Promise<void> {
 /** The shopper's error answer for a failed exchange (none when they already left), and its record. */
 function fail(deps: HandlerDeps, ex: Exchange, backend: Backend, failure: ForwardFailure): void {
   const code = errorCodeFor(failure);
+  if (failure === 'overloaded') {
+    // Shed by admission control: never sent, so no backend answered.
+    const status = sendError(ex.res, code, { ...errorContext(ex, backend), backend: null, headers: OVERLOADED_HEADERS });
+    deps.metrics.shed.labels(ex.decision.route ? ex.decision.route.name : UNMATCHED_ROUTE, 'overload').inc();
+    record(deps, ex, backend, status, code);
+    return;
+  }
   const status = failure === 'client-gone' ? 499 : sendError(ex.res, code, errorContext(ex, backend));
   record(deps, ex, backend, status, code);
 }
 
 /** Tells the breaker (and the evidence counters, through the exchange) how extracted did. */
 function judgeExtracted(deps: HandlerDeps, ex: Exchange, route: CompiledRoute, outcome: ForwardOutcome): void {
-  if (!outcome.ok && outcome.failure === 'client-gone') {
+  // Neither a shopper who left nor a request the proxy shed says anything about extracted.
+  if (!outcome.ok && (outcome.failure === 'client-gone' || outcome.failure === 'overloaded')) {
     if (ex.decision.probe) deps.breakers.probeAbandoned(route);
     return;
   }
@@ -197,7 +235,7 @@ function judgeExtracted(deps: HandlerDeps, ex: Exchange, route: CompiledRoute, o
 function extractedFailure(outcome: ForwardOutcome, backend: Backend, route: CompiledRoute | null): string | null {
   if (backend !== 'extracted' || route === null) return null;
   if (outcome.ok) return route.fallbackOn.has(outcome.response.status) ? `status_${outcome.response.status}` : null;
-  return outcome.failure === 'client-gone' ? null : outcome.failure;
+  return outcome.failure === 'client-gone' || outcome.failure === 'overloaded' ? null : outcome.failure;
 }
 
 function errorContext(ex: Exchange, backend: Backend): { requestId: string; route: string; backend: Backend; setCookie: string | null } {
@@ -206,11 +244,13 @@ function errorContext(ex: Exchange, backend: Backend): { requestId: string; rout
 
 /** The access line and the metrics, once per request. */
 function record(deps: HandlerDeps, ex: Exchange, backend: Backend, status: number, code: string | null): void {
+  ex.shadow?.cancel(); // every end but a served answer (a no-op after one) leaves the mirror nothing to compare
   const seconds = (performance.now() - ex.started) / 1000;
   const route = ex.decision.route;
   const routeName = route ? route.name : UNMATCHED_ROUTE;
   deps.metrics.route(routeName).observe(backend, status, seconds);
-  if (route !== null) {
+  // A shed request reached neither side: it is not evidence about either (rollout, dashboard rates).
+  if (route !== null && code !== 'STRANGLER_ERR_OVERLOADED') {
     // Counted by the side the decision chose: a request that fell back still counts against extracted.
     const side = ex.decision.side;
     const failed = side === 'extracted' && ex.extractedFailed !== null ? ex.extractedFailed : status >= 500;

@@ -8,6 +8,8 @@ export interface ErrorContext {
   readonly backend: Backend | null;
   readonly setCookie: string | null;
   readonly close?: boolean;
+  /** More response headers (Retry-After, RateLimit, …). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** Answers with the proxy's own JSON error; the status comes from the error catalogue. */
@@ -25,6 +27,7 @@ export function sendError(res: http.ServerResponse, code: StranglerErrorCode, ct
   if (ctx.backend) headers['x-strangler-backend'] = ctx.backend;
   if (ctx.setCookie) headers['set-cookie'] = ctx.setCookie;
   if (ctx.close) headers.connection = 'close';
+  if (ctx.headers) Object.assign(headers, ctx.headers);
   res.writeHead(status, headers);
   res.end(body);
   return status;

@@ -1,4 +1,5 @@
 import type http from 'node:http';
+import { LaterAnswer } from '../../shadow/worker/later-answer';
 import type { CapturedAnswer, CapturedShadowJob } from '../../shadow/worker/shadow-worker';
 import { flatToObject } from '../forward/transforms/hop-by-hop';
 import type { CompiledRoute, CompiledRules } from '../rules/types';
@@ -7,7 +8,10 @@ import type { CompiledRoute, CompiledRules } from '../rules/types';
 export interface ShadowHook {
   /** True for a share `percent` of calls; randomness stays at the edge, out of decide(). */
   sample(percent: number): boolean;
-  /** Takes over the job's body Buffers (they may be moved to the worker thread, leaving them empty). */
+  /**
+   * Takes over the job's body Buffers (they may be moved to the worker thread, leaving them empty).
+   * A job whose `served` is a LaterAnswer has its other side asked at once; never awaits.
+   */
   offer(job: CapturedShadowJob): void;
   readonly captureCap: number;
 }
@@ -40,13 +44,48 @@ export class ResponseTap {
   }
 }
 
-export function shadowJob(rules: CompiledRules, route: CompiledRoute, req: http.IncomingMessage, headers: readonly string[], body: Buffer | null,
-  servedBy: 'legacy' | 'extracted', served: CapturedAnswer, at: number): CapturedShadowJob | null {
+/**
+ * The handler's end of a mirror started with the shopper's request (Diffy's order: the other side
+ * is asked at the same moment, so both see the same state): it tees the served answer's bytes and
+ * hands them over once the shopper has them all, or tells the mirror there is nothing to compare.
+ */
+export class StartedShadow {
+  private readonly tap: ResponseTap;
+
+  constructor(cap: number, private readonly later: LaterAnswer) {
+    this.tap = new ResponseTap(cap);
+  }
+
+  add(chunk: Buffer): void {
+    this.tap.add(chunk);
+  }
+
+  /** The shopper has the whole answer: it is compared with the other side's. */
+  served(status: number, headers: readonly string[], ms: number): void {
+    this.later.settle(this.tap.answer(status, headers, ms));
+  }
+
+  /** Failed, fell back or abandoned: nothing to compare. A no-op once served. */
+  cancel(): void {
+    this.later.settle(null);
+  }
+}
+
+/**
+ * Offers a sampled request's mirror before the request is forwarded, its served answer to follow.
+ * `body` is the buffered request body; `servedBy` the side the decision chose.
+ */
+export function startShadow(hook: ShadowHook, rules: CompiledRules, route: CompiledRoute, req: http.IncomingMessage, headers: readonly string[],
+  body: Buffer | null, servedBy: 'legacy' | 'extracted', at: number): StartedShadow | null {
   const shadow = route.shadow;
   if (shadow === null) return null;
-  return {
+  const later = new LaterAnswer();
+  const job: CapturedShadowJob = {
     at, route: route.name, config: { ignore: shadow.ignore, arrayKeys: shadow.arrayKeys, normalisers: shadow.normalisers },
     legacyOrigin: rules.legacy.url, extractedOrigin: route.extracted.url, method: req.method ?? 'GET', target: req.url ?? '/',
-    headers: flatToObject(headers), body, servedBy, served, source: 'live',
+    // A copy of the body: the offer may move its bytes to the worker thread, and the shopper's request still needs them.
+    headers: flatToObject(headers), body: body === null ? null : Buffer.from(body), servedBy, served: later, source: 'live',
   };
+  hook.offer(job);
+  return new StartedShadow(hook.captureCap, later);
 }

@@ -100,6 +100,34 @@ export class ProxyMetrics {
     help: 'WebSocket handshakes on websocket routes, by route, backend and result (ok, declined, refused, timeout, failed, rejected, abandoned, shutdown)',
     labelNames: ['route', 'backend', 'result'], registers: [this.registry],
   });
+  readonly shed = new client.Counter({ name: 'strangler_shed_total', help: 'Requests answered by the proxy without being sent upstream, by route and reason: overload (503, admission control) or rate_limit (429)', labelNames: ['route', 'reason'], registers: [this.registry] });
+  /** Set by the proxy: each upstream's admission figures, read at scrape time. */
+  upstreamGates: () => Array<[string, { limit: number; inFlight: number; queued: number }]> = () => [];
+  readonly upstreamLimit = new client.Gauge({
+    name: 'strangler_upstream_concurrency_limit', help: 'Requests the proxy lets go to the upstream at once, as admission control has learned it (per process; summed across workers)', labelNames: ['upstream'], registers: [this.registry],
+    collect: () => {
+      this.upstreamLimit.reset();
+      for (const [upstream, gate] of this.upstreamGates()) this.upstreamLimit.labels(upstream).set(gate.limit);
+    },
+  });
+  readonly upstreamQueued = new client.Gauge({
+    name: 'strangler_upstream_queued', help: 'Requests waiting now for a free slot to the upstream', labelNames: ['upstream'], registers: [this.registry],
+    collect: () => {
+      this.upstreamQueued.reset();
+      for (const [upstream, gate] of this.upstreamGates()) this.upstreamQueued.labels(upstream).set(gate.queued);
+    },
+  });
+  readonly upstreamInFlight = new client.Gauge({
+    name: 'strangler_upstream_in_flight', help: 'Requests (shoppers\' and mirrors\') sent to the upstream and not finished, as admission control counts them', labelNames: ['upstream'], registers: [this.registry],
+    collect: () => {
+      this.upstreamInFlight.reset();
+      for (const [upstream, gate] of this.upstreamGates()) this.upstreamInFlight.labels(upstream).set(gate.inFlight);
+    },
+  });
+  readonly queueWait = new client.Histogram({
+    name: 'strangler_queue_wait_seconds', help: 'How long requests that found their upstream at its limit waited for a slot, by upstream, priority and result (sent or shed)', labelNames: ['upstream', 'priority', 'result'], registers: [this.registry],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+  });
   readonly anonymousIds = new client.Counter({ name: 'strangler_anonymous_ids_issued_total', help: 'Anonymous strangler_id cookies issued', registers: [this.registry] });
 
   constructor(collectDefaults = true) {

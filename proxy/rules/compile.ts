@@ -2,11 +2,14 @@ import { conditionsOf } from './conditions';
 import { parseDuration } from './duration';
 import { compilePathPattern } from './path-pattern';
 import { buildRouteMatcher } from './route-index';
-import type { BreakerConfig, CompiledRoute, ContextSource, CompiledRules, RawBreaker, RawRollout, RawRules, RolloutPlan, StickySource, Upstream } from './types';
+import type { BreakerConfig, CompiledRoute, ContextSource, CompiledRules, RateLimitConfig, RawBreaker, RawOverload, RawRateLimit, RawRollout, RawRules, RolloutPlan, RoutePriority, StickySource, Upstream } from './types';
 
 export const DEFAULT_STICKY_BY = ['cookie:strangler_id', 'header:x-user-id'];
 export const DEFAULT_TIMEOUT_MS = 5000;
 export const DEFAULT_FALLBACK_ON: readonly number[] = [502, 503, 504];
+/** DESIGN "Overload": admission control is on unless the file says `overload: false`. */
+export const DEFAULT_MAX_QUEUE_MS = 1000;
+const PRIORITY: Record<string, RoutePriority> = { critical: 0, normal: 1, low: 2 };
 
 function stickySources(list: readonly string[]): StickySource[] {
   return list.map((entry) => {
@@ -48,6 +51,31 @@ function rolloutOf(raw: RawRollout | undefined, shadowBudget: number | undefined
   });
 }
 
+/** max_queue in ms: the route's own `overload` over the defaults'; null when either turns it off. */
+function maxQueueOf(own: RawOverload | false | undefined, defaults: number | null): number | null {
+  if (own === false) return null;
+  if (own === undefined || own.max_queue === undefined) return own === undefined ? defaults : (defaults ?? DEFAULT_MAX_QUEUE_MS);
+  return parseDuration(own.max_queue) ?? DEFAULT_MAX_QUEUE_MS;
+}
+
+/** "20/s" or "600/m" (validated by the schema) as a bucket: tokens a second and how many can be saved up. */
+export function rateLimitOf(raw: RawRateLimit | undefined): RateLimitConfig | null {
+  if (raw === undefined) return null;
+  const [count, unit] = raw.rate.split('/');
+  const quota = Number(count);
+  const windowSeconds = unit === 'm' ? 60 : 1;
+  const by = raw.by ?? 'identity';
+  const header = by.startsWith('header:') ? by.slice('header:'.length).toLowerCase() : null;
+  return Object.freeze({
+    by: header !== null ? 'header' as const : by as 'identity' | 'ip',
+    header,
+    perSecond: quota / windowSeconds,
+    burst: raw.burst ?? Math.max(1, Math.ceil(quota)),
+    quota,
+    windowSeconds,
+  });
+}
+
 /** A route's Unleash context fields: its own `context` merged over `defaults.context`, field by field. */
 function contextOf(own: Record<string, string[]> | undefined, defaults: Record<string, string[]> | undefined): readonly ContextSource[] {
   const merged = { ...(defaults ?? {}), ...(own ?? {}) };
@@ -64,9 +92,11 @@ export function compileRules(raw: RawRules, file: string, hash: string): Compile
   const upstreams = new Map<string, Upstream>();
   for (const [name, url] of Object.entries(raw.upstreams)) upstreams.set(name, upstreamOf(name, url));
   const legacy = upstreams.get('legacy') as Upstream;
+  const defaultOverload = raw.defaults?.overload;
   const defaults = Object.freeze({
     stickyBy: Object.freeze(stickySources(raw.defaults?.sticky_by ?? DEFAULT_STICKY_BY)),
     timeoutMs: raw.defaults?.timeout_ms ?? DEFAULT_TIMEOUT_MS,
+    maxQueueMs: defaultOverload === false ? null : (defaultOverload?.max_queue !== undefined ? parseDuration(defaultOverload.max_queue) ?? DEFAULT_MAX_QUEUE_MS : DEFAULT_MAX_QUEUE_MS),
   });
   const routes: CompiledRoute[] = raw.routes.map((r, index) => Object.freeze({
     index,
@@ -96,6 +126,9 @@ export function compileRules(raw: RawRules, file: string, hash: string): Compile
     rollout: rolloutOf(r.rollout, r.shadow?.budget),
     context: contextOf(r.context, raw.defaults?.context),
     websocket: r.websocket ?? false,
+    maxQueueMs: maxQueueOf(r.overload, defaults.maxQueueMs),
+    priority: PRIORITY[r.priority ?? 'normal'],
+    rateLimit: rateLimitOf(r.rate_limit),
   }));
   Object.freeze(routes);
   return Object.freeze({ file, hash, upstreams, legacy, routes, defaults, match: buildRouteMatcher(routes) });

@@ -1,7 +1,8 @@
 import { describeConditions } from './conditions';
 import { effectivePercent } from '../decide/decide';
 import { NO_FLAGS } from '../flags/flag-state';
-import type { CompiledRoute, CompiledRules } from './types';
+import { formatDuration } from './duration';
+import type { CompiledRoute, CompiledRules, RateLimitConfig } from './types';
 
 /** What the plan needs to know of one route, from a rules file or from a running proxy's /status. */
 export interface PlanRoute {
@@ -48,8 +49,16 @@ export function routeSettings(route: CompiledRoute): Record<string, string> {
     sticky_by: route.stickyBy.map((s) => s.label).join(','),
     flag: route.flag ?? 'none',
     websocket: String(route.websocket),
+    priority: ['critical', 'normal', 'low'][route.priority],
+    overload: route.maxQueueMs === null ? 'off' : `max_queue ${formatDuration(route.maxQueueMs)}`,
+    rate_limit: route.rateLimit === null ? 'none' : rateLimitText(route.rateLimit),
     shadow: shadow ? `ignore ${shadow.ignore.join(',') || '-'}; budget ${shadow.budget}; array_keys ${JSON.stringify(shadow.arrayKeys)}; normalisers ${shadow.normalisers.join(',') || '-'}` : 'none',
   };
+}
+
+function rateLimitText(limit: RateLimitConfig): string {
+  const by = limit.by === 'header' ? `header:${limit.header}` : limit.by;
+  return `${limit.quota}/${limit.windowSeconds === 60 ? 'm' : 's'} by ${by}, burst ${limit.burst}`;
 }
 
 function settingChanges(a: PlanRoute, b: PlanRoute): SettingChange[] {

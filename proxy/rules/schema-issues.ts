@@ -12,7 +12,7 @@ function isConditionValue(path: readonly PathSegment[]): boolean {
   return path.length === 5 && path[2] === 'match' && (path[3] === 'headers' || path[3] === 'cookies');
 }
 
-const DURATION_KEYS = ['window', 'open_for', 'min_duration', 'retire_after'];
+const DURATION_KEYS = ['window', 'open_for', 'min_duration', 'retire_after', 'max_queue'];
 
 function pathOf(instancePath: string): PathSegment[] {
   return instancePath.split('/').slice(1).map((p) => {
@@ -33,7 +33,8 @@ function allowedKeys(path: readonly PathSegment[]): string[] {
   if (path.length === 0) return Object.keys(schema.properties);
   if (last === 'defaults') return Object.keys(schema.properties.defaults.properties);
   if (last === 'context') return [];
-  if (last === 'breaker' || last === 'rollout') return Object.keys(defs[last].properties ?? {});
+  if (last === 'breaker' || last === 'rollout' || last === 'overload') return Object.keys(defs[last].properties ?? {});
+  if (last === 'rate_limit') return Object.keys(defs.rateLimit.properties ?? {});
   if (last === 'match') return ['methods', 'path', 'headers', 'cookies'];
   if (last === 'shadow') return Object.keys((defs.route.properties as Record<string, { properties: object }>).shadow.properties);
   if (path[0] === 'routes' && typeof path[path.length - 1] === 'number') return Object.keys(defs.route.properties ?? {});
@@ -104,6 +105,9 @@ function toIssue(error: ErrorObject, data: unknown, doc: PositionedDocument, fil
       if (path[path.length - 1] === 'breaker') {
         return { ...base, code: 'RULES_WRONG_TYPE', ...doc.valueAt(path), message: `${field} must be a map (failure_rate, min_requests, window, open_for, probes) or false${where}, got ${describe(value)}` };
       }
+      if (path[path.length - 1] === 'overload') {
+        return { ...base, code: error.keyword === 'not' ? 'RULES_NOT_ALLOWED' : 'RULES_WRONG_TYPE', ...doc.valueAt(path), message: `${field} must be a map (max_queue) or false${where}, got ${describe(value)}`, hint: error.keyword === 'not' ? 'admission control is on by default: leave overload out, or give { max_queue: 1s }' : undefined };
+      }
       if (error.keyword === 'not') break;
       if (isConditionValue(path)) {
         return { ...base, code: 'RULES_WRONG_TYPE', ...doc.valueAt(path), message: `${field} must be a value or a list of values${where}, got ${describe(value)}` };
@@ -152,6 +156,8 @@ function patternMessage(path: readonly PathSegment[], value: unknown, where: str
     return `${field} must be a duration with a unit (500ms, 10s, 5m, 1h, 30d)${where}, got ${describe(value)}`;
   }
   if (last === 'path') return `${field} must start with "/"${where}, got ${describe(value)}`;
+  if (path.includes('rate_limit') && last === 'rate') return `${field} must be a count per second or per minute, like 20/s or 600/m${where}, got ${describe(value)}`;
+  if (path.includes('rate_limit') && last === 'by') return `${field} must be identity, ip or header:NAME${where}, got ${describe(value)}`;
   if (last === 'name') return `${field} must be letters, digits, ".", "_" or "-" (at most 64)${where}, got ${describe(value)}`;
   return `${field} has an invalid format${where}, got ${describe(value)}`;
 }

@@ -1,4 +1,5 @@
 import { conditionsImply, conditionsOf, type MatchCondition } from './conditions';
+import { DEFAULT_TIMEOUT_MS } from './compile';
 import { parseDuration } from './duration';
 import type { PositionedDocument } from './positions';
 import { compilePathPattern, samplePath } from './path-pattern';
@@ -78,6 +79,7 @@ export function semanticIssues(data: unknown, doc: PositionedDocument, file: str
       warn('RULES_SHADOW_WRITES_TO_LEGACY', ['routes', index, 'shadow'], `route "${name}" shadows writes, but writes are never mirrored to legacy: the ${percent}% of writes that extracted serves go uncompared`, name, 'restrict match.methods to reads, or accept that only legacy-served writes are compared');
     }
     rolloutIssues(route, index, name, where, error, warn);
+    overloadIssues(data, route, index, name, where, error, warn);
     compiled.push({ route, pattern, index });
   });
   if (isRecord(data.defaults)) breakerIssues(data.defaults.breaker, ['defaults', 'breaker'], '', error);
@@ -118,6 +120,23 @@ function breakerIssues(breaker: unknown, at: (string | number)[], where: string,
   for (const key of ['window', 'open_for']) {
     const text = breaker[key];
     if (typeof text === 'string' && parseDuration(text) === 0) error('RULES_OUT_OF_RANGE', [...at, key], `${at.join('.').replace(/\.(\d+)\./, '[$1].')}.${key} must be longer than 0${where}`);
+  }
+}
+
+/** A rate of zero admits nothing; a queue as long as the deadline turns every shed into a timeout. */
+function overloadIssues(data: Record<string, unknown>, route: RawRoute, index: number, name: string | undefined, where: string, error: Report, warn: Report): void {
+  const limit = route.rate_limit as unknown;
+  if (isRecord(limit) && typeof limit.rate === 'string' && /^[0-9.]+\//.test(limit.rate) && Number(limit.rate.split('/')[0]) === 0) {
+    error('RULES_OUT_OF_RANGE', ['routes', index, 'rate_limit', 'rate'], `rate_limit.rate must be more than 0${where}`, name, 'remove rate_limit to leave the route unlimited');
+  }
+  const own = isRecord(route.overload) ? route.overload : null;
+  const defaults = isRecord(data.defaults) && isRecord(data.defaults.overload) ? data.defaults.overload : null;
+  const maxQueue = own?.max_queue ?? defaults?.max_queue;
+  const timeout = route.timeout_ms ?? (isRecord(data.defaults) && typeof data.defaults.timeout_ms === 'number' ? data.defaults.timeout_ms : DEFAULT_TIMEOUT_MS);
+  const queueMs = typeof maxQueue === 'string' ? parseDuration(maxQueue) : null;
+  if (queueMs !== null && typeof timeout === 'number' && queueMs >= timeout && route.overload !== false) {
+    const at = own?.max_queue !== undefined ? ['routes', index, 'overload', 'max_queue'] : ['defaults', 'overload', 'max_queue'];
+    warn('RULES_QUEUE_OUTLASTS_TIMEOUT', at, `max_queue ${maxQueue} is not shorter than the ${timeout} ms deadline${where}: a waiting request times out (504) before it would be shed (503)`, name, 'make max_queue shorter than timeout_ms');
   }
 }
 

@@ -50,6 +50,21 @@ export interface RolloutPlan {
   readonly retireAfterMs: number;
 }
 
+/** DESIGN "Overload": a token bucket per key; `rate` tokens a second, at most `burst` saved up. */
+export interface RateLimitConfig {
+  readonly by: 'identity' | 'ip' | 'header';
+  /** The header read when `by` is header (lower case); null otherwise. */
+  readonly header: string | null;
+  readonly perSecond: number;
+  readonly burst: number;
+  /** As written (`20/s`), for the RateLimit-Policy header and plan: count and window in seconds. */
+  readonly quota: number;
+  readonly windowSeconds: number;
+}
+
+/** 0 critical, 1 normal, 2 low: who gets a free upstream slot first. */
+export type RoutePriority = 0 | 1 | 2;
+
 /** One Unleash context field and where it is read from (first present wins). */
 export interface ContextSource {
   readonly field: string;
@@ -82,6 +97,10 @@ export interface CompiledRoute {
   readonly context: readonly ContextSource[];
   /** `Upgrade: websocket` handshakes are proxied (else every upgrade on the route gets 501). */
   readonly websocket: boolean;
+  /** Longest wait for an upstream slot before the request is shed; null: admission control off for the route. */
+  readonly maxQueueMs: number | null;
+  readonly priority: RoutePriority;
+  readonly rateLimit: RateLimitConfig | null;
 }
 
 /** The immutable route table: built whole or not at all, swapped whole on reload. */
@@ -91,7 +110,7 @@ export interface CompiledRules {
   readonly upstreams: ReadonlyMap<string, Upstream>;
   readonly legacy: Upstream;
   readonly routes: readonly CompiledRoute[];
-  readonly defaults: { readonly stickyBy: readonly StickySource[]; readonly timeoutMs: number };
+  readonly defaults: { readonly stickyBy: readonly StickySource[]; readonly timeoutMs: number; readonly maxQueueMs: number | null };
   /** First route (in file order) matching method, raw path and conditions on the headers, or null. */
   readonly match: (method: string, path: string, headers: IncomingHttpHeaders) => CompiledRoute | null;
 }
@@ -104,7 +123,7 @@ export type LoadResult =
 export interface RawRules {
   version: 1;
   upstreams: Record<string, string>;
-  defaults?: { sticky_by?: string[]; timeout_ms?: number; breaker?: RawBreaker | false; context?: Record<string, string[]> };
+  defaults?: { sticky_by?: string[]; timeout_ms?: number; breaker?: RawBreaker | false; context?: Record<string, string[]>; overload?: RawOverload | false };
   routes: RawRoute[];
 }
 
@@ -125,7 +144,13 @@ export interface RawRoute {
   rollout?: RawRollout;
   context?: Record<string, string[]>;
   shadow?: { percent?: number; ignore?: string[]; budget?: number; array_keys?: Record<string, string>; normalisers?: string[] };
+  overload?: RawOverload | false;
+  priority?: 'critical' | 'normal' | 'low';
+  rate_limit?: RawRateLimit;
 }
+
+export interface RawOverload { max_queue?: string }
+export interface RawRateLimit { by?: string; rate: string; burst?: number }
 
 export interface RawBreaker { failure_rate?: number; min_requests?: number; window?: string; open_for?: string; probes?: number }
 

@@ -1,9 +1,12 @@
 import os from 'node:os';
 import client from 'prom-client';
 import { workersFrom } from '../config';
-import { mergeMetrics, mergeStats, mergeStatus } from '../cluster/merge';
+import { mergeMetrics, mergeStats, mergeStatus, PRIMARY_METRICS } from '../cluster/merge';
 import { LineBatch } from '../observability/line-batch';
+import { createLogger } from '../observability/logger';
 import { ProxyMetrics } from '../observability/metrics';
+import { recordReload } from '../rules/reload-record';
+import type { ActiveRules, ReloadReport } from '../rules/store';
 import { TrafficWindows } from '../observability/traffic-windows';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the merged JSON is read field by field
@@ -22,9 +25,13 @@ test('the latency percentiles of /stats are those of every request, not an avera
     since: new Date(T0).toISOString(),
     routes: [{ name: 'r', percent: 0, breaker: null, shadow: { percent: null, budget: null }, series: w.series('r', T0 + 2000), raw: { '1m': w.raw('r', '1m', T0 + 2000), '15m': w.raw('r', '15m', T0 + 2000) } }],
   });
-  const merged = mergeStats(4, [report(fast), report(slow)]) as { epoch: number; routes: Loose[] };
+  // The primary refused the last edit; its workers, which only ever get good tables, do not know.
+  const rules = { epoch: 4, servingLastGood: true, error: 'rules.yaml:3:5: error: bad', lastReloadAt: new Date(T0).toISOString() };
+  const merged = mergeStats(rules, 2, [{ ...report(fast), rules: { epoch: 4, servingLastGood: false }, workers: 1 }, report(slow)]) as { epoch: number; routes: Loose[] } & Loose;
   const legacy = merged.routes[0].windows['1m'].legacy;
   expect(merged.epoch).toBe(4);
+  expect(merged.rules).toEqual(rules);
+  expect(merged.workers).toBe(2);
   expect(legacy.requests).toBe(100);
   expect(legacy.failures).toBe(5);
   expect(legacy.failureRate).toBeCloseTo(0.05);
@@ -77,6 +84,72 @@ test('/metrics sums counters over workers, keeps the lowest rules-valid flag and
   const { body: trial } = await mergeMetrics(await Promise.all([worker(1, 'closed', 1), worker(1, 'half-open', 1)].map((m) => m.registry.getMetricsAsJSON())));
   expect(trial).toMatch(/^strangler_breaker_state\{route="r"\} 2$/m);
   expect(client.register.getMetricsAsArray()).toEqual([]);
+});
+
+/** A cluster's primary as it runs: its registry has every metric, and it has recorded reloads only. */
+function primaryAfter(result: 'success' | 'failure', epoch: number): ProxyMetrics {
+  const primary = new ProxyMetrics(false);
+  const report: ReloadReport = { at: '', trigger: 'start', result, epoch, errors: [], warnings: [] };
+  const active = { epoch, loadedAt: '', table: { hash: 'h', routes: [] } } as unknown as ActiveRules;
+  recordReload(report, active, primary, createLogger('silent', { write: () => undefined }));
+  return primary;
+}
+
+/** The value of an unlabelled sample, or of the one with `labels`, in a Prometheus text body. */
+function valueIn(body: string, name: string, labels = ''): number | undefined {
+  const line = body.split('\n').find((l) => l.startsWith(`${name}${labels} `));
+  return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
+}
+
+/**
+ * Every gauge a worker sets, as two workers set it, and what one process serving all their
+ * requests would show. The primary never sets these (only PRIMARY_METRICS): it must not count.
+ */
+const GAUGES: ReadonlyArray<{ name: string; labels?: string; set(m: ProxyMetrics, worker: number): void; merged: number }> = [
+  // The bug of issue 28: the primary's unset 0 made a healthy store read as down.
+  { name: 'strangler_diff_store_up', set: (m) => m.diffStoreUp.set(1), merged: 1 },
+  { name: 'strangler_flag_last_fetch_timestamp_seconds', set: (m, w) => m.flagLastFetch.set(1_800_000_000 + w), merged: 1_800_000_000 },
+  { name: 'strangler_route_percent', labels: '{route="r"}', set: (m) => m.routePercent.labels('r').set(25), merged: 25 },
+  { name: 'strangler_shadow_in_flight', set: (m, w) => m.shadowInFlight.set(w + 1), merged: 3 },
+  { name: 'strangler_diff_store_dropped_rows', set: (m, w) => m.diffRowsDropped.set(w + 4), merged: 9 },
+  { name: 'strangler_diff_store_buffered_rows', set: (m, w) => m.diffRowsBuffered.set(w + 2), merged: 5 },
+  { name: 'strangler_diff_store_failed_flushes', set: (m, w) => m.diffFlushFailures.set(w + 1), merged: 3 },
+  { name: 'strangler_websocket_connections', labels: '{route="r",backend="extracted"}', set: (m, w) => { m.websockets = () => [['r', 'extracted', w + 1]]; }, merged: 3 },
+  { name: 'strangler_breaker_state', labels: '{route="r"}', set: (m) => { m.breakers = () => [['r', { state: 'closed', since: '', failureRate: null, requests: 0, trips: 0 }]]; }, merged: 0 },
+];
+
+test.each(GAUGES)('/metrics of a cluster: $name is the workers\' value, whatever the primary\'s unset gauge reads', async ({ name, labels, set, merged }) => {
+  const workers = [0, 1].map((w) => { const m = new ProxyMetrics(false); set(m, w); return m; });
+  const parts = await Promise.all(workers.map((m) => m.registry.getMetricsAsJSON()));
+  const { body } = await mergeMetrics(parts, await primaryAfter('success', 3).registry.getMetricsAsJSON());
+  expect(valueIn(body, name, labels)).toBe(merged);
+});
+
+test('/metrics of a cluster: every worker gauge (those not listed above too) reads as without the primary', async () => {
+  const workers = [0, 1].map((w) => { const m = new ProxyMetrics(false); for (const g of GAUGES) g.set(m, w); return m; });
+  const parts = await Promise.all(workers.map((m) => m.registry.getMetricsAsJSON()));
+  const primary = await primaryAfter('success', 3).registry.getMetricsAsJSON();
+  const gauges = primary.filter((m) => String(m.type) === 'gauge' && !PRIMARY_METRICS.has(m.name)).map((m) => m.name);
+  expect(gauges).toEqual(expect.arrayContaining(GAUGES.map((g) => g.name)));
+  const samples = (body: string): string[] => body.split('\n').filter((l) => gauges.some((g) => l.startsWith(`${g} `) || l.startsWith(`${g}{`)));
+  expect(samples((await mergeMetrics(parts, primary)).body)).toEqual(samples((await mergeMetrics(parts)).body));
+});
+
+test('/metrics of a cluster: the rules gauges are the primary\'s, which alone reads the file; PRIMARY_METRICS are exactly what it records', async () => {
+  const worker = (): ProxyMetrics => { const m = new ProxyMetrics(false); m.rulesEpoch.set(3); m.rulesValid.set(1); return m; };
+  const parts = await Promise.all([worker(), worker()].map((m) => m.registry.getMetricsAsJSON()));
+  const refused = (await mergeMetrics(parts, await primaryAfter('failure', 3).registry.getMetricsAsJSON())).body;
+  expect(valueIn(refused, 'strangler_rules_last_reload_success')).toBe(0);
+  expect(valueIn(refused, 'strangler_rules_epoch')).toBe(3);
+  expect(valueIn(refused, 'strangler_config_reloads_total', '{result="failure"}')).toBe(1);
+  const fine = (await mergeMetrics(parts, await primaryAfter('success', 4).registry.getMetricsAsJSON())).body;
+  expect(valueIn(fine, 'strangler_rules_last_reload_success')).toBe(1);
+  expect(valueIn(fine, 'strangler_rules_epoch')).toBe(4);
+  // What recordReload changes in a registry is what the merge takes from the primary.
+  const untouched = await new ProxyMetrics(false).registry.getMetricsAsJSON();
+  const recorded = await primaryAfter('success', 4).registry.getMetricsAsJSON();
+  const changed = recorded.filter((m, i) => JSON.stringify(m) !== JSON.stringify(untouched[i])).map((m) => m.name);
+  expect(new Set(changed)).toEqual(PRIMARY_METRICS);
 });
 
 test('STRANGLER_WORKERS: unset is 1, a whole number is taken, auto is the cores, anything else is refused with what was wrong', () => {

@@ -69,8 +69,16 @@ export async function decideRoute(route: CompiledRoute, context: DecisionContext
   const rolledBackAt = window.hand !== null && window.hand.toPercent > 0 ? null : await context.store.rolledBackAt(route.name);
   if (rolledBackAt !== null) {
     if (context.resume) {
+      // What is printed is the state the resume leaves: the first step's window, starting now, and
+      // its gates (all waiting), not the rolled-back window that has just ended.
       const to = plan.steps[0];
-      return { ...common, verdict: 'resume', toPercent: to, summary: `resumed: ${percent}% → ${to}%, a new window starts`, change: { action: 'resume', from: percent, to } };
+      const evidence = await windowEvidence(context.store, route.name, context.now, context.now);
+      const fresh = judge({ plan, percent: to, since: context.now, now: context.now, evidence });
+      return {
+        ...common, verdict: 'resume', toPercent: to, window: { since: context.now, action: 'resume', who: context.who },
+        summary: `resumed: ${percent}% → ${to}% (step ${stepOf(plan.steps, to)} of ${plan.steps.length}), a new window starts now: ${fresh.summary}`,
+        gates: fresh.gates, evidence, change: { action: 'resume', from: percent, to },
+      };
     }
     return {
       ...common, verdict: 'rolled-back', toPercent: percent,

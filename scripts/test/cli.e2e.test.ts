@@ -50,13 +50,25 @@ describe('strangler check', () => {
     const bad = await runCli(['check', syntax]);
     expect(bad.code).toBe(1);
     expect(bad.stdout).toMatch(/syntax\.yaml:\d+:\d+: error: YAML syntax: /);
-    for (const args of [['check', '--nope'], ['check', 'a', 'b'], ['check', '--format', 'xml'], ['frobnicate'], []]) {
-      const usage = await runCli(args);
+    // A usage error is one line: what was wrong, and where the usage is (never the whole usage, nor parseArgs' own text).
+    for (const [args, line] of [
+      [['check', '--nope'], 'strangler: unknown option --nope; this command takes --json, --format (see `strangler check --help`)'],
+      [['check', 'a', 'b'], 'strangler: check takes at most one FILE, got 2 (see `strangler check --help`)'],
+      [['check', '--format', 'xml'], 'strangler: --format must be text, json or github, got "xml" (see `strangler check --help`)'],
+      [['ramp', 'r', '5', '--file'], 'strangler: --file needs a value (see `strangler ramp --help`)'],
+      [['seed', '--reset=yes'], 'strangler: --reset takes no value (see `strangler seed --help`)'],
+      [['proxy', '--port', '1'], 'strangler: unknown option --port; this command takes no options (see `strangler proxy --help`)'],
+      [['frobnicate'], 'strangler: unknown command "frobnicate" (see `strangler --help`)'],
+      [[], 'strangler: no command given (see `strangler --help`)'],
+    ] as const) {
+      const usage = await runCli([...args]);
       expect(usage.code).toBe(2);
-      expect(usage.stderr.split('\n')[0]).toMatch(/^strangler: /);
-      expect(usage.stderr).toContain('usage: strangler');
-      expect(usage.stderr).not.toMatch(/\n\s+at /);
+      expect(usage.stderr).toBe(`${line}\n`);
     }
+    const commandHelp = await runCli(['ramp', '--help']);
+    expect(commandHelp.code).toBe(0);
+    expect(commandHelp.stdout.split('\n')[0]).toBe('usage: strangler ramp ROUTE PERCENT [--file F] [--force] [--max-error-rate R] [--json] [--admin URL] [--require-proxy] [--db STORE]');
+    expect((await runCli(['help', 'traffic'])).stdout).toContain('usage: strangler traffic');
   });
 });
 
@@ -112,7 +124,59 @@ describe('strangler plan', () => {
     expect(JSON.parse(stdout).routes[0]).toMatchObject({ route: 'r', toExtracted: 0.2 });
     const down = await runCli(['plan', next, '--admin', `http://127.0.0.1:${await closedPort()}`]);
     expect(down.code).toBe(1);
-    expect(down.stderr.trim()).toMatch(/^strangler: cannot reach the proxy admin at .*; is the proxy running\?$/);
+    expect(down.stderr.trim()).toMatch(/^strangler: cannot reach the proxy admin at .*; is the proxy running, with its admin port there\? \(set --admin URL, or ADMIN_PORT \/ ADMIN_HOST\)$/);
+  });
+});
+
+describe("the rules' ${VAR:-default} as the running proxy resolved them, not as the CLI's shell would", () => {
+  // The proxy runs with the port variables set; the CLI's shell has them empty, so its own reading
+  // of the file would give the defaults: ports where nothing listens.
+  let upstream: TestUpstream;
+  let proxy: Awaited<ReturnType<typeof startTestProxy>>;
+  let rules: string;
+  const bareShell = { T_LEGACY_PORT: '', T_SVC_PORT: '' };
+  beforeAll(async () => {
+    upstream = await startUpstream('both');
+    rules = `version: 1\nupstreams:\n  legacy: "http://127.0.0.1:\${T_LEGACY_PORT:-${await closedPort()}}"\n  svc: "http://127.0.0.1:\${T_SVC_PORT:-${await closedPort()}}"\n`
+      + 'routes:\n  - { name: r, match: { path: /x }, extracted: svc, percent: 10 }\n';
+    proxy = await startTestProxy(rules, { T_LEGACY_PORT: String(upstream.port), T_SVC_PORT: String(upstream.port) });
+  });
+  afterAll(async () => { await proxy.stop(); await upstream.close(); });
+
+  test('plan NEW against the proxy shows the percent change only, no upstream change', async () => {
+    const next = path.join(tempDir('plan-env'), 'next.yaml');
+    fs.writeFileSync(next, rules.replace('percent: 10', 'percent: 30'));
+    const { code, stdout } = await runCli(['plan', next, '--json', '--admin', `http://127.0.0.1:${proxy.adminPort}`], { env: bareShell });
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout).routes[0]).toMatchObject({ route: 'r', toExtracted: 0.2, settingChanges: [] });
+    // An upstream the file really moves is still shown.
+    fs.writeFileSync(next, rules.replace('"http://127.0.0.1:${T_SVC_PORT', '"http://localhost:${T_SVC_PORT'));
+    const moved = await runCli(['plan', next, '--json', '--admin', `http://127.0.0.1:${proxy.adminPort}`], { env: bareShell });
+    expect(JSON.parse(moved.stdout).routes[0].settingChanges.map((c: { key: string }) => c.key)).toEqual(['upstream']);
+  });
+
+  test('replay sends to the upstreams the proxy resolved; with the proxy gone, every request fails: it says why and exits 1', async () => {
+    const db = path.join(tempDir('replay-env'), 'diffs.sqlite');
+    const store = new DiffStore(db);
+    await store.open();
+    for (let i = 0; i < 5; i++) {
+      store.add({ at: Date.now() - 1000, route: 'r', method: 'GET', target: `/x?i=${i}`, servedBy: 'legacy', legacyStatus: 200, extractedStatus: 200,
+        legacyMs: 1, extractedMs: 1, outcome: 'match', paths: [], noise: [], legacySample: null, extractedSample: null, requestHeaders: {}, source: 'live' });
+    }
+    await store.close();
+    const admin = `http://127.0.0.1:${proxy.adminPort}`;
+    const replay = await runCli(['replay', '--db', db, '--rules', proxy.rulesFile, '--admin', admin], { env: bareShell });
+    expect(replay.stdout).toContain('replayed 5 captured request(s): 5 match, 0 mismatch, 0 truncated, 0 error');
+    expect(replay.code).toBe(0);
+    expect(replay.stderr).toBe('');
+
+    const down = await runCli(['replay', '--db', db, '--rules', proxy.rulesFile, '--admin', `http://127.0.0.1:${await closedPort()}`], { env: bareShell });
+    expect(down.stdout).toContain('5 error');
+    expect(down.code).toBe(1);
+    const legacyDefault = /legacy: "http:\/\/127\.0\.0\.1:\$\{T_LEGACY_PORT:-(\d+)\}"/.exec(rules)![1];
+    expect(down.stderr).toContain('note: upstream URLs from');
+    expect(down.stderr).toMatch(new RegExp(`\\n {2}5 × http://127\\.0\\.0\\.1:${legacyDefault}: .*ECONNREFUSED`));
+    expect(down.stderr).toMatch(/strangler: every replayed request failed: is the shop running at those URLs\?\n$/);
   });
 });
 
@@ -151,7 +215,7 @@ describe('strangler ramp / kill / unkill', () => {
     for (const percent of ['101', '-5', 'ten', '2.5']) {
       const bad = await runCli(['ramp', 'product-detail', percent, '--file', file]);
       expect(bad.code).toBe(2);
-      expect(bad.stderr.split('\n')[0]).toBe(`strangler: PERCENT must be a whole number 0..100, got "${percent}"`);
+      expect(bad.stderr).toBe(`strangler: PERCENT must be a whole number 0..100, got "${percent}" (see \`strangler ramp --help\`)\n`);
     }
     fs.writeFileSync(file, SHIPPED.replace('extracted: catalog', 'extracted: catalogue'));
     const invalid = await runCli(['ramp', 'product-detail', '10', '--file', file]);
@@ -234,7 +298,7 @@ describe('what a newcomer trips over on the command line', () => {
     expect(help.stdout).toContain('rollout [ROUTE...] [--file F] [--db STORE] [--once | --watch D] [--dry-run] [--resume] [--json]');
     const plan = await runCli(['plan', copyOfShipped(), '--admin', 'notaurl']);
     expect(plan.code).toBe(2);
-    expect(plan.stderr.split('\n')[0]).toBe('strangler: --admin must be an http:// URL of the proxy\'s admin port, got "notaurl"');
+    expect(plan.stderr).toBe('strangler: --admin must be an http:// URL of the proxy\'s admin port, got "notaurl" (see `strangler plan --help`)\n');
   });
 
   test('ramp --json prints one JSON document, with the gate\'s figures inside it', async () => {
@@ -244,13 +308,19 @@ describe('what a newcomer trips over on the command line', () => {
     const doc = JSON.parse(ramp.stdout) as { route: string; percent: number; gate: string[] };
     expect(doc).toMatchObject({ route: 'product-detail', percent: 50 });
     expect(doc.gate.some((line) => line.startsWith('error rate: unknown'))).toBe(true);
+    // The gate names where it looked and how to point it elsewhere; --require-proxy makes that a refusal.
+    expect(doc.gate.find((line) => line.startsWith('error rate: unknown'))).toContain('(set --admin URL, or ADMIN_PORT / ADMIN_HOST)');
+    const required = await runCli(['ramp', 'product-detail', '60', '--require-proxy', '--file', file, '--admin', `http://127.0.0.1:${await closedPort()}`]);
+    expect(required.code).toBe(1);
+    expect(required.stderr).toMatch(/^strangler: refusing to raise "product-detail" to 60%: the proxy's error rate cannot be read \(--require-proxy\): cannot reach the proxy admin at /);
+    expect(fs.readFileSync(file, 'utf8')).toContain('percent: 50 ');
   });
 
   test('traffic against a proxy that is not running says why and exits 1 at once', async () => {
     const started = Date.now();
     const traffic = await runCli(['traffic', '--duration', '20', '--url', `http://127.0.0.1:${await closedPort()}`]);
     expect(traffic.code).toBe(1);
-    expect(traffic.stdout).toMatch(/^cannot connect to http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\): is npm start running\?/);
+    expect(traffic.stdout).toMatch(/^cannot connect to http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\): is npm start running, with the proxy there\? \(set --url URL, or PROXY_PORT\)/);
     expect(Date.now() - started).toBeLessThan(15000); // not the 20 s it was asked to run
   });
 

@@ -3,6 +3,7 @@ import type { ShadowJob, ShadowOutcome } from '../mirror';
 import type { DiffStoreOptions } from '../store/diff-store';
 import type { LastVerdict } from '../store/store';
 import type { TrafficDelta } from '../store/traffic';
+import type { LaterAnswer } from './later-answer';
 
 export type { LastVerdict } from '../store/store';
 
@@ -15,13 +16,17 @@ export type CapturedAnswer = WireAnswer;
  * or string arrays (they are structured-cloned).
  */
 export interface CapturedShadowJob extends Omit<ShadowJob, 'served'> {
-  readonly served: CapturedAnswer;
+  /** A LaterAnswer when the job is offered with the shopper's request (the other side is asked at once). */
+  readonly served: CapturedAnswer | LaterAnswer;
 }
 
-/** What a job looks like once posted: structured clone turns Buffers into plain Uint8Arrays. */
+/** A served answer once posted: structured clone turns Buffers into plain Uint8Arrays. */
+export type WireServed = Omit<WireAnswer, 'body'> & { readonly body: Uint8Array };
+
+/** What a job looks like once posted; `served` null: it follows in a later `answers` entry. */
 export interface WireJob extends Omit<CapturedShadowJob, 'body' | 'served'> {
   readonly body: Uint8Array | null;
-  readonly served: Omit<WireAnswer, 'body'> & { readonly body: Uint8Array };
+  readonly served: WireServed | null;
 }
 
 export interface WorkerSetup {
@@ -62,8 +67,12 @@ export interface StoreHealth {
 }
 
 export type ToWorker =
-  /** Jobs posted together (one wake-up of the worker for many jobs), in the order offered. */
-  | { readonly type: 'jobs'; readonly jobs: ReadonlyArray<{ readonly id: number; readonly job: WireJob }> }
+  /**
+   * Jobs posted together (one wake-up of the worker for many jobs), in the order offered, then the
+   * served answers of jobs posted earlier or in this message (null: nothing to compare, the job ends).
+   */
+  | { readonly type: 'jobs'; readonly jobs: ReadonlyArray<{ readonly id: number; readonly job: WireJob }>;
+    readonly answers: ReadonlyArray<{ readonly id: number; readonly served: WireServed | null }> }
   | { readonly type: 'counts'; readonly counts: readonly StatCount[] }
   /** The proxy's evidence counters since the last message, added to the store's. */
   | { readonly type: 'traffic'; readonly deltas: readonly TrafficDelta[] }

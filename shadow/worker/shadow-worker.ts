@@ -4,7 +4,8 @@ import type { TrafficDelta } from '../store/traffic';
 import { NO_COUNTERS, spawnGeneration, type Generation } from './generation';
 import { workerScript } from './locate';
 import { replicaName } from '../store/location';
-import type { CapturedShadowJob, FromWorker, LastVerdict, StoreCounters, StoreHealth, ToWorker, WireJob } from './protocol';
+import { LaterAnswer } from './later-answer';
+import type { CapturedAnswer, CapturedShadowJob, FromWorker, LastVerdict, StoreCounters, StoreHealth, ToWorker, WireJob, WireServed } from './protocol';
 import { StatCounts } from './stat-counts';
 import { transferable } from './transfer';
 
@@ -57,6 +58,8 @@ export class ShadowWorker {
   restarts = 0;
   /** Jobs offered and not yet posted, with the buffers the post will move. */
   private batch: Array<{ id: number; job: WireJob }> = [];
+  /** Served answers (null: nothing to compare) of jobs already offered, posted with the next batch. */
+  private answers: Array<{ id: number; served: WireServed | null }> = [];
   private transfers = new Set<ArrayBuffer>();
   private batchTimer: NodeJS.Timeout | null = null;
 
@@ -77,7 +80,11 @@ export class ShadowWorker {
     return shadow;
   }
 
-  /** Hands a job to the worker, which takes over its body Buffers (they may be detached). */
+  /**
+   * Hands a job to the worker, which takes over its body Buffers (they may be detached). A job
+   * whose served answer is a LaterAnswer is posted at once, so the other side is asked while the
+   * served side answers the shopper; the answer follows when the handler settles it.
+   */
   offer(job: CapturedShadowJob): boolean {
     const gen = this.current;
     if (this.stopping || !gen?.ready || Atomics.load(gen.inFlight, 0) >= this.options.maxInFlight) return this.drop(job);
@@ -85,14 +92,36 @@ export class ShadowWorker {
     // Counted before posting: the worker may finish (and subtract) before postMessage returns.
     Atomics.add(gen.inFlight, 0, 1);
     gen.pending.set(id, { route: job.route, at: job.at });
-    const served = { ...job.served, body: transferable(job.served.body, this.transfers) };
     const body = job.body ? transferable(job.body, this.transfers) : null;
-    this.batch.push({ id, job: { ...job, body, served } });
+    if (job.served instanceof LaterAnswer) {
+      this.batch.push({ id, job: { ...job, body, served: null } });
+      // Asked at the same moment as the served side, or the shopper's next request may have moved
+      // the state the other side reads (DESIGN "Shadow traffic and diffs"): no batching delay.
+      this.postBatch();
+      job.served.onSettled((answer) => this.answer(gen, id, answer));
+      return true;
+    }
+    this.batch.push({ id, job: { ...job, body, served: this.wireServed(job.served) } });
+    this.schedule();
+    return true;
+  }
+
+  /** The served answer of job `id`, offered earlier; ignored when its worker has died since (counted there). */
+  private answer(gen: Generation, id: number, answer: CapturedAnswer | null): void {
+    if (gen !== this.current) return;
+    this.answers.push({ id, served: answer === null ? null : this.wireServed(answer) });
+    this.schedule();
+  }
+
+  private wireServed(answer: CapturedAnswer): WireServed {
+    return { ...answer, body: transferable(answer.body, this.transfers) };
+  }
+
+  private schedule(): void {
     // One postMessage wakes the worker thread: on a busy proxy that wake-up, not the copy, was the
     // cost (13 µs a request at 10 % sampling, one message per job). Jobs go together, every few ms.
-    if (this.batch.length >= BATCH_MAX) this.postBatch();
+    if (this.batch.length + this.answers.length >= BATCH_MAX) this.postBatch();
     else this.batchTimer ??= setTimeout(() => this.postBatch(), BATCH_EVERY_MS);
-    return true;
   }
 
   /** Posts the jobs offered since the last batch to the current worker. */
@@ -100,13 +129,17 @@ export class ShadowWorker {
     if (this.batchTimer !== null) { clearTimeout(this.batchTimer); this.batchTimer = null; }
     const gen = this.current;
     const jobs = this.batch;
+    const answers = this.answers;
     const transfers = this.transfers;
     this.batch = [];
+    this.answers = [];
     this.transfers = new Set();
-    if (gen === null || jobs.length === 0) return;
+    if (gen === null || jobs.length + answers.length === 0) return;
     try {
-      gen.worker.postMessage({ type: 'jobs', jobs } satisfies ToWorker, [...transfers]);
+      gen.worker.postMessage({ type: 'jobs', jobs, answers } satisfies ToWorker, [...transfers]);
     } catch {
+      // An answer that could not be posted leaves its job waiting in the worker, which ends it after
+      // a while (worker-main.ts); the jobs are counted here.
       // A value that cannot be cloned: those jobs are dropped and counted, never a throw.
       for (const { id, job } of jobs) {
         Atomics.sub(gen.inFlight, 0, 1);
@@ -199,6 +232,7 @@ export class ShadowWorker {
     this.current = null;
     // Jobs not yet posted belong to the dead worker too (they are in its pending list, counted below).
     this.batch = [];
+    this.answers = [];
     this.transfers = new Set();
     this.past = { droppedRows: this.past.droppedRows + gen.store.droppedRows, failedFlushes: this.past.failedFlushes + gen.store.failedFlushes,
       writtenRows: this.past.writtenRows + gen.store.writtenRows };

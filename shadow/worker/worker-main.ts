@@ -6,16 +6,23 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { ShadowClient } from '../client';
+import type { ShadowAnswer } from '../compare/compare';
 import { decodeAnswer } from '../decode-answer';
 import { Mirror, type ShadowJob, type ShadowOutcome } from '../mirror';
 import { DEFAULT_STORE_OPTIONS, DiffStore } from '../store/diff-store';
-import type { FromWorker, StoreCounters, StoreHealth, ToWorker, WireJob, WorkerSetup } from './protocol';
+import type { FromWorker, StoreCounters, StoreHealth, ToWorker, WireJob, WireServed, WorkerSetup } from './protocol';
 
 const REPORT_EVERY_MS = 100;
 /** How often the latest rollout verdicts are read from the store for the dashboard. */
 const VERDICTS_EVERY_MS = 2000;
 /** After the grace period, how long closing the client may take before the store is closed anyway. */
 const CLOSE_CLIENT_MS = 250;
+/**
+ * How long a job posted with the shopper's request waits for its served answer. The handler always
+ * settles it (answer or nothing) when the exchange ends; this only bounds a job whose settling was
+ * lost (a postMessage that failed), so it cannot hold an in-flight slot for ever.
+ */
+const SERVED_WAIT_MS = 120_000;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -69,10 +76,21 @@ async function main(): Promise<void> {
   readVerdicts();
   const verdictTimer = setInterval(readVerdicts, VERDICTS_EVERY_MS);
 
+  /** Jobs posted with the shopper's request, waiting for their served answer. */
+  const waiting = new Map<number, (served: WireServed | null) => void>();
   const runJob = (id: number, wire: WireJob): void => {
     running++;
-    store.count(wire.route, wire.at, 'sampled');
-    void mirror.run(decode(wire, setup.captureBytes))
+    const served = wire.served !== null ? Promise.resolve(wire.served) : new Promise<WireServed | null>((resolve) => {
+      const timer = setTimeout(() => { waiting.delete(id); resolve(null); }, SERVED_WAIT_MS);
+      waiting.set(id, (answer) => { clearTimeout(timer); waiting.delete(id); resolve(answer); });
+    });
+    const decoded = served.then((answer): ShadowAnswer | null => {
+      if (answer === null) return null;
+      // Counted once the shopper has been served: a request that failed or fell back was never compared.
+      store.count(wire.route, wire.at, 'sampled');
+      return decodeServed(answer, setup.captureBytes);
+    });
+    void mirror.runAtOnce(decodeJob(wire), decoded)
       .catch(() => { countOutcome(wire.route, 'error'); })
       .finally(() => { running--; Atomics.sub(inFlight, 0, 1); done.push(id); });
   };
@@ -90,7 +108,10 @@ async function main(): Promise<void> {
   };
 
   port.on('message', (message: ToWorker) => {
-    if (message.type === 'jobs') for (const { id, job } of message.jobs) runJob(id, job);
+    if (message.type === 'jobs') {
+      for (const { id, job } of message.jobs) runJob(id, job);
+      for (const { id, served } of message.answers) waiting.get(id)?.(served);
+    }
     else if (message.type === 'counts') {
       for (const c of message.counts) {
         for (let i = 0; i < c.sampled; i++) store.count(c.route, c.at, 'sampled');
@@ -107,9 +128,17 @@ async function main(): Promise<void> {
  * Back to what Mirror expects: Buffers, and the served body decoded (gunzipped, brotli-decoded...)
  * here, never on the shoppers' thread, which only teed the bytes it sent.
  */
-function decode(wire: WireJob, captureBytes: number): ShadowJob {
-  const buffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return { ...wire, body: wire.body ? buffer(wire.body) : null, served: decodeAnswer({ ...wire.served, body: buffer(wire.served.body) }, captureBytes) };
+function decodeServed(served: WireServed, captureBytes: number): ShadowAnswer {
+  return decodeAnswer({ ...served, body: buffer(served.body) }, captureBytes);
+}
+
+function decodeJob(wire: WireJob): Omit<ShadowJob, 'served'> {
+  const { served: _served, ...job } = wire;
+  return { ...job, body: wire.body ? buffer(wire.body) : null };
+}
+
+function buffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 void main();

@@ -52,7 +52,7 @@ export class Carts {
   /** Adds `quantity` of a SKU (on top of what the cart holds). 404 unknown SKU, 409 not enough stock. */
   add(sid: string, sku: string, quantity: number, now: Date): void {
     const facts = this.catalog.facts(sku);
-    if (!facts) throw notFound(`SKU ${sku}`);
+    if (!facts) throw notFound(`SKU ${sku}`, 'item');
     const current = this.lines(sid).find((l) => l.facts.sku === sku)?.quantity ?? 0;
     const wanted = current + quantity;
     if (wanted > MAX_LINE_QUANTITY) throw badRequest([{ path: 'quantity', message: `at most ${MAX_LINE_QUANTITY} per line` }]);
@@ -63,14 +63,14 @@ export class Carts {
   /** Sets a line's quantity; 0 removes it. */
   update(sid: string, sku: string, quantity: number): void {
     const line = this.lines(sid).find((l) => l.facts.sku === sku);
-    if (!line) throw notFound(`Cart line ${sku}`);
+    if (!line) throw notFound(`Cart line ${sku}`, 'item in your cart');
     if (quantity === 0) { this.removeLine.run(sid, sku); return; }
     if (quantity > line.facts.stock) throw outOfStock(sku, line.facts.stock);
     this.setQuantity.run(quantity, sid, sku);
   }
 
   remove(sid: string, sku: string): void {
-    if (this.removeLine.run(sid, sku).changes === 0) throw notFound(`Cart line ${sku}`);
+    if (this.removeLine.run(sid, sku).changes === 0) throw notFound(`Cart line ${sku}`, 'item in your cart');
   }
 
   /**

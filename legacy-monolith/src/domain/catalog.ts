@@ -84,7 +84,7 @@ export class Catalog {
 
   getProduct(region: Region, id: number): Product {
     const row = this.byId.get(id) as ProductRow | undefined;
-    if (!row) throw notFound(`Product ${id}`);
+    if (!row) throw notFound(`Product ${id}`, 'product');
     return this.toProduct(region, row);
   }
 

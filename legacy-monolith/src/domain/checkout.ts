@@ -134,7 +134,7 @@ export class Checkout {
   getOrder(id: number, sid: string | null): OrderView {
     const row = this.orderRow.get(id) as Record<string, unknown> | undefined;
     // Orders are private to the session that placed them; others are told nothing exists.
-    if (!row || sid === null || row.sid !== sid) throw notFound(`Order ${id}`);
+    if (!row || sid === null || row.sid !== sid) throw notFound(`Order ${id}`, 'order');
     return this.view(row);
   }
 

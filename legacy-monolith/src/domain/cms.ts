@@ -24,7 +24,7 @@ export class Cms {
   async getPage(slug: string): Promise<CmsPage> {
     await sleep(cmsLatencyMs());
     const row = this.page.get(slug) as CmsPage | undefined;
-    if (!row) throw notFound(`Page ${slug}`);
+    if (!row) throw notFound(`Page ${slug}`, 'page');
     return row;
   }
 

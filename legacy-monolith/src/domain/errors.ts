@@ -15,6 +15,13 @@ export class ShopError extends Error {
 
 export const badRequest = (fields: readonly FieldError[], message = 'The request is invalid'): ShopError =>
   new ShopError(400, 'invalid_request', message, fields);
-export const notFound = (what: string): ShopError => new ShopError(404, 'not_found', `${what} not found`);
+/** A missing thing. `noun` is what a shopper calls it ("product"), for the storefront's sentence; the API shows `message`. */
+export class NotFoundError extends ShopError {
+  constructor(what: string, readonly noun: string | null) {
+    super(404, 'not_found', `${what} not found`);
+  }
+}
+
+export const notFound = (what: string, noun: string | null = null): ShopError => new NotFoundError(what, noun);
 export const outOfStock = (sku: string, available: number): ShopError =>
   new ShopError(409, 'out_of_stock', `Only ${available} of ${sku} left in stock`, [], { sku, available });

@@ -13,7 +13,9 @@ import type { Region } from './regions';
  *  4. An exclusive coupon replaces the automatic promotions, but only when it saves the shopper
  *     more than they do; otherwise it is reported as not combinable and nothing changes.
  *  5. A coupon with a minimum needs the undiscounted merchandise subtotal to reach it.
- * Fixed amounts are defined in US cents and converted with the region's rate (no shelf rounding).
+ * Fixed amounts are defined in US cents and converted with the region's rate. Every discount is a
+ * whole number of the region's `discountStep` (half up), so in APAC, where list prices are whole
+ * tens of yen, a discounted price is whole tens of yen too; in the US and EU the step is one cent.
  */
 export interface Promotion {
   readonly id: number;
@@ -80,14 +82,24 @@ function convert(region: Region, usdCents: number): number {
   return Math.round(usdCents * region.fxFromUsdCents);
 }
 
+/** A discount rounded half up to whole steps of the region (tens of yen in APAC, cents elsewhere). */
+function inSteps(region: Region, amount: number): number {
+  return Math.round(amount / region.discountStep) * region.discountStep;
+}
+
+/** A fixed discount, defined in US cents, in the region's currency and steps. */
+function fixedDiscount(region: Region, usdCents: number): number {
+  return inSteps(region, usdCents * region.fxFromUsdCents);
+}
+
 /** The discount one promotion gives one line, on its undiscounted price. */
 function lineDiscount(region: Region, promotion: Promotion, line: PricedLineInput): number {
   const subtotal = line.unitPrice * line.quantity;
   switch (promotion.kind) {
     case 'percent':
-      return Math.round((subtotal * promotion.value) / 100);
+      return inSteps(region, (subtotal * promotion.value) / 100);
     case 'fixed':
-      return Math.min(subtotal, convert(region, promotion.value) * line.quantity);
+      return Math.min(subtotal, fixedDiscount(region, promotion.value) * line.quantity);
     case 'bxgy': {
       const group = (promotion.buyQty ?? 0) + (promotion.getQty ?? 0);
       if (group <= 0) return 0;
@@ -120,8 +132,12 @@ function applyAutomatic(region: Region, lines: readonly PricedLineInput[], autom
   });
 }
 
-/** Spreads an order-level amount over lines in proportion to what is left of each (largest line takes the rounding). */
-function allocate(working: Working[], amount: number, name: string): void {
+/**
+ * Spreads an order-level amount over lines in proportion to what is left of each, in whole
+ * discount steps (largest line takes the rounding).
+ */
+function allocate(region: Region, working: Working[], amount: number, name: string): void {
+  const step = region.discountStep;
   const remaining = working.map((w) => w.input.unitPrice * w.input.quantity - w.discount);
   const base = remaining.reduce((a, b) => a + b, 0);
   const capped = Math.min(amount, base);
@@ -129,7 +145,7 @@ function allocate(working: Working[], amount: number, name: string): void {
   let given = 0;
   let largest = 0;
   working.forEach((w, i) => {
-    const share = Math.floor((capped * remaining[i]) / base);
+    const share = Math.floor((capped * remaining[i]) / base / step) * step;
     w.discount += share;
     given += share;
     if (remaining[i] > remaining[largest]) largest = i;
@@ -140,13 +156,13 @@ function allocate(working: Working[], amount: number, name: string): void {
 
 function couponDiscountOn(region: Region, coupon: Promotion, working: Working[]): void {
   if (coupon.kind === 'fixed' && coupon.scope === 'all') {
-    allocate(working, convert(region, coupon.value), coupon.name);
+    allocate(region, working, fixedDiscount(region, coupon.value), coupon.name);
     return;
   }
   for (const w of working) {
     if (!appliesTo(coupon, w.input)) continue;
     const left = w.input.unitPrice * w.input.quantity - w.discount;
-    const amount = coupon.kind === 'percent' ? Math.round((left * coupon.value) / 100) : Math.min(left, lineDiscount(region, coupon, w.input));
+    const amount = coupon.kind === 'percent' ? inSteps(region, (left * coupon.value) / 100) : Math.min(left, lineDiscount(region, coupon, w.input));
     if (amount > 0) {
       w.discount += Math.min(amount, left);
       w.promotions.push(coupon.name);

@@ -16,6 +16,12 @@ export interface Region {
   /** Prices shown to shoppers include tax (VAT/GST) when true; US sales tax is added at checkout. */
   readonly taxIncluded: boolean;
   readonly round: (minor: number) => number;
+  /**
+   * Discounts come in whole steps of this many minor units, so a discounted price stays on the
+   * shelf's grid: tens of yen in APAC, like its list prices; any cent in the US and EU (their
+   * charm and 5-cent roundings are for list prices only).
+   */
+  readonly discountStep: number;
   /** Tax rate by category slug, with a default for every other category. */
   readonly taxRates: Readonly<Record<string, number>> & { readonly default: number };
   /** Shipping: flat price up to each weight (grams), then a per-kg surcharge; free above a subtotal. */
@@ -32,6 +38,9 @@ function charm99(minor: number): number {
   return Math.max(99, next);
 }
 
+/** APAC shelf prices are whole tens of yen. */
+const YEN_SHELF_STEP = 10;
+
 /** Round half up to a multiple of `step` minor units. */
 function toStep(step: number): (minor: number) => number {
   return (minor) => Math.max(step, Math.round(minor / step) * step);
@@ -39,17 +48,17 @@ function toStep(step: number): (minor: number) => number {
 
 export const REGIONS: Readonly<Record<RegionCode, Region>> = Object.freeze({
   us: {
-    code: 'us', currency: 'USD', exponent: 2, fxFromUsdCents: 1, taxIncluded: false, round: charm99,
+    code: 'us', currency: 'USD', exponent: 2, fxFromUsdCents: 1, taxIncluded: false, round: charm99, discountStep: 1,
     taxRates: { default: 0.0725, grocery: 0, books: 0 },
     shipping: { brackets: [{ upToGrams: 1000, price: 599 }, { upToGrams: 5000, price: 999 }], perExtraKg: 150, freeFromSubtotal: 7500 },
   },
   eu: {
-    code: 'eu', currency: 'EUR', exponent: 2, fxFromUsdCents: 0.92, taxIncluded: true, round: toStep(5),
+    code: 'eu', currency: 'EUR', exponent: 2, fxFromUsdCents: 0.92, taxIncluded: true, round: toStep(5), discountStep: 1,
     taxRates: { default: 0.2, books: 0.05, grocery: 0.05, toys: 0.2 },
     shipping: { brackets: [{ upToGrams: 1000, price: 495 }, { upToGrams: 5000, price: 895 }], perExtraKg: 120, freeFromSubtotal: 6000 },
   },
   apac: {
-    code: 'apac', currency: 'JPY', exponent: 0, fxFromUsdCents: 1.5, taxIncluded: true, round: toStep(10),
+    code: 'apac', currency: 'JPY', exponent: 0, fxFromUsdCents: 1.5, taxIncluded: true, round: toStep(YEN_SHELF_STEP), discountStep: YEN_SHELF_STEP,
     taxRates: { default: 0.1, grocery: 0.08 },
     shipping: { brackets: [{ upToGrams: 1000, price: 800 }, { upToGrams: 5000, price: 1400 }], perExtraKg: 250, freeFromSubtotal: 10000 },
   },

@@ -1,4 +1,5 @@
 import express, { type Express, type Request, type Response } from 'express';
+import { faviconIco } from './favicon';
 import { contextMiddleware } from './kit/context';
 import { apiErrorHandler, notFoundHandler } from './kit/errors';
 
@@ -17,6 +18,7 @@ export function createShopApp(options: ShopAppOptions, mount: (app: Express) => 
   app.set('etag', false);
   app.use((_req: Request, res: Response, next) => { res.setHeader('x-served-by', options.name); next(); });
   app.get('/healthz', (_req, res) => { res.json({ ok: true, service: options.name }); });
+  app.get('/favicon.ico', faviconIco);
   app.use(contextMiddleware({ honourShadowHeader: options.honourShadowHeader }));
   app.use('/api', express.json({ limit: '64kb' }));
   mount(app);

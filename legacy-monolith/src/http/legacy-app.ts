@@ -7,7 +7,7 @@ import { cmsApi } from './api/cms-api';
 import { pricingApi } from './api/pricing-api';
 import { usersApi } from './api/users-api';
 import { createShopApp } from './app-kit';
-import { html, layout, sendPage } from './pages/html';
+import { layout, notFoundBody, sendPage } from './pages/html';
 import { productImages } from './pages/product-image';
 import { storefront } from './pages/storefront';
 
@@ -24,7 +24,7 @@ export function createLegacyApp(shop: Shop, onUnexpectedError: (error: unknown) 
     app.use(storefront(shop));
     app.use((req: Request, res: Response, next: NextFunction) => {
       if (req.path.startsWith('/api/')) { next(); return; } // the JSON 404 of createShopApp answers those
-      sendPage(res, 404, layout('Not found', { region: res.locals.ctx.region, cartCount: 0, userName: null }, html`<h1>Not found</h1><p><a href="/">Back to the shop</a></p>`));
+      sendPage(res, 404, layout('Not found', { region: res.locals.ctx.region, cartCount: 0, userName: null }, notFoundBody('We could not find that page.')));
     });
   });
 }

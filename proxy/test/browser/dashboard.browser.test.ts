@@ -74,6 +74,29 @@ const readPage = (): Promise<Shown[]> => page.evaluate<Shown[]>(`[...document.qu
   fields: Object.fromEntries([...s.querySelectorAll('[data-f]')].map((e) => [e.getAttribute('data-f'), e.textContent])),
 }))`);
 
+/** Each figure of each card with the column headers above its cell (colspans counted), and its cell's text. */
+interface Placed { route: string; field: string; window: string | null; column: string | null; cell: string }
+const placedFigures = (): Promise<Placed[]> => page.evaluate<Placed[]>(`[...document.querySelectorAll('section.route table.figures')].flatMap((table) => {
+  const columnOf = (cell) => { let c = 0; for (let e = cell.previousElementSibling; e; e = e.previousElementSibling) c += e.colSpan; return c; };
+  const headerAt = (row, column) => { let c = 0; for (const cell of row.cells) { if (column < c + cell.colSpan) return cell.textContent; c += cell.colSpan; } return null; };
+  const [windows, columns] = table.tHead.rows;
+  return [...table.tBodies[0].querySelectorAll('[data-f]')].map((e) => {
+    const cell = e.closest('td');
+    return { route: table.closest('section').getAttribute('data-route'), field: e.getAttribute('data-f'), window: headerAt(windows, columnOf(cell)), column: headerAt(columns, columnOf(cell)), cell: cell.textContent };
+  });
+})`);
+/** The header each figure belongs under: the shadow row's compared requests under "requests", the share that differed under "failed". */
+const COLUMN_OF: Readonly<Record<string, string>> = { requests: 'requests', rps: 'req/s', failureRate: 'failed', p50Ms: 'p50 ms', p95Ms: 'p95 ms', compared: 'requests', mismatchRate: 'failed' };
+const WINDOW_OF: Readonly<Record<string, string>> = { '1m': 'last minute', '15m': 'last 15 minutes' };
+
+/** The rejected-edit box and the connection line, as shown. */
+interface RulesShown { hidden: boolean; head: string; error: string; conn: string; connClass: string; connColour: string }
+const readRules = (): Promise<RulesShown> => page.evaluate<RulesShown>(`(() => {
+  const box = document.getElementById('rules'), conn = document.getElementById('conn');
+  return { hidden: box.hidden || getComputedStyle(box).display === 'none', head: document.getElementById('rules-head').textContent, error: document.getElementById('rules-error').textContent,
+    conn: conn.textContent, connClass: conn.className, connColour: getComputedStyle(conn).color };
+})()`);
+
 type StatsRoute = Record<string, unknown> & { name: string; percent: number; breaker: { state: string } | null };
 const stats = async (): Promise<{ routes: StatsRoute[] }> => (await request({ port: proxy.adminPort, path: '/stats' })).json();
 
@@ -167,6 +190,27 @@ test('the dashboard lists every route, follows a ramp and an opened breaker with
     await until('the ramp on the page', async () => (await readPage()).find((s) => s.name === 'checkout-quote')!.fields.percent.startsWith('50% to extracted (yaml)'), 5000);
     expect(Date.now() - rampedAt).toBeLessThan(5000);
     await until('extracted traffic for checkout-quote', async () => (await readPage()).find((s) => s.name === 'checkout-quote')!.fields['1m.extracted.requests'] !== '0');
+    const live = await readRules();
+    expect(live).toMatchObject({ hidden: true, connClass: 'conn live' });
+
+    // The next step of the ramp has a typo: the proxy keeps the last good rules, and the page says so
+    // at once, in red, with the error line, instead of a green "Live".
+    writeAtomically(proxy.rulesFile, edited.text.replace('    percent: 50\n', '    percnt: 75\n'));
+    const rejected = await until('the rejected edit on the page', async () => { const r = await readRules(); return r.hidden ? null : r; }, 5000);
+    expect(rejected.head).toMatch(/^Rules edit rejected at \d\d:\d\d:\d\d: the proxy still serves the last good rules \(epoch 2\)/);
+    expect(rejected.error).toMatch(new RegExp(`^${proxy.rulesFile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+: error: .*percnt`, 'm'));
+    expect(rejected.connClass).toBe('conn rejected');
+    expect(rejected.conn).toContain('serving the LAST GOOD rules');
+    expect(rejected.connColour).not.toBe(live.connColour);
+    expect((await readPage()).find((s) => s.name === 'checkout-quote')!.fields.percent).toMatch(/^50% to extracted/);
+    fs.mkdirSync(path.join(REPO_ROOT, 'artifacts'), { recursive: true });
+    fs.writeFileSync(path.join(REPO_ROOT, 'artifacts', 'dashboard-rules-rejected.png'), await page.screenshot(1280));
+    // Fixed: back to normal.
+    writeAtomically(proxy.rulesFile, edited.text.replace('    percent: 50\n', '    percent: 75\n'));
+    await until('the page back to normal after a good reload', async () => {
+      const r = await readRules();
+      return r.hidden && r.connClass === 'conn live' && (await readPage()).find((s) => s.name === 'checkout-quote')!.fields.percent.startsWith('75% to extracted');
+    }, 5000);
 
     // Extracted pricing answers 500: the small breaker opens, and the page marks it in colour and in words.
     pricingFails = true;
@@ -219,6 +263,16 @@ test('the dashboard lists every route, follows a ramp and an opened breaker with
   }, 10_000).catch(() => { throw new Error(`the page and /stats disagree:\n${last.join('\n')}`); });
   const shown = await readPage();
   const product = shown.find((s) => s.name === 'product-detail')!;
+  // Every figure sits under its own column and window header, its label in the same cell.
+  const placed = await placedFigures();
+  expect(placed.length).toBe(ROUTES.length * 2 * (2 * 5 + 2));
+  const misplaced = placed.filter((p) => {
+    const [w, , f] = p.field.split('.');
+    return p.column !== COLUMN_OF[f] || p.window !== WINDOW_OF[w];
+  });
+  expect(misplaced).toEqual([]);
+  for (const p of placed.filter((q) => q.field.includes('.shadow.'))) expect(p.cell).toMatch(p.field.endsWith('compared') ? /^\d+ ?compared$/ : /^(n\/a|[\d.]+%) ?mismatched$/);
+  expect(await page.evaluate<string>('document.getElementById("summary").textContent')).toMatch(/^rules epoch 3 \u00b7 served by 1 process \u00b7 4 routes/);
   expect(Number(product.fields['15m.shadow.compared'])).toBeGreaterThan(10);
   expect(product.fields['15m.shadow.mismatchRate']).not.toBe('n/a');
   expect(await page.evaluate('document.querySelectorAll("section.route svg polyline").length')).toBe(2 * ROUTES.length);

@@ -131,6 +131,25 @@ test('with 2 workers, 2,000 shoppers get exactly the sides one process gives the
   expectNoCrash(pair);
 }, 60_000);
 
+test('with 2 workers and a healthy diff store, strangler_diff_store_up is 1, as /status says (the primary\'s unset gauge does not count)', async () => {
+  const pair = await startTestProxy(rules(0).replace('percent: 0', 'percent: 0\n    shadow: { percent: 100 }'), { STRANGLER_WORKERS: '2' });
+  started.push(pair);
+  // Fresh connections, so both workers serve and both open the store.
+  for (let i = 0; i < 20; i++) expect((await request({ port: pair.port, path: `/api/items/${i}`, headers: { 'x-user-id': `s${i}` } })).status).toBe(200);
+  await until('both workers serving', () => workersInAccessLog(pair).size === 2);
+  const store = await until('comparisons written and the store fine', async () => {
+    const s = (await request({ port: pair.adminPort, path: '/status' })).json<{ diffStore: { ok: boolean; open: boolean; buffered: number } }>().diffStore;
+    const stats = (await request({ port: pair.adminPort, path: '/stats' })).json<{ routes: Array<{ shadow: { compared: number } }> }>();
+    return s.open && s.ok && s.buffered === 0 && stats.routes[0].shadow.compared === 20 ? s : null;
+  }, 20_000);
+  expect(store.ok).toBe(true);
+  const text = await metricsOf(pair);
+  expect(text).toMatch(/^strangler_diff_store_up 1$/m);
+  // The rules gauges stay the primary's.
+  expect(text).toMatch(/^strangler_rules_last_reload_success 1$/m);
+  expectNoCrash(pair);
+}, 60_000);
+
 test('a reload reaches every worker: the watch, then POST /reload, which answers once both serve the new epoch', async () => {
   const pair = await proxyWith(0, { STRANGLER_WORKERS: '2' });
   const before = await status(pair);

@@ -97,6 +97,12 @@ describe('hold, advance, rollback, resume', () => {
   test('a failing extracted side is rolled back to 0 (exit 3), stays there, and --resume starts again at the first step', async () => {
     const s = await setup(2 * HOUR);
     await seedTraffic(s, 250, 10);
+    // --dry-run exits 3 when it would roll back (documented: a CI job can page on it), writing nothing.
+    const wouldRollBack = await rollout(s, '--dry-run');
+    expect(wouldRollBack.code).toBe(3);
+    expect(wouldRollBack.stdout).toContain('Dry run, nothing written; would update');
+    expect(fs.readFileSync(s.file, 'utf8')).toBe(SHIPPED);
+    expect((await runCli(['rollout', '--help'])).stdout).toContain('with --dry-run, exit 3 when one would be (nothing written)');
     const rolled = await rollout(s);
     expect(rolled.code).toBe(3);
     expect(rolled.stdout).toContain('product-detail: ROLLBACK at 25% (step 2 of 4): 25% → 0%: error rate 4.00% (10/250 requests), max 1.00%');
@@ -111,7 +117,11 @@ describe('hold, advance, rollback, resume', () => {
 
     const resumed = await rollout(s, 'product-detail', '--resume');
     expect(resumed.code).toBe(0);
-    expect(resumed.stdout).toContain('product-detail: RESUME at 0% (before the first step): resumed: 0% → 5%, a new window starts');
+    expect(resumed.stdout).toMatch(/product-detail: RESUME at 0% \(before the first step\): resumed: 0% → 5% \(step 1 of 4\), a new window starts now: 0\/200 requests, 0ms\/1h/);
+    // The fresh state the resume leaves, not the rolled-back window that just ended.
+    expect(resumed.stdout).toMatch(/ {2}window: since \S+, set by resume \(strangler rollout /);
+    expect(resumed.stdout).not.toContain('set by rollback');
+    expect(resumed.stdout).toMatch(/ {2}waiting +requests +0\/200 requests\n/);
     expect(fs.readFileSync(s.file, 'utf8')).toBe(SHIPPED.replace(PERCENT_LINE, PERCENT_LINE.replace('25 ', '5  ')));
     expect(events(s).map((e) => e.action)).toEqual(['hand', 'rollback', 'resume']);
     const fresh = await rollout(s);
@@ -195,12 +205,12 @@ describe('bad input', () => {
       [['--watch', '0s'], '--watch must be a duration like 30s, 1m or 1h, got "0s"'],
       [['--resume'], '--resume needs the ROUTE(s) to resume'],
       [['product-detail', '--resume', '--watch', '1m'], '--resume judges once: it cannot be combined with --watch'],
-      [['--frobnicate'], "Unknown option '--frobnicate'"],
+      [['--frobnicate'], 'unknown option --frobnicate; this command takes --file, --db, --once, --watch, --dry-run, --resume, --json'],
     ] as const) {
       const usage = await rollout(s, ...args);
       expect(usage.code).toBe(2);
-      expect(usage.stderr.split('\n')[0]).toContain(message);
-      expect(usage.stderr).toContain('usage: strangler');
+      // One line: what was wrong, and where the command's usage is.
+      expect(usage.stderr).toBe(`strangler: ${message} (see \`strangler rollout --help\`)\n`);
     }
     const unknown = await rollout(s, 'product-detial');
     expect(unknown.code).toBe(1);

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { badRequest } from '../../domain/errors';
 import type { Shop } from '../../domain/shop';
 import { sendJson } from '../kit/respond';
-import { parseIdParam, parseProductQuery } from '../kit/schemas';
+import { parseProductId, parseProductQuery } from '../kit/schemas';
 
 /** GET /api/categories, /api/products, /api/products/:id — owned by extracted/catalog once ramped. */
 export function catalogApi(shop: Shop): Router {
@@ -25,7 +25,7 @@ export function catalogApi(shop: Shop): Router {
     });
   });
   router.get('/api/products/:id', (req, res) => {
-    const { id } = parseIdParam(req.params);
+    const id = parseProductId(req.params.id);
     const region = res.locals.ctx.region;
     sendJson(res, 200, { region: region.code, product: shop.catalog.getProduct(region, id) });
   });

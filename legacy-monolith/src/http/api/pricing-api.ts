@@ -5,7 +5,7 @@ import { badRequest, type FieldError } from '../../domain/errors';
 import { isActive } from '../../domain/pricing';
 import type { Shop } from '../../domain/shop';
 import { sendJson } from '../kit/respond';
-import { parseIdParam, parsePricingQuote } from '../kit/schemas';
+import { parsePricingQuote, parseProductId } from '../kit/schemas';
 
 /** GET /api/promotions, GET /api/pricing/products/:id, POST /api/pricing/quote — owned by extracted/pricing. */
 export function pricingApi(shop: Shop): Router {
@@ -19,7 +19,7 @@ export function pricingApi(shop: Shop): Router {
     sendJson(res, 200, { promotions });
   });
   router.get('/api/pricing/products/:id', (req, res) => {
-    const { id } = parseIdParam(req.params);
+    const id = parseProductId(req.params.id);
     const { region, now } = res.locals.ctx;
     const product = shop.catalog.getProduct(region, id);
     const shelf = shelfPrice(region, product, shop.catalog, now);

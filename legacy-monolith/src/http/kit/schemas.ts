@@ -1,7 +1,7 @@
 import type { ProductQuery } from '../../domain/catalog';
 import type { CheckoutRequest } from '../../domain/checkout';
 import { MAX_LINE_QUANTITY } from '../../domain/cart';
-import { badRequest, type FieldError } from '../../domain/errors';
+import { badRequest, notFound, ShopError, type FieldError } from '../../domain/errors';
 import { digitsOnly, passesLuhn } from '../../domain/payments';
 import { validator } from './validate';
 
@@ -30,6 +30,19 @@ export const parseProductQuery = validator<ProductQuery & { inStock?: boolean }>
 export const parseIdParam = validator<{ id: number }>({
   type: 'object', properties: { id: { type: 'integer', minimum: 1, maximum: 2147483647 } }, required: ['id'],
 }, 'params');
+
+/**
+ * The product id of a path (`/product/abc`, `/api/products/0`). A segment that is no id names no
+ * product: 404 as for an id the catalog does not have, not a 400 about a field the shopper never typed.
+ */
+export function parseProductId(raw: string): number {
+  try {
+    return parseIdParam({ id: raw }).id;
+  } catch (error) {
+    if (!(error instanceof ShopError)) throw error;
+    throw notFound(`Product ${raw}`, 'product');
+  }
+}
 
 export const parseCartAdd = validator<{ sku: string; quantity: number }>({
   type: 'object', properties: { sku: SKU, quantity: { ...QUANTITY, default: 1 } }, required: ['sku'], additionalProperties: false,

@@ -22,9 +22,9 @@ export interface StockMessage {
 const STOCK_PATH = /^\/ws\/stock\/([^/?]+)\/?(?:\?.*)?$/;
 const ID = /^[1-9][0-9]{0,9}$/;
 
-function answer(socket: Duplex, status: number, code: string, message: string, field: string | null = null): void {
+function answer(socket: Duplex, status: number, code: string, message: string): void {
   const body = JSON.stringify({
-    error: { code, message, fields: field === null ? [] : [{ path: field, message }] }, generatedAt: new Date().toISOString(), requestId: crypto.randomUUID(),
+    error: { code, message, fields: [] }, generatedAt: new Date().toISOString(), requestId: crypto.randomUUID(),
   });
   socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
   socket.once('finish', () => socket.destroy());
@@ -90,9 +90,9 @@ export function stockFeed(shop: Shop, options: { pollMs?: number } = {}): Upgrad
       socket.on('error', () => undefined);
       const match = STOCK_PATH.exec(req.url ?? '');
       if (match === null) { answer(socket, 404, 'not_found', `No WebSocket endpoint at ${(req.url ?? '').split('?')[0]}`); return; }
-      if (!ID.test(match[1]) || Number(match[1]) > 2147483647) { answer(socket, 400, 'invalid_request', 'must be a product id', 'params.productId'); return; }
-      const productId = Number(match[1]);
-      if (shop.catalog.stockOf(productId) === undefined) { answer(socket, 404, 'not_found', `Product ${productId} not found`); return; }
+      // A segment that is no product id names no product: 404, as on /api/products/:id.
+      const productId = ID.test(match[1]) && Number(match[1]) <= 2147483647 ? Number(match[1]) : null;
+      if (productId === null || shop.catalog.stockOf(productId) === undefined) { answer(socket, 404, 'not_found', `Product ${match[1]} not found`); return; }
       wss.handleUpgrade(req, socket, head, (ws) => subscribe(productId, ws));
     },
     close() {

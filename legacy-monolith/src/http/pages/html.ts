@@ -1,5 +1,6 @@
 import type { Response } from 'express';
 import { formatMoney, REGION_CODES, type Region } from '../../domain/regions';
+import { FAVICON_DATA_URI } from '../favicon';
 
 /** A string already escaped for HTML; only `html` and `raw` make one. */
 export class Html { constructor(readonly text: string) {} toString(): string { return this.text; } }
@@ -37,11 +38,16 @@ export interface PageChrome { region: Region; cartCount: number; userName: strin
 export function layout(title: string, chrome: PageChrome, body: Html): Html {
   const regions = REGION_CODES.map((code) => html`<option value="${code}"${raw(code === chrome.region.code ? ' selected' : '')}>${code.toUpperCase()}</option>`);
   return html`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${title} · Northwind Goods</title><style>${raw(STYLE)}</style></head><body>
+<title>${title} · Northwind Goods</title><link rel="icon" type="image/svg+xml" href="${FAVICON_DATA_URI}"><style>${raw(STYLE)}</style></head><body>
 <header><a href="/"><strong>Northwind Goods</strong></a><a href="/category/apparel">Shop</a><a href="/cart">Cart (${chrome.cartCount})</a>
 ${chrome.userName ? html`<span>Hello, ${chrome.userName}</span><form method="post" action="/logout" style="display:inline"><button>Log out</button></form>` : html`<a href="/login">Log in</a>`}
 <form method="get" action="/region" style="margin-left:auto">Region <select name="code">${regions}</select> <button>Set</button></form></header>
 <main>${body}</main></body></html>`;
+}
+
+/** The body of every storefront 404: what is missing, and the way back. */
+export function notFoundBody(sentence: string): Html {
+  return html`<h1>Not found</h1><p>${sentence}</p><p><a href="/">Back to the shop</a></p>`;
 }
 
 export function sendPage(res: Response, status: number, page: Html): void {

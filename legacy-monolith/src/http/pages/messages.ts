@@ -1,4 +1,4 @@
-import type { ShopError } from '../../domain/errors';
+import { NotFoundError, type ShopError } from '../../domain/errors';
 import type { CouponStatus } from '../../domain/pricing';
 
 /**
@@ -39,7 +39,7 @@ export function errorSentence(error: ShopError): string {
     case 'email_taken': return 'An account with that e-mail address already exists. Log in instead?';
     case 'idempotency_key_in_progress': return 'Your order is still being placed. Please wait a moment.';
     case 'idempotency_key_reused': return 'This order form was already used for a different order. Please start checkout again.';
-    case 'not_found': return 'We could not find that.';
+    case 'not_found': return error instanceof NotFoundError && error.noun ? `We could not find that ${error.noun}.` : 'We could not find that.';
     default: return 'Something went wrong. Please try again.';
   }
 }

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
 import type { Shop } from '../../domain/shop';
-import { parseIdParam } from '../kit/schemas';
+import { parseProductId } from '../kit/schemas';
 
 /** Swatch colours of the shop's variant colours (the seed's palette), for the picture's background. */
 const SWATCHES: Readonly<Record<string, string>> = {
@@ -26,7 +26,7 @@ export function productSvg(name: string, colour: string, position: number): stri
 export function productImages(shop: Shop): Router {
   const router = Router();
   router.get('/images/products/:id/:position.svg', (req: Request, res: Response) => {
-    const { id } = parseIdParam({ id: req.params.id });
+    const id = parseProductId(String(req.params.id));
     const position = Number(req.params.position);
     const product = shop.catalog.getProduct(res.locals.ctx.region, id);
     const body = productSvg(product.name, product.variants[0]?.colour ?? '', position);

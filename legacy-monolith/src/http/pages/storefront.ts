@@ -1,15 +1,16 @@
 import crypto from 'node:crypto';
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import { shelfPrice } from '../../domain/cart';
-import { ShopError } from '../../domain/errors';
+import { notFound, ShopError } from '../../domain/errors';
 import { digitsOnly } from '../../domain/payments';
 import type { Product } from '../../domain/catalog';
 import { isRegionCode } from '../../domain/regions';
 import type { Shop } from '../../domain/shop';
 import { newSessionId } from '../../domain/users';
 import { clearSid, ensureSid, setSid } from '../kit/respond';
-import { idempotencyKeyOf, parseCartAdd, parseCartUpdate, parseCheckout, parseCoupon, parseIdParam, parseLogin, parseProductQuery, parseRegister } from '../kit/schemas';
-import { html, layout, price, raw, sendPage, type Html, type PageChrome } from './html';
+import { idempotencyKeyOf, parseCartAdd, parseCartUpdate, parseCheckout, parseCoupon, parseIdParam, parseLogin, parseProductId, parseProductQuery, parseRegister } from '../kit/schemas';
+import { setFlash, takeFlash } from './flash';
+import { html, layout, notFoundBody, price, raw, sendPage, type Html, type PageChrome } from './html';
 import { couponSentence, errorSentence, SORT_LABELS } from './messages';
 
 /** Server-rendered storefront pages; every action is a plain form post, so no JavaScript is needed. */
@@ -46,7 +47,7 @@ export function storefront(shop: Shop): Router {
 
   router.get('/category/:slug', (req, res) => {
     const query = parseProductQuery({ ...req.query, category: req.params.slug });
-    if (!shop.catalog.categoryExists(req.params.slug)) throw new ShopError(404, 'not_found', 'Category not found');
+    if (!shop.catalog.categoryExists(req.params.slug)) throw notFound(`Category ${req.params.slug}`, 'category');
     const { items, total } = shop.catalog.listProducts(res.locals.ctx.region, query);
     const pages = Math.max(1, Math.ceil(total / query.pageSize));
     const link = (n: number): Html => html`<a href="/category/${req.params.slug}?page=${n}&amp;sort=${query.sort}">${n === query.page ? raw(`<strong>${n}</strong>`) : n}</a> `;
@@ -58,7 +59,7 @@ export function storefront(shop: Shop): Router {
   });
 
   router.get('/product/:id', (req, res) => {
-    const { id } = parseIdParam(req.params);
+    const id = parseProductId(req.params.id);
     const p = shop.catalog.getProduct(res.locals.ctx.region, id);
     const options = p.variants.map((v) => html`<option value="${v.sku}"${raw(v.inStock ? '' : ' disabled')}>${[v.colour, v.size].filter(Boolean).join(' / ')}${v.inStock ? ` (${v.stock} left)` : ' (sold out)'}</option>`);
     page(res, 200, p.name, html`<h1>${p.name}</h1><img src="${p.images[0]}" alt="${p.name}" width="320" height="240">
@@ -67,20 +68,21 @@ export function storefront(shop: Shop): Router {
 <label>Quantity <input name="quantity" type="number" min="1" max="99" value="1"></label><button${raw(p.inStock ? '' : ' disabled')}>Add to cart</button></form>`);
   });
 
-  const cartPage = (res: Response, status: number, error: string | null): void => {
+  const cartPage = (res: Response, error: string | null): void => {
     const { region, sid, now } = res.locals.ctx;
     const cart = shop.carts.price(region, sid, now);
     const rows = cart.lines.map((l) => html`<tr><td>${l.name}<br><span class="muted">${l.sku}${l.promotions.length ? ` · ${l.promotions.join(', ')}` : ''}</span></td>
 <td><form method="post" action="/cart/update"><input type="hidden" name="sku" value="${l.sku}"><input name="quantity" type="number" min="0" max="99" value="${l.quantity}"> <button>Update</button></form></td>
 <td>${price(region, l.total)}</td><td><form method="post" action="/cart/remove"><input type="hidden" name="sku" value="${l.sku}"><button>Remove</button></form></td></tr>`);
-    page(res, status, 'Cart', html`<h1>Your cart</h1>${error ? html`<p class="error">${error}</p>` : ''}
+    page(res, 200, 'Cart', html`<h1>Your cart</h1>${error ? html`<p class="error">${error}</p>` : ''}
 ${cart.lines.length === 0 ? html`<p>Your cart is empty. <a href="/category/apparel">Start shopping</a>.</p>` : html`<table><tr><th>Item</th><th>Qty</th><th>Total</th><th></th></tr>${rows}</table>
 <p>Subtotal ${price(region, cart.subtotal)} · Discounts −${price(region, cart.discount)} · <strong>${price(region, cart.total)}</strong></p>
 ${cart.coupon ? html`<p>${couponSentence(cart.coupon.code, cart.coupon.status)}</p>` : ''}
 <form method="post" action="/cart/coupon"><label>Coupon <input name="code"></label><button>Apply</button></form>
 <p><a href="/checkout">Checkout →</a></p>`}`);
   };
-  router.get('/cart', (_req, res) => cartPage(res, 200, null));
+  router.get('/cart', (req, res) => cartPage(res, takeFlash(req, res)));
+  /** Every cart form answers 303 to /cart, on success or failure (post/redirect/get: a reload never re-posts). */
   const cartAction = (action: (req: Request, res: Response, sid: string) => void) => (req: Request, res: Response): void => {
     try {
       const sid = ensureSid(res);
@@ -89,7 +91,8 @@ ${cart.coupon ? html`<p>${couponSentence(cart.coupon.code, cart.coupon.status)}<
       res.redirect(303, '/cart');
     } catch (error) {
       if (!(error instanceof ShopError)) throw error;
-      cartPage(res, error.status, errorSentence(error));
+      setFlash(res, errorSentence(error));
+      res.redirect(303, '/cart');
     }
   };
   router.post('/cart/add', cartAction((req, res, sid) => { const b = parseCartAdd(req.body); shop.carts.add(sid, b.sku, b.quantity, res.locals.ctx.now); }));
@@ -183,7 +186,8 @@ ${mode === 'login' ? html`<p>New here? <a href="/register">Create an account</a>
 
   router.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
     if (!(error instanceof ShopError) || res.headersSent) { next(error); return; }
-    page(res, error.status, 'Sorry', html`<h1>${error.status === 404 ? 'Not found' : 'Something is wrong'}</h1><p>${errorSentence(error)}</p>`);
+    if (error.status === 404) { page(res, 404, 'Not found', notFoundBody(errorSentence(error))); return; }
+    page(res, error.status, 'Sorry', html`<h1>Something is wrong</h1><p>${errorSentence(error)}</p>`);
   });
   return router;
 }
