@@ -1,4 +1,5 @@
 import cluster from 'node:cluster';
+import type http from 'node:http';
 import { adminHosts, createAdminServer } from './admin/server';
 import { statsReport } from './admin/stats';
 import { statusReport } from './admin/status';
@@ -28,11 +29,11 @@ import { RulesStore, type ActiveRules, type ReloadReport, type SharedRules } fro
 import type { CompiledRoute } from './rules/types';
 import { watchRulesFile } from './rules/watch';
 import { ShadowSide } from './shadow-side';
+import { SHUTDOWN_DRAIN_MS } from './shutdown';
 import { createUpgradeHandler } from './websocket/upgrade-handler';
 import { hasWebSocketRoutes, WebSocketSide } from './websocket/websocket-side';
 
-/** On SIGTERM, requests in flight get this long to finish before their connections are cut. */
-export const SHUTDOWN_DRAIN_MS = 10_000;
+export { SHUTDOWN_DRAIN_MS };
 
 export interface RunningProxy {
   readonly proxyPort: number;
@@ -123,6 +124,8 @@ export async function startProxy(config: ProxyConfig = proxyConfigFromEnv(), log
     admitted: (url, priority, waitedMs) => metrics.queueWait.labels(upstreamLabel(url), PRIORITIES[priority], 'sent').observe(waitedMs / 1000),
   });
   metrics.upstreamGates = () => [...admission.view()].map(([url, view]) => [upstreamLabel(url), view]);
+  // The shadow worker starts once the ports are taken: a proxy that cannot listen starts none.
+  let listening = false;
   const events = {
     onReload(report: ReloadReport, active: ActiveRules) {
       // A worker's tables come from its primary, which counts and logs each reload once.
@@ -134,8 +137,8 @@ export async function startProxy(config: ProxyConfig = proxyConfigFromEnv(), log
         rateLimits.retain(new Set(active.table.routes.map((route) => route.name)));
         upstreamNames = namesByOrigin(active);
         windows.sweep(new Set(active.table.routes.map((route) => route.name)));
-        // The first load at start comes through here too (and is awaited below).
-        if (needsStore(active.table.routes)) void shadowSide.ensureStarted();
+        // The first load at start comes through here too; its worker is started below, after listen.
+        if (listening && needsStore(active.table.routes)) void shadowSide.ensureStarted();
         if (hasWebSocketRoutes(active.table.routes)) websockets.ensureLoaded().catch((error: Error) => log.error({ error: error.message }, 'http-proxy could not be loaded; WebSocket handshakes fail'));
       }
       log.flush();
@@ -144,8 +147,6 @@ export async function startProxy(config: ProxyConfig = proxyConfigFromEnv(), log
   const store = worker === null ? await RulesStore.open(config.rulesFile, events) : RulesStore.follow(config.rulesFile, worker.rules, events);
   const pools = new UpstreamPools({ ...DEFAULT_POOL_OPTIONS, maxSockets: config.maxSocketsPerUpstream });
   const flags = await flagSourceFor(config, log, metrics);
-  // With shadow routes at start, their worker is ready before the first shopper is served.
-  if (needsStore(store.current().table.routes)) await shadowSide.ensureStarted();
   if (hasWebSocketRoutes(store.current().table.routes)) await websockets.ensureLoaded();
   const handler = createHandler({
     rules: store, flags, forwarder: new Forwarder(pools, admission), metrics, log, accessLog: accessLogger(log), retryBodyLimit: config.retryBodyLimit,
@@ -159,7 +160,15 @@ export async function startProxy(config: ProxyConfig = proxyConfigFromEnv(), log
     rules: store, flags, metrics, log, accessLog: accessLogger(log, 'websocket'), breakers, traffic, websockets,
     decideInputs: { overrideDigest: overrideTokenDigest(config.overrideToken), newAnonymousId },
   });
-  const shopper = createShopperServer(handler, {
+  // Shoppers who connect between listen and the shadow worker's start wait for it: with shadow
+  // routes at start, their worker is ready before the first shopper is served.
+  let openDoor = (): void => undefined;
+  let warmingUp: Promise<void> | null = new Promise((resolve) => { openDoor = resolve; });
+  const serve: http.RequestListener = (req, res) => {
+    if (warmingUp === null) handler(req, res);
+    else void warmingUp.then(() => handler(req, res));
+  };
+  const shopper = createShopperServer(serve, {
     ...DEFAULT_SHOPPER_SERVER_OPTIONS, headersTimeoutMs: config.headersTimeoutMs, requestTimeoutMs: Math.max(config.requestTimeoutMs, config.headersTimeoutMs),
   }, upgrade);
   let ready = false;
@@ -197,8 +206,21 @@ export async function startProxy(config: ProxyConfig = proxyConfigFromEnv(), log
     },
   }, () => allowed);
 
-  const proxyPort = await listen(shopper, config.proxyPort, config.proxyHost);
-  const adminPort = admin === null ? 0 : await listen(admin, config.adminPort, config.adminHost);
+  // The ports first: a taken port stops the start before any worker thread or store is opened.
+  let proxyPort = 0;
+  let adminPort = 0;
+  try {
+    proxyPort = await listen(shopper, config.proxyPort, config.proxyHost);
+    if (admin !== null) adminPort = await listen(admin, config.adminPort, config.adminHost);
+  } catch (error) {
+    shopper.close();
+    await flags.stop();
+    throw error;
+  }
+  listening = true;
+  if (needsStore(store.current().table.routes)) await shadowSide.ensureStarted();
+  openDoor();
+  warmingUp = null;
   allowed = adminHosts(config.adminHost, adminPort, config.adminAllowedHosts);
   const unwatch = worker !== null ? () => undefined : watchRulesFile(config.rulesFile, () => { void store.reload('watch'); });
   const onHup = (): void => { void store.reload('sighup'); };
@@ -236,16 +258,16 @@ export async function startProxy(config: ProxyConfig = proxyConfigFromEnv(), log
 
 /** Exits for an error at start: 78 (EX_CONFIG) for a port that cannot be taken, else 1, with the reason on stderr. */
 function exitForStartError(error: unknown, config: ProxyConfig, log: Logger): never {
+  // The log's batched lines are older than the error: they go out first, and the error is the last word.
+  log.flush();
   const { code, port } = error as Error & { code?: string; port?: number };
   if (code === 'EADDRINUSE' || code === 'EACCES') {
     // Not worth retrying: a taken port stays taken. sysexits.h EX_CONFIG tells the launcher so.
     const name = port === config.adminPort ? 'ADMIN_PORT' : 'PROXY_PORT';
     process.stderr.write(`strangler proxy: cannot listen on port ${port}: ${code === 'EADDRINUSE' ? 'the port is in use' : 'permission denied'}; set ${name} to another port\n`);
-    log.flush();
     process.exit(78);
   }
   process.stderr.write(`strangler proxy: cannot start: ${(error as Error).message}\n`);
-  log.flush();
   process.exit(1);
 }
 

@@ -1,14 +1,21 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
+import path from 'node:path';
 import readline from 'node:readline';
 import { isSeeded, openShopDb } from '../legacy-monolith/src/db/open';
 import { seedShop } from '../legacy-monolith/src/db/seed';
 import { EXIT_CANNOT_LISTEN } from '../legacy-monolith/src/serve';
+import { proxyStopBoundMs } from '../proxy/shutdown';
+import { LAUNCHER_PID_VARIABLE } from './stop-with-launcher';
 
 interface ChildSpec { name: string; args: string[]; health: string }
 
 const MAX_RESTARTS = 3;
 const RESTART_WINDOW_MS = 60_000;
+/** A shop service that has not exited this long after SIGTERM is killed. */
+const SERVICE_STOP_MS = 10_000;
+/** The signals that stop everything: SIGHUP too, as the terminal that started us closed. */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 function port(name: string, fallback: number): number {
   return Number(process.env[name] ?? fallback);
@@ -52,15 +59,21 @@ function startedUpstreams(): Record<string, string> {
   };
 }
 
-/** Each upstream of the proxy's active rules that names a service we started at another address. */
-async function upstreamsNotStarted(adminPort: number): Promise<string[]> {
-  const status = await new Promise<{ upstreams?: { name: string; url: string }[] } | null>((resolve) => {
+interface ProxyStatus { upstreams?: { name: string; url: string }[]; workers?: unknown[] }
+
+/** The proxy's /status, or null when it cannot be read. */
+function readStatus(adminPort: number): Promise<ProxyStatus | null> {
+  return new Promise((resolve) => {
     http.get(`http://127.0.0.1:${adminPort}/status`, (res) => {
       let body = '';
       res.on('data', (chunk: Buffer) => { body += chunk; });
-      res.on('end', () => { try { resolve(JSON.parse(body)); } catch { resolve(null); } });
+      res.on('end', () => { try { resolve(JSON.parse(body) as ProxyStatus); } catch { resolve(null); } });
     }).on('error', () => resolve(null));
   });
+}
+
+/** Each upstream of the proxy's active rules that names a service we started at another address. */
+function upstreamsNotStarted(status: ProxyStatus | null): string[] {
   if (!Array.isArray(status?.upstreams)) return ['cannot read the proxy\'s /status to check its upstreams'];
   const active = new Map(status.upstreams.map((u) => [u.name, u.url]));
   return Object.entries(startedUpstreams())
@@ -68,10 +81,32 @@ async function upstreamsNotStarted(adminPort: number): Promise<string[]> {
     .map(([name, url]) => `upstream "${name}" in the rules is ${active.get(name)}, but ${name} was started at ${url}`);
 }
 
+/** The banner's line on how many processes serve shoppers: /status lists workers only in a cluster. */
+function workersLine(status: ProxyStatus | null): string {
+  const workers = Array.isArray(status?.workers) ? status.workers.length : 1;
+  return workers > 1 ? `${workers} workers on the one shopper port (STRANGLER_WORKERS)` : '1 process (STRANGLER_WORKERS=N or auto for more)';
+}
+
+/** Sends SIGTERM and resolves once the process has exited; SIGKILL after `killAfterMs`. */
+function stopChild(child: ChildProcess, killAfterMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const kill = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+    child.once('exit', () => { clearTimeout(kill); resolve(); });
+    child.kill('SIGTERM');
+  });
+}
+
 /**
  * `npm start` / `strangler start`: seeds on first run, starts every process with its log lines
  * prefixed by its name, prints the URLs, restarts a child that dies (at most 3 times a minute),
- * and stops everything on Ctrl-C / SIGTERM. Exits non-zero when it cannot recover.
+ * and stops everything on Ctrl-C / SIGTERM / SIGINT / SIGHUP: the proxy first, once it has
+ * exited the services (while the proxy drains, it still forwards to them). Exits non-zero when
+ * it cannot recover.
+ *
+ * The children run in a process group of their own (`detached`), so a Ctrl-C in the terminal
+ * reaches the launcher alone and not every service at once; each child has an IPC channel to
+ * the launcher and stops when it closes (stop-with-launcher.ts), should the launcher die unasked.
  */
 export async function runLauncher(cliPath: string): Promise<void> {
   const db = openShopDb();
@@ -83,29 +118,35 @@ export async function runLauncher(cliPath: string): Promise<void> {
 
   const children = new Map<string, ChildProcess>();
   const restarts = new Map<string, number[]>();
-  let stopping = false;
+  let stopping: Promise<never> | null = null;
   const width = Math.max(...specs().map((s) => s.name.length));
+  // The proxy's own bound (drain, then its mirrors' timeout) and a margin for its exit.
+  const proxyStopMs = proxyStopBoundMs(Number(process.env.STRANGLER_SHADOW_TIMEOUT_MS ?? 2000)) + 5000;
 
-  const stopAll = async (code: number): Promise<never> => {
-    stopping = true;
-    const exits = [...children.values()].filter((c) => c.exitCode === null && c.signalCode === null).map((child) => new Promise<void>((resolve) => {
-      const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      child.once('exit', () => { clearTimeout(kill); resolve(); });
-      child.kill('SIGTERM');
-    }));
-    await Promise.all(exits);
-    console.log('[launcher] all processes stopped');
-    process.exit(code);
+  const stopAll = (code: number): Promise<never> => {
+    stopping ??= (async () => {
+      const proxy = children.get('proxy');
+      if (proxy !== undefined) {
+        await stopChild(proxy, proxyStopMs);
+        console.log('[launcher] proxy stopped; stopping the services');
+      }
+      await Promise.all([...children.entries()].filter(([name]) => name !== 'proxy').map(([, child]) => stopChild(child, SERVICE_STOP_MS)));
+      console.log('[launcher] all processes stopped');
+      process.exit(code);
+    })();
+    return stopping;
   };
 
   const start = (spec: ChildSpec): ChildProcess => {
-    const child = spawn(process.execPath, [cliPath, ...spec.args], { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+    const child = spawn(process.execPath, ['--require', path.join(__dirname, 'stop-with-launcher.js'), cliPath, ...spec.args], {
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'], detached: true, env: { ...process.env, [LAUNCHER_PID_VARIABLE]: String(process.pid) },
+    });
     const prefix = `[${spec.name.padEnd(width)}]`;
     for (const stream of [child.stdout, child.stderr]) {
       readline.createInterface({ input: stream! }).on('line', (line) => console.log(`${prefix} ${line}`));
     }
     child.once('exit', (code, signal) => {
-      if (stopping) return;
+      if (stopping !== null) return;
       console.error(`[launcher] ${spec.name} exited (${signal ?? `code ${code}`})`);
       if (code === EXIT_CANNOT_LISTEN) {
         console.error(`[launcher] ${spec.name} cannot listen on its port (its line above says which variable to change); not restarting it`);
@@ -127,18 +168,30 @@ export async function runLauncher(cliPath: string): Promise<void> {
     return child;
   };
 
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => { console.log(`[launcher] ${signal}: stopping`); void stopAll(0); });
+  // `on`, not `once`: under `npm start` a Ctrl-C comes twice (from the terminal, and forwarded by
+  // npm), and a second signal must not kill the launcher while it stops the others in order.
+  for (const signal of STOP_SIGNALS) {
+    process.on(signal, () => {
+      if (stopping !== null) return;
+      console.log(`[launcher] ${signal}: stopping (the proxy first, then the services)`);
+      void stopAll(0);
+    });
+  }
 
   for (const spec of specs()) {
+    // A signal during the start: nothing more is started (stopAll stops what is running).
+    if (stopping !== null) return;
     const child = start(spec);
     children.set(spec.name, child);
-    const ok = await waitHealthy(spec.health, 20_000, () => !stopping);
-    if (!ok && !stopping) {
+    const ok = await waitHealthy(spec.health, 20_000, () => stopping === null);
+    if (!ok && stopping === null) {
       console.error(`[launcher] ${spec.name} did not become healthy at ${spec.health}`);
       await stopAll(1);
     }
   }
-  const mismatched = await upstreamsNotStarted(port('ADMIN_PORT', 9901));
+  const status = await readStatus(port('ADMIN_PORT', 9901));
+  if (stopping !== null) return;
+  const mismatched = upstreamsNotStarted(status);
   if (mismatched.length > 0) {
     for (const line of mismatched) console.error(`[launcher] ${line}`);
     console.error('[launcher] the rules send shoppers somewhere this launcher did not start; fix the rules file (or use ${NAME_PORT:-default} in its upstream URLs), then start again');
@@ -151,9 +204,10 @@ export async function runLauncher(cliPath: string): Promise<void> {
     `  shop (through the proxy)  http://127.0.0.1:${proxyPort}/`,
     `  live dashboard            http://127.0.0.1:${port('ADMIN_PORT', 9901)}/dashboard`,
     `  proxy admin               http://127.0.0.1:${port('ADMIN_PORT', 9901)}/status  (/stats, /metrics, /healthz, /readyz)`,
+    `  proxy workers             ${workersLine(status)}`,
     `  legacy monolith           http://127.0.0.1:${port('LEGACY_PORT', 3001)}/`,
     `  extracted services        catalog :${port('CATALOG_PORT', 3101)}  pricing :${port('PRICING_PORT', 3102)}  checkout :${port('CHECKOUT_PORT', 3103)}`,
-    'Press Ctrl-C to stop.',
+    'Press Ctrl-C to stop (or send SIGTERM to this process).',
     '',
   ].join('\n'));
 }

@@ -56,9 +56,31 @@ const REFUSE_UPGRADES: UpgradeListener = (req, socket) => {
   sendSocketError(socket, 'STRANGLER_ERR_UPGRADE_UNSUPPORTED', { requestId: requestIdOf(req.headers), route: null, backend: null, setCookie: null });
 };
 
-/** The shopper-facing HTTP server: tight timeouts so slow clients cannot hold sockets. */
+/**
+ * The response class of a server that says `Connection: close` once it stops listening (it is
+ * draining): a keep-alive client then opens its next connection elsewhere (another instance, or
+ * the restarted proxy) instead of sending more requests down a connection that is about to close.
+ * Decided at writeHead, so a request already in flight when the drain begins is marked too.
+ * `shouldKeepAlive = false` makes Node write the header itself and close the socket after the
+ * response; setting the header instead would make writeHead merge a header list one setHeader at
+ * a time, and the second of two `set-cookie` would replace the first.
+ */
+function drainAwareResponse(draining: () => boolean): typeof http.ServerResponse {
+  class DrainAwareResponse extends http.ServerResponse {
+    override writeHead(status: number, reasonOrHeaders?: string | http.OutgoingHttpHeaders | http.OutgoingHttpHeader[], headers?: http.OutgoingHttpHeaders | http.OutgoingHttpHeader[]): this {
+      if (draining()) this.shouldKeepAlive = false;
+      return typeof reasonOrHeaders === 'string' ? super.writeHead(status, reasonOrHeaders, headers) : super.writeHead(status, reasonOrHeaders);
+    }
+  }
+  // @types/node declares the option generic over the request type; the server only makes plain IncomingMessages.
+  return DrainAwareResponse as typeof http.ServerResponse;
+}
+
+/** The shopper-facing HTTP server: tight timeouts so slow clients cannot hold sockets, `Connection: close` while draining. */
 export function createShopperServer(handler: http.RequestListener, options: ShopperServerOptions = DEFAULT_SHOPPER_SERVER_OPTIONS, onUpgrade: UpgradeListener = REFUSE_UPGRADES): http.Server {
-  const server = http.createServer({
+  const server: http.Server = http.createServer({
+    // Asked at each response, once `server` exists: not listening any more means draining.
+    ServerResponse: drainAwareResponse((): boolean => !server.listening),
     headersTimeout: options.headersTimeoutMs,
     requestTimeout: options.requestTimeoutMs,
     keepAliveTimeout: options.keepAliveTimeoutMs,
