@@ -42,6 +42,8 @@ export interface GradientLimitOptions {
   readonly probeEveryMs: number;
   readonly probeSamples: number;
   readonly minProbeGapMs: number;
+  /** Headroom added each window: headroom × √limit requests (Envoy adds √limit; half of it keeps a small upstream's own queue shorter). */
+  readonly headroom: number;
 }
 
 export const GRADIENT_DEFAULTS: GradientLimitOptions = Object.freeze({
@@ -54,6 +56,7 @@ export const GRADIENT_DEFAULTS: GradientLimitOptions = Object.freeze({
   probeEveryMs: 30_000,
   probeSamples: 20,
   minProbeGapMs: 5_000,
+  headroom: 0.5,
 });
 
 export class GradientLimit {
@@ -122,7 +125,7 @@ export class GradientLimit {
     const atFloor = this.limit <= o.minLimit;
     if (this.minRtt === 0 || rtt < this.minRtt || atFloor) this.minRtt = rtt;
     const gradient = Math.min(2, Math.max(0.5, (this.minRtt * (1 + o.tolerance)) / rtt));
-    let next = this.estimate * gradient + Math.sqrt(this.estimate);
+    let next = this.estimate * gradient + o.headroom * Math.sqrt(this.estimate);
     // Only traffic that fills the limit is evidence the upstream takes more.
     if (next > this.estimate && this.peakInFlight < this.estimate / 2) next = this.estimate;
     this.estimate = Math.min(o.maxLimit, Math.max(o.minLimit, next));

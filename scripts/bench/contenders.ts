@@ -127,7 +127,7 @@ export function flagFromBackup(percent: number, constrained = false): (dir: stri
   };
 }
 
-export function benchRules(legacy: string, extracted: string, options: { percent: number; shadow?: number; routes?: number; path?: string; flag?: boolean }): string {
+export function benchRules(legacy: string, extracted: string, options: { percent: number; shadow?: number; routes?: number; path?: string; flag?: boolean; overload?: false }): string {
   const count = options.routes ?? 1;
   const lines: string[] = [];
   for (let i = 0; i < count; i++) {
@@ -135,6 +135,6 @@ export function benchRules(legacy: string, extracted: string, options: { percent
     const path = last ? (options.path ?? ITEMS_PATH) : `/api/other-${i}/:id`;
     lines.push(`  - { name: r${i}, match: { methods: [GET], path: "${path}" }, extracted: svc, percent: ${last ? options.percent : 0}${last && options.shadow ? `, shadow: { percent: ${options.shadow} }` : ''}${last && options.flag ? ', flag: bench-flag' : ''} }`);
   }
-  const defaults = 'defaults:\n  breaker: { failure_rate: 0.5, min_requests: 20, window: 10s, open_for: 30s, probes: 5 }\n';
+  const defaults = `defaults:\n  breaker: { failure_rate: 0.5, min_requests: 20, window: 10s, open_for: 30s, probes: 5 }\n${options.overload === false ? '  overload: false\n' : ''}`;
   return `version: 1\nupstreams: { legacy: "${legacy}", svc: "${extracted}" }\n${defaults}routes:\n${lines.join('\n')}\n`;
 }

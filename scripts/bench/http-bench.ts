@@ -102,6 +102,8 @@ export async function runHttpBench(options: HttpBenchOptions, log: (line: string
       { name: '(d) minimal undici forwarder', start: () => startUndiciForwarder(PROXY_CORE, upstream.url) },
       strangler('strangler 0%', benchRules(upstream.url, upstream.url, { percent: 0 })),
       strangler('strangler 25% split', benchRules(upstream.url, upstream.url, { percent: 25 })),
+      // Admission control's cost when nothing is overloaded: the same split with it turned off.
+      strangler('strangler 25% split, overload: false', benchRules(upstream.url, upstream.url, { percent: 25, overload: false })),
       strangler('strangler 25% + shadow 10%', benchRules(upstream.url, upstream.url, { percent: 25, shadow: 10 })),
       // node:cluster: a primary and two workers, all pinned to the proxy's one core, so CPU µs/req
       // shows what the workers cost on top of one process (the primary's accept and hand-off).

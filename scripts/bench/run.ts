@@ -9,6 +9,7 @@ import { benchDecision, type DecisionResult } from './decision-bench';
 import { BIG_ANSWER_PATH, ITEMS_PATH } from './bench-paths';
 import { CONCURRENT, runBigBodies, SEQUENTIAL, type BigBodiesResult } from './big-bodies';
 import { BIG_ANSWER_CONTENDERS, LOAD_CORE, PROXY_CORE, runHttpBench, type ContenderResult } from './http-bench';
+import { overloadLines, runOverloadBench, type OverloadResult } from './overload-bench';
 
 /**
  * `npm run bench [-- --quick]`: the proxy side by side with its peers on loopback, in one run and
@@ -22,7 +23,7 @@ function has(command: string): boolean {
 }
 
 function ensureTools(log: (line: string) => void): void {
-  const missing = [['wrk', 'wrk'], ['nginx', 'nginx-light'], ['taskset', 'util-linux']].filter(([command]) => !has(command));
+  const missing = [['wrk', 'wrk'], ['nginx', 'nginx-light'], ['haproxy', 'haproxy'], ['taskset', 'util-linux']].filter(([command]) => !has(command));
   if (missing.length === 0) return;
   const packages = missing.map(([, pkg]) => pkg);
   log(`installing Debian packages for the benchmark: ${packages.join(', ')} (apt-get; needs root)`);
@@ -88,8 +89,9 @@ function bigBodiesTable(rows: BigBodiesResult[]): string[] {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { quick: { type: 'boolean' } }, strict: true });
+  const { values } = parseArgs({ options: { quick: { type: 'boolean' }, only: { type: 'string' } }, strict: true });
   const quick = Boolean(values.quick);
+  if (values.only !== undefined && values.only !== 'overload') throw new Error(`--only takes "overload", got "${values.only}"`);
   const log = (line: string): void => console.log(line);
   ensureTools(log);
   // The load side (this script, wrk, the upstream) on core 1; each proxy alone on core 0.
@@ -103,6 +105,18 @@ async function main(): Promise<void> {
   if (machine.cpus <= 2) log('Note: on a 2-core machine the load generator shares a core with the upstream; every contender gets the same pinning, so compare ratios, not absolute figures.');
   log(`Load: wrk -t1, ${options.connections.join('/')} connections, ${options.seconds} s × ${options.runs} run(s), a random x-user-id per request; GET ${ITEMS_PATH}, ~2 KB JSON (the "200 KB answer" rows: GET ${BIG_ANSWER_PATH}, ~200 KB JSON, 1 and 50 connections only).\n`);
 
+  const overloadSeconds = quick ? 3 : 6;
+  const runOverload = async (): Promise<OverloadResult> => {
+    log(`\nOverload: an upstream serving ${4} at a time, 25 ms each (160/s); an open-loop flood at 10× on one route for ${overloadSeconds} s while a critical route sends 10 orders/s; max_queue 1 s`);
+    const result = await runOverloadBench(overloadSeconds, log);
+    for (const line of overloadLines(result)) log(line);
+    return result;
+  };
+  if (values.only === 'overload') {
+    const overload = await runOverload();
+    writeResults({ at: new Date().toISOString(), quick, machine, pinning: { proxy: PROXY_CORE, load: LOAD_CORE }, overload }, machine, log);
+    return;
+  }
   const http = await runHttpBench(options, log);
   log('\nHTTP, median of runs (×(a): share of the upstream-direct rate; ×(b): share of bare http-proxy)');
   for (const line of table(http.contenders, options.connections, (name) => !(BIG_ANSWER_CONTENDERS as readonly string[]).includes(name))) log(line);
@@ -126,10 +140,15 @@ async function main(): Promise<void> {
   log('\nShadow comparison alone (decode, parse, diff; legacy asked twice, its second answer the same bytes), ~200 KB answers');
   for (const line of comparisonLines(comparisons)) log(line);
 
+  const overload = await runOverload();
+  writeResults({ at: new Date().toISOString(), quick, machine, pinning: { proxy: PROXY_CORE, load: LOAD_CORE }, options, http, overload, bigBodies, decisions, comparisons }, machine, log);
+}
+
+function writeResults(results: Record<string, unknown>, machine: { cpus: number; model?: string; memoryGiB: number; node: string; nginx: string }, log: (line: string) => void): void {
   const dir = path.join(repoRoot(), 'bench-results');
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  fs.writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), quick, machine, pinning: { proxy: PROXY_CORE, load: LOAD_CORE }, options, http, bigBodies, decisions, comparisons }, null, 2));
+  fs.writeFileSync(file, JSON.stringify(results, null, 2));
   log(`\nmachine: ${machine.cpus} cores, ${machine.model}, ${machine.memoryGiB} GiB, node ${machine.node}, ${machine.nginx}\nwritten: ${path.relative(process.cwd(), file)}`);
 }
 
