@@ -19,7 +19,7 @@ import { createLogger, type Logger } from './observability/logger';
 import { ProxyMetrics } from './observability/metrics';
 import { TrafficCounters } from './observability/traffic-counters';
 import { TrafficWindows } from './observability/traffic-windows';
-import { Admission } from './overload/admission';
+import { Admission, mirrorSlots } from './overload/admission';
 import { RateLimits } from './overload/rate-limits';
 import { PRIORITIES } from './overload/waiting-line';
 import { formatIssue } from './rules/load';
@@ -151,7 +151,10 @@ export async function startProxy(config: ProxyConfig = proxyConfigFromEnv(), log
   const handler = createHandler({
     rules: store, flags, forwarder: new Forwarder(pools, admission), metrics, log, accessLog: accessLogger(log), retryBodyLimit: config.retryBodyLimit,
     decideInputs: { overrideDigest: overrideTokenDigest(config.overrideToken), newAnonymousId },
-    shadow: { sample: (percent) => Math.random() * 100 < percent, offer: (job) => { shadowSide.offer(job); }, captureCap: config.shadowCaptureBytes },
+    shadow: {
+      sample: (percent) => Math.random() * 100 < percent, offer: (job, done) => { shadowSide.offer(job, done ?? null); }, yielded: (job) => { shadowSide.yielded(job); },
+      mirrorSlots: (upstreams) => mirrorSlots(admission, upstreams), captureCap: config.shadowCaptureBytes,
+    },
     breakers, traffic, windows, rateLimits,
   });
   // Releases the slots of routes idle for 15 minutes (a reload drops removed routes at once).

@@ -57,7 +57,7 @@ export function statusReport(store: RulesStore, flags: FlagSource, metrics: Prox
     // Admission control per upstream: `limit` is null until the first request to it was admitted.
     upstreams: (rules.upstreams as Array<{ name: string; url: string }>).map((u) => {
       const gate = gates.get(u.url);
-      return { ...u, limit: gate?.limit ?? null, inFlight: gate?.inFlight ?? 0, queued: gate?.queued ?? 0, minRttMs: gate?.minRttMs ?? null };
+      return { ...u, limit: gate?.limit ?? null, inFlight: gate?.inFlight ?? 0, queued: gate?.queued ?? 0, mirrors: gate?.mirrors ?? 0, minRttMs: gate?.minRttMs ?? null };
     }),
     unleash: flagInfo,
     routes: active.table.routes.map((route) => {
