@@ -2,9 +2,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { runCheck, type CheckFormat } from './check-command';
-import { commandUsage, isCommand, USAGE } from './cli-usage';
-import { CommandError, rulesFilePath } from './rules-file';
+import { runCheck, type CheckFormat } from './cli/check';
+import { commandUsage, isCommand, USAGE } from './cli/usage';
+import { CommandError, rulesFilePath } from './cli/rules-file';
 
 
 /** The version in the package.json above this file (from scripts/ or dist/scripts/). */
@@ -70,7 +70,7 @@ async function main(argv: string[]): Promise<void> {
   switch (command) {
     case 'start': {
       parse(command, rest, {});
-      const { runLauncher } = await import('./launcher');
+      const { runLauncher } = await import('./cli/start');
       await runLauncher(path.resolve(__filename));
       return;
     }
@@ -126,7 +126,7 @@ async function main(argv: string[]): Promise<void> {
       const { values, positionals } = parse(command, rest, { json: { type: 'boolean' }, admin: { type: 'string' } });
       if (positionals.length < 1 || positionals.length > 2) usageError(`plan needs NEW, or OLD and NEW, got ${positionals.length} file(s)`);
       if (values.admin !== undefined && !isHttpUrl(values.admin)) usageError(`--admin must be an http:// URL of the proxy's admin port, got "${values.admin}"`);
-      const { runPlan } = await import('./plan-command');
+      const { runPlan } = await import('./cli/plan');
       process.exitCode = await runPlan(positionals, { json: Boolean(values.json), admin: values.admin }, (line) => console.log(line), (line) => process.stderr.write(`${line}\n`));
       return;
     }
@@ -151,7 +151,7 @@ async function main(argv: string[]): Promise<void> {
       if (values.admin !== undefined && !isHttpUrl(values.admin)) usageError(`--admin must be an http:// URL of the proxy's admin port, got "${values.admin}"`);
       const maxErrorRate = values['max-error-rate'] === undefined ? 0.05 : Number(values['max-error-rate']);
       if (!(maxErrorRate >= 0 && maxErrorRate <= 1)) usageError(`--max-error-rate must be a number from 0 to 1, got "${values['max-error-rate']}"`);
-      const { runEdit } = await import('./ramp-command');
+      const { runEdit } = await import('./cli/ramp');
       const { defaultDiffDb } = await import('../shadow/store/location');
       process.exitCode = await runEdit(positionals[0], command === 'ramp' ? 'percent' : 'killed', value, {
         file: rulesFilePath(values.file), force: Boolean(values.force), admin: values.admin, maxErrorRate, json: Boolean(values.json),
@@ -171,7 +171,7 @@ async function main(argv: string[]): Promise<void> {
       if (watchMs === 0 || (values.watch !== undefined && watchMs === null)) usageError(`--watch must be a duration like 30s, 1m or 1h, got "${values.watch}"`);
       if (values.resume && positionals.length === 0) usageError('--resume needs the ROUTE(s) to resume');
       if (values.resume && watchMs !== null) usageError('--resume judges once: it cannot be combined with --watch');
-      const { runRollout } = await import('./rollout-command');
+      const { runRollout } = await import('./cli/rollout');
       const { defaultDiffDb } = await import('../shadow/store/location');
       process.exitCode = await runRollout({
         routes: positionals, file: rulesFilePath(values.file), db: values.db ?? defaultDiffDb(), dryRun: Boolean(values['dry-run']),
@@ -197,12 +197,12 @@ async function main(argv: string[]): Promise<void> {
       const warn = (line: string): void => { process.stderr.write(`${line}\n`); };
       if (command === 'report') {
         if (values.route || values.admin) usageError(`${values.route ? '--route' : '--admin'} is for replay`);
-        const { runReport } = await import('./report-command');
+        const { runReport } = await import('./cli/report');
         process.exitCode = await runReport({ sinceMs: sinceMs!, out: values.out ?? path.join('data', 'report'), db, rules, retainMs: retainMs!, json: Boolean(values.json) }, (l) => console.log(l), warn);
       } else {
         if (values.out || values.json || values.retain) usageError('replay takes --since, --route, --db, --rules and --admin');
         if (values.admin !== undefined && !isHttpUrl(values.admin)) usageError(`--admin must be an http:// URL of the proxy's admin port, got "${values.admin}"`);
-        const { runReplay } = await import('./replay-command');
+        const { runReplay } = await import('./cli/replay');
         process.exitCode = await runReplay({ sinceMs: sinceMs!, route: values.route, db, rules, concurrency: 8, timeoutMs: 5000, admin: values.admin }, (l) => console.log(l), warn);
       }
       return;
@@ -223,8 +223,8 @@ async function main(argv: string[]): Promise<void> {
       const maxInFlight = Number(values['max-in-flight'] ?? 256);
       if (!(Number.isInteger(maxInFlight) && maxInFlight >= 1 && maxInFlight <= 10000)) usageError(`--max-in-flight must be a whole number from 1 to 10000, got "${values['max-in-flight']}"`);
       if (values.admin !== undefined && !isHttpUrl(values.admin)) usageError(`--admin must be an http:// URL of the proxy's admin port, got "${values.admin}"`);
-      const { runTraffic } = await import('./traffic');
-      const { adminUrl } = await import('./admin-client');
+      const { runTraffic } = await import('./cli/traffic');
+      const { adminUrl } = await import('./cli/admin-client');
       const url = values.url ?? `http://127.0.0.1:${process.env.PROXY_PORT ?? 8080}`;
       const flood = values.flood === undefined ? undefined : { route: values.flood, rps, maxInFlight, admin: adminUrl(values.admin) };
       process.exitCode = await runTraffic({ url, shoppers, durationMs: duration * 1000, json: Boolean(values.json), flood }, (l) => console.log(l));

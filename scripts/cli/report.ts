@@ -1,14 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadRules } from '../proxy/rules/load';
-import type { CompiledRules } from '../proxy/rules/types';
-import { buildReport } from '../shadow/report/model';
-import { renderHtml } from '../shadow/report/render-html';
-import { renderMarkdown } from '../shadow/report/render-md';
-import { EvidenceStoreError } from '../shadow/store/evidence';
-import { storeKind } from '../shadow/store/location';
-import { openStore } from '../shadow/store/open-store';
-import type { Store } from '../shadow/store/store';
+import { loadRules } from '../../proxy/rules/load';
+import type { CompiledRules } from '../../proxy/rules/types';
+import { buildReport } from '../../shadow/report/model';
+import { renderHtml } from '../../shadow/report/render-html';
+import { renderMarkdown } from '../../shadow/report/render-md';
+import { EvidenceStoreError } from '../../shadow/store/evidence';
+import { storeKind } from '../../shadow/store/location';
+import { openStore } from '../../shadow/store/open-store';
+import type { Store } from '../../shadow/store/store';
 import { reportRollouts } from './rollout/report-rollout';
 import { CommandError } from './rules-file';
 

@@ -2,10 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import path from 'node:path';
 import readline from 'node:readline';
-import { isSeeded, openShopDb } from '../legacy-monolith/src/db/open';
-import { seedShop } from '../legacy-monolith/src/db/seed';
-import { EXIT_CANNOT_LISTEN } from '../legacy-monolith/src/serve';
-import { proxyStopBoundMs } from '../proxy/shutdown';
+import { isSeeded, openShopDb } from '../../legacy-monolith/src/db/open';
+import { seedShop } from '../../legacy-monolith/src/db/seed';
+import { EXIT_CANNOT_LISTEN } from '../../legacy-monolith/src/serve';
+import { proxyStopBoundMs } from '../../proxy/shutdown';
 import { LAUNCHER_PID_VARIABLE } from './stop-with-launcher';
 
 interface ChildSpec { name: string; args: string[]; health: string }

@@ -1,16 +1,16 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
-import { loadRules } from '../proxy/rules/load';
-import type { CompiledRules } from '../proxy/rules/types';
-import { Mirror } from '../shadow/mirror';
-import { noOutcomes } from '../shadow/outcomes';
-import { DAY_MS, DEFAULT_STORE_OPTIONS, DiffStore } from '../shadow/store/diff-store';
-import { replicaName } from '../shadow/store/location';
+import { loadRules } from '../../proxy/rules/load';
+import type { CompiledRules } from '../../proxy/rules/types';
+import { Mirror } from '../../shadow/mirror';
+import { noOutcomes } from '../../shadow/outcomes';
+import { DAY_MS, DEFAULT_STORE_OPTIONS, DiffStore } from '../../shadow/store/diff-store';
+import { replicaName } from '../../shadow/store/location';
 import { ADMIN_HINT, adminUrl, fetchStatus } from './admin-client';
 import { environmentOfProxy } from './live-upstreams';
 import { FailureRecordingClient } from './replay-failures';
 import { CommandError, readRulesText, unknownRoute } from './rules-file';
-import { openExistingStore } from './report-command';
+import { openExistingStore } from './report';
 
 export interface ReplayOptions { sinceMs: number; route?: string; db: string; rules: string; concurrency: number; timeoutMs: number; admin?: string }
 

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { prng } from '../legacy-monolith/src/db/prng';
+import { prng } from '../../legacy-monolith/src/db/prng';
 import { floodTarget, runFlood, type FloodTarget, type RouteOf } from './traffic-flood';
 import { CheckoutStats, classify, errorCodeOf, formatSummary, TrafficStats } from './traffic-stats';
 

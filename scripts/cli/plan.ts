@@ -1,5 +1,5 @@
-import type { Environment } from '../proxy/rules/env-vars';
-import { formatPlan, planChange, planRoutesOf, type PlanRoute } from '../proxy/rules/plan';
+import type { Environment } from '../../proxy/rules/env-vars';
+import { formatPlan, planChange, planRoutesOf, type PlanRoute } from '../../proxy/rules/plan';
 import { adminUrl, fetchStatus, type ProxyStatus } from './admin-client';
 import { environmentOfProxy } from './live-upstreams';
 import { compileOrThrow, readRulesText } from './rules-file';

@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { formatDuration } from '../proxy/rules/duration';
-import { routeNames, setRouteKey } from '../proxy/rules/edit';
-import { formatPlan, planChange, planRoutesOf, type PlanRow } from '../proxy/rules/plan';
-import type { CompiledRoute, CompiledRules } from '../proxy/rules/types';
-import { EvidenceStoreError, type EvidenceStore } from '../shadow/store/evidence';
-import { openEvidenceStore } from '../shadow/store/open-evidence';
+import { formatDuration } from '../../proxy/rules/duration';
+import { routeNames, setRouteKey } from '../../proxy/rules/edit';
+import { formatPlan, planChange, planRoutesOf, type PlanRow } from '../../proxy/rules/plan';
+import type { CompiledRoute, CompiledRules } from '../../proxy/rules/types';
+import { EvidenceStoreError, type EvidenceStore } from '../../shadow/store/evidence';
+import { openEvidenceStore } from '../../shadow/store/open-evidence';
 import { decisionJson, formatDecision } from './rollout/format';
 import { decideRoute, type RouteDecision } from './rollout/route-decision';
 import { CommandError, compileOrThrow, readRulesText, unknownRoute, writeAtomically } from './rules-file';

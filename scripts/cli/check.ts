@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { formatIssue, loadRules } from '../proxy/rules/load';
-import type { RuleIssue } from '../proxy/rules/types';
+import { formatIssue, loadRules } from '../../proxy/rules/load';
+import type { RuleIssue } from '../../proxy/rules/types';
 
 export type CheckFormat = 'text' | 'json' | 'github';
 
