@@ -8,7 +8,7 @@ import { request } from '../../../scripts/testing/http-client';
 import { REPO_ROOT } from '../../../scripts/testing/processes';
 import { startTestProxy, startUpstream, type TestProxy, type TestUpstream } from '../../../scripts/testing/upstreams';
 import { until } from '../../../scripts/testing/wait';
-import { writeAtomically } from '../../../scripts/rules-file';
+import { writeAtomically } from '../../../scripts/cli/rules-file';
 import { setRouteKey } from '../../rules/edit';
 
 /**
