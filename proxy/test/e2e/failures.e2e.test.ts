@@ -117,9 +117,10 @@ describe('a shopper who goes away', () => {
     await new Promise((r) => setTimeout(r, 150));
     const left = Date.now();
     socket.destroy();
-    const at = await Promise.race([closed, new Promise<number>((r) => setTimeout(() => r(-1), 2000))]);
+    // Without the fix the upstream request is never released; the bound is loose for loaded machines.
+    const at = await Promise.race([closed, new Promise<number>((r) => setTimeout(() => r(-1), 5000))]);
     expect(at).not.toBe(-1);
-    expect(at - left).toBeLessThan(200);
+    expect(at - left).toBeLessThan(2000);
   });
 });
 
@@ -152,14 +153,16 @@ describe('one deadline covers the wait for a pooled socket', () => {
     const rules = oneRouteRules(svc.url, legacy.url, 'match: { path: /slow-1 }\ntimeout_ms: 3000').replace('routes:', 'defaults: { timeout_ms: 300 }\nroutes:');
     const pooled = await startTestProxy(rules, { STRANGLER_MAX_SOCKETS: '1' });
     svc.handle((_req, res) => { setTimeout(() => { res.writeHead(200); res.end('slow'); }, 1500); });
-    const first = request({ port: pooled.port, path: '/slow-1', method: 'POST', body: 'a' });
+    let firstAt = 0;
+    const first = request({ port: pooled.port, path: '/slow-1', method: 'POST', body: 'a' }).then((res) => { firstAt = Date.now(); return res; });
     await new Promise((r) => setTimeout(r, 50));
-    const started = Date.now();
     const second = await request({ port: pooled.port, path: '/slow-2', method: 'POST', body: 'b' });
+    const secondAt = Date.now();
     expect(second.status).toBe(504);
     expect(second.json<{ error: { code: string } }>().error.code).toBe('STRANGLER_ERR_UPSTREAM_TIMEOUT');
-    expect(Date.now() - started).toBeLessThan(1200);
+    // Answered at its own 300 ms deadline, before the socket it waited for is free (1.5 s).
     expect((await first).status).toBe(200);
+    expect(secondAt).toBeLessThan(firstAt);
     // The socket is free now; the request that already got its 504 must not go out on it.
     await new Promise((r) => setTimeout(r, 300));
     expect(svc.seen.map((s) => s.url)).toEqual(['/slow-1']);

@@ -113,14 +113,16 @@ describe('an upstream that resets after it read the request', () => {
 });
 
 describe('an upstream that dies mid-body (limit-data)', () => {
-  test('the shopper sees an abort within 200 ms of the cut, never a complete-looking 200, and nothing is retried', async () => {
+  test('the shopper sees an abort soon after the cut (not at a timeout), never a complete-looking 200, and nothing is retried', async () => {
     const body = bigBody(200_000);
     svc.handle((_req, res) => { res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }); res.end(body); });
     fault.toxic = { kind: 'limitData', bytes: 30_000 };
     const seen = await watchGet('/api/items/2');
     expect(seen.outcome).toBe('aborted');
     expect(seen.bytes).toBeLessThan(Buffer.byteLength(body));
-    expect(seen.endedAt - seen.lastByteAt).toBeLessThan(200);
+    // At once in practice (a few ms); the bound only has to tell it from a timeout, seconds away,
+    // without failing on a loaded machine.
+    expect(seen.endedAt - seen.lastByteAt).toBeLessThan(2000);
     expect(legacy.seen).toHaveLength(0);
   });
 });
@@ -300,7 +302,8 @@ routes:
       expect(upstreamSawRequest).toBe(true);
       await new Promise((r) => setTimeout(r, 300));
       expect(upstreamReleasedAt).toBeGreaterThan(0);
-      expect(upstreamReleasedAt - closedAt).toBeLessThan(200);
+      // Released with the shopper's connection, not at the upstream's own timeout (never, here).
+      expect(upstreamReleasedAt - closedAt).toBeLessThan(2000);
       expect((await request({ port: slowProxy.port, path: '/other', headers: { 'x-user-id': 'u2' } })).status).toBe(200);
       expectNoCrash(slowProxy);
     } finally {
