@@ -113,3 +113,25 @@ test('rate-limited requests are shown apart, per route', async () => {
   }
   expect(await metric('strangler_shed_total{route="search",reason="rate_limit"}')).toBe(3);
 });
+
+test('with 2 workers, /stats sums their shed requests and their upstream figures (each worker learns its own limit)', async () => {
+  const upstream = await startPooledUpstream(4, 25);
+  const pair = await startTestProxy(RULES(upstream.url, svc.url), { STRANGLER_WORKERS: '2' });
+  try {
+    const answers = await flood({ port: pair.port, path: (i) => `/browse/${i}` }, 100, 1500);
+    const shed = answers.filter((a) => a.status === 503).length;
+    expect(shed).toBeGreaterThan(0);
+    const s = (await request({ port: pair.adminPort, path: '/stats' })).json<Stats & { workers: number }>();
+    expect(s.workers).toBe(2);
+    expect(routeOf(s, 'browse').windows['1m'].shed.overload.requests).toBe(shed);
+    const text = (await request({ port: pair.adminPort, path: '/metrics' })).body;
+    expect(text).toContain(`strangler_shed_total{route="browse",reason="overload"} ${shed}\n`);
+    const merged = s.upstreams.find((u) => u.name === 'legacy')! as Upstream & { workers: Array<{ limit: number | null }> };
+    expect(merged.workers).toHaveLength(2);
+    // The limit shown is the sum of the limits the workers learned (one may not have a gate yet).
+    expect(merged.limit).toBe(merged.workers.reduce((n, w) => n + (w.limit ?? 0), 0));
+  } finally {
+    await pair.stop();
+    await upstream.close();
+  }
+}, 30000);
