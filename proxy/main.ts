@@ -19,13 +19,14 @@ import { createLogger, type Logger } from './observability/logger';
 import { ProxyMetrics } from './observability/metrics';
 import { TrafficCounters } from './observability/traffic-counters';
 import { TrafficWindows } from './observability/traffic-windows';
-import { Admission } from './overload/admission';
+import { Admission, mirrorSlots } from './overload/admission';
 import { RateLimits } from './overload/rate-limits';
 import { PRIORITIES } from './overload/waiting-line';
 import { formatIssue } from './rules/load';
 import type { Question } from './cluster/protocol';
 import { recordReload } from './rules/reload-record';
-import { RulesStore, type ActiveRules, type ReloadReport, type SharedRules } from './rules/store';
+import { RulesStore, type ActiveRules, type ReloadReport } from './rules/store';
+import type { RunningProxy, WorkerStart } from './running-proxy';
 import type { CompiledRoute } from './rules/types';
 import { watchRulesFile } from './rules/watch';
 import { ShadowSide } from './shadow-side';
@@ -34,24 +35,6 @@ import { createUpgradeHandler } from './websocket/upgrade-handler';
 import { hasWebSocketRoutes, WebSocketSide } from './websocket/websocket-side';
 
 export { SHUTDOWN_DRAIN_MS };
-
-export interface RunningProxy {
-  readonly proxyPort: number;
-  /** 0 in a cluster worker: the primary owns the admin port. */
-  readonly adminPort: number;
-  readonly store: RulesStore;
-  /** What a cluster's primary asks a worker (/status, /stats with counts, /metrics as JSON). */
-  answer(what: Question): Promise<unknown>;
-  stop(): Promise<void>;
-}
-
-/**
- * A node:cluster worker's start: the primary validated the rules and sends them (and every new
- * epoch); it owns the admin port, the file watch and SIGHUP, so the worker has none of them.
- */
-export interface WorkerStart {
-  readonly rules: SharedRules;
-}
 
 /**
  * Unleash when UNLEASH_URL is set (fetching in the background), else no flags: YAML percents.
@@ -151,7 +134,10 @@ export async function startProxy(config: ProxyConfig = proxyConfigFromEnv(), log
   const handler = createHandler({
     rules: store, flags, forwarder: new Forwarder(pools, admission), metrics, log, accessLog: accessLogger(log), retryBodyLimit: config.retryBodyLimit,
     decideInputs: { overrideDigest: overrideTokenDigest(config.overrideToken), newAnonymousId },
-    shadow: { sample: (percent) => Math.random() * 100 < percent, offer: (job) => { shadowSide.offer(job); }, captureCap: config.shadowCaptureBytes },
+    shadow: {
+      sample: (percent) => Math.random() * 100 < percent, offer: (job, done) => { shadowSide.offer(job, done ?? null); }, yielded: (job) => { shadowSide.yielded(job); },
+      mirrorSlots: (upstreams) => mirrorSlots(admission, upstreams), captureCap: config.shadowCaptureBytes,
+    },
     breakers, traffic, windows, rateLimits,
   });
   // Releases the slots of routes idle for 15 minutes (a reload drops removed routes at once).
@@ -286,7 +272,7 @@ export async function runProxyProcess(): Promise<void> {
   }
   if (cluster.isWorker) {
     const { runClusterWorker } = await import('./cluster/worker');
-    await runClusterWorker(config, createLogger(config.logLevel, undefined, cluster.worker!.id));
+    await runClusterWorker(config, createLogger(config.logLevel, undefined, cluster.worker!.id), startProxy);
     return;
   }
   const log = createLogger(config.logLevel);

@@ -114,9 +114,17 @@ export class ShadowSide {
     return this.starting;
   }
 
-  offer(job: CapturedShadowJob): void {
-    if (this.worker !== null) { this.worker.offer(job); return; }
+  /** `done` is called once the mirror is over (or was dropped): it frees what the proxy held for it. */
+  offer(job: CapturedShadowJob, done: (() => void) | null = null): void {
+    if (this.worker !== null) { this.worker.offer(job, done); return; }
+    done?.();
     this.counted(job.route, 'dropped', 1);
+  }
+
+  /** A sampled request not mirrored because its upstreams were busy with shoppers: dropped, counted. */
+  yielded(job: CapturedShadowJob): void {
+    if (this.worker !== null) this.worker.yielded(job);
+    else this.counted(job.route, 'dropped', 1);
   }
 
   /** A route's latest `strangler rollout` verdict as the store has it (null: none, or no store open). */

@@ -1,5 +1,5 @@
 /**
- * How long a stopping proxy may take, in a module of its own so the launcher (scripts/launcher.ts)
+ * How long a stopping proxy may take, in a module of its own so the launcher (scripts/cli/start.ts)
  * can size its wait without loading the proxy.
  */
 

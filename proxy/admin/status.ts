@@ -106,7 +106,7 @@ export function statusReport(store: RulesStore, flags: FlagSource, metrics: Prox
 export function upstreamsNow(upstreams: ReadonlyArray<{ name: string; url: string }>, gates: ReadonlyMap<string, GateView>): Array<Record<string, unknown>> {
   return upstreams.map((u) => {
     const gate = gates.get(u.url);
-    return { ...u, limit: gate?.limit ?? null, inFlight: gate?.inFlight ?? 0, queued: gate?.queued ?? 0, minRttMs: gate?.minRttMs ?? null };
+    return { ...u, limit: gate?.limit ?? null, inFlight: gate?.inFlight ?? 0, queued: gate?.queued ?? 0, mirrors: gate?.mirrors ?? 0, minRttMs: gate?.minRttMs ?? null };
   });
 }
 

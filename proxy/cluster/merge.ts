@@ -145,6 +145,7 @@ function mergeUpstreams(primary: unknown, parts: readonly unknown[]): unknown {
       limit: limits.length === 0 ? null : limits.reduce((a, b) => a + b, 0),
       inFlight: sum('inFlight'),
       queued: sum('queued'),
+      mirrors: sum('mirrors'),
       minRttMs: rtts.length === 0 ? null : Math.min(...rtts),
       workers: mine.map((u) => ({ limit: u.limit ?? null, inFlight: u.inFlight ?? 0, queued: u.queued ?? 0 })),
     };

@@ -1,7 +1,7 @@
 import type { ProxyConfig } from '../config';
 import type { Logger } from '../observability/logger';
 import type { SharedRules } from '../rules/store';
-import { startProxy, type RunningProxy } from '../main';
+import type { RunningProxy, StartProxy } from '../running-proxy';
 import { isToWorker, type ToPrimary, type ToWorker } from './protocol';
 
 function send(message: ToPrimary): void {
@@ -13,8 +13,9 @@ function send(message: ToPrimary): void {
  * A node:cluster worker: it says hello, waits for the rules its primary validated, serves
  * shoppers on the shared port, takes each new epoch, and answers the primary's questions. It
  * stops (draining) when the primary says so, on SIGTERM or SIGINT, and when the primary is gone.
+ * `startProxy` is main.ts's, handed in so that the two modules do not import each other.
  */
-export async function runClusterWorker(config: ProxyConfig, log: Logger): Promise<void> {
+export async function runClusterWorker(config: ProxyConfig, log: Logger, startProxy: StartProxy): Promise<void> {
   let running: RunningProxy | null = null;
   let first: ((rules: SharedRules) => void) | null = null;
   // A new epoch that arrived while the worker was still starting on the first one.

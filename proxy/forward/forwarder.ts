@@ -4,9 +4,8 @@ import type { Admission } from '../overload/admission';
 import type { UpstreamGate } from '../overload/upstream-gate';
 import type { Priority } from '../overload/waiting-line';
 import type { Upstream } from '../rules/types';
-import type { ForwardOutcome } from './outcome';
 import type { UpstreamPools } from './pools';
-import { ExchangeAborted, UpstreamResponse } from './upstream-response';
+import { ExchangeAborted, UpstreamResponse, type ForwardOutcome } from './upstream-response';
 
 export interface ForwardRequest {
   readonly upstream: Upstream;

@@ -1,5 +1,5 @@
 import type { StranglerErrorCode } from '../errors';
-import type { ForwardFailure } from './outcome';
+import type { ForwardFailure } from './failure';
 
 /** The one place that maps a forwarding failure to what the shopper is told (YARP's ForwarderError mapping). */
 export function errorCodeFor(failure: ForwardFailure): StranglerErrorCode {

@@ -1,6 +1,12 @@
 import type http from 'node:http';
 import type { Dispatcher } from 'undici';
-import { classifyError, closedWhileReused, type ForwardFailure, type ForwardOutcome } from './outcome';
+import { classifyError, closedWhileReused, type ForwardFailed, type ForwardFailure } from './failure';
+
+/**
+ * How an upstream exchange ended: its response has started, or it failed before that. Beside the
+ * response it carries, so that failure.ts needs nothing from this module.
+ */
+export type ForwardOutcome = { readonly ok: true; readonly response: UpstreamResponse } | ForwardFailed;
 
 /** Body bytes held for a response nobody relays yet (the handler is deciding); past this, the upstream is paused. */
 const HOLD_BYTES = 64 * 1024;

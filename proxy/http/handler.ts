@@ -6,7 +6,8 @@ import { decide, type BreakerGates, type Decision, type DecideInputs } from '../
 import type { StranglerErrorCode } from '../errors';
 import type { FlagSource } from '../flags/flag-state';
 import type { Forwarder } from '../forward/forwarder';
-import type { ForwardFailure, ForwardOutcome } from '../forward/outcome';
+import type { ForwardFailure } from '../forward/failure';
+import type { ForwardOutcome } from '../forward/upstream-response';
 import { errorCodeFor } from '../forward/status-map';
 import { outgoingRequestHeaders } from '../forward/transforms/request-headers';
 import { outgoingResponseHeaders, type Backend } from '../forward/transforms/response-headers';

@@ -2,7 +2,7 @@ import type http from 'node:http';
 import { LaterAnswer } from '../../shadow/worker/later-answer';
 import type { CapturedAnswer, CapturedShadowJob } from '../../shadow/worker/shadow-worker';
 import { flatToObject } from '../forward/transforms/hop-by-hop';
-import type { CompiledRoute, CompiledRules } from '../rules/types';
+import type { CompiledRoute, CompiledRules, Upstream } from '../rules/types';
 
 /** What the handler needs of the shadow side: a sampling coin and a non-blocking offer. */
 export interface ShadowHook {
@@ -12,7 +12,14 @@ export interface ShadowHook {
    * Takes over the job's body Buffers (they may be moved to the worker thread, leaving them empty).
    * A job whose `served` is a LaterAnswer has its other side asked at once; never awaits.
    */
-  offer(job: CapturedShadowJob): void;
+  offer(job: CapturedShadowJob, done?: (() => void) | null): void;
+  /** Counts a sampled request that was not mirrored (admission control: shoppers come first). */
+  yielded(job: CapturedShadowJob): void;
+  /**
+   * Admission control for mirrors: slots on the upstreams the mirror will ask, or null when a
+   * shopper waits for one of them (mirrors yield). The returned function frees them.
+   */
+  mirrorSlots(upstreams: readonly Upstream[]): (() => void) | null;
   readonly captureCap: number;
 }
 
@@ -86,6 +93,16 @@ export function startShadow(hook: ShadowHook, rules: CompiledRules, route: Compi
     // A copy of the body: the offer may move its bytes to the worker thread, and the shopper's request still needs them.
     headers: flatToObject(headers), body: body === null ? null : Buffer.from(body), servedBy, served: later, source: 'live',
   };
-  hook.offer(job);
+  // Mirrors count towards each upstream's limit and yield to shoppers: a read asks the other side
+  // and legacy again (noise), a write only extracted (as a dry run).
+  if (route.maxQueueMs !== null) {
+    const read = job.method === 'GET' || job.method === 'HEAD';
+    const other = servedBy === 'legacy' ? route.extracted : rules.legacy;
+    const release = hook.mirrorSlots(read ? [other, rules.legacy] : [route.extracted]);
+    if (release === null) { hook.yielded(job); return null; }
+    hook.offer(job, release);
+  } else {
+    hook.offer(job);
+  }
   return new StartedShadow(hook.captureCap, later);
 }

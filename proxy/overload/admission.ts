@@ -4,7 +4,7 @@ import { UpstreamGate, type GateEvents, type ShedReason } from './upstream-gate'
 import { PRIORITIES, type Priority } from './waiting-line';
 
 /** GET /status `upstreams[]`'s overload part, per upstream origin. */
-export interface GateView { readonly limit: number; readonly inFlight: number; readonly queued: number; readonly minRttMs: number }
+export interface GateView { readonly limit: number; readonly inFlight: number; readonly queued: number; readonly mirrors: number; readonly minRttMs: number }
 
 export interface AdmissionEvents {
   shed(upstream: string, priority: Priority, reason: ShedReason, waitedMs: number): void;
@@ -41,7 +41,7 @@ export class Admission {
   /** Per upstream origin: the learned limit, requests in flight and waiting. */
   view(): Map<string, GateView> {
     const out = new Map<string, GateView>();
-    for (const [url, gate] of this.gates) out.set(url, { limit: gate.limit, inFlight: gate.inFlight, queued: gate.queued, minRttMs: Math.round(gate.limiter.minRtt * 10) / 10 });
+    for (const [url, gate] of this.gates) out.set(url, { limit: gate.limit, inFlight: gate.inFlight, queued: gate.queued, mirrors: gate.mirrors, minRttMs: Math.round(gate.limiter.minRtt * 10) / 10 });
     return out;
   }
 
@@ -51,3 +51,25 @@ export class Admission {
 }
 
 export const priorityName = (p: Priority): string => PRIORITIES[p];
+
+/**
+ * Counts a mirror on each upstream it will ask, or null (and nothing counted) when any of them has
+ * a shopper waiting or is at its limit: mirrors yield first. The function returned uncounts, once.
+ */
+export function mirrorSlots(admission: Admission, upstreams: readonly Upstream[]): (() => void) | null {
+  const gates: UpstreamGate[] = [];
+  for (const upstream of upstreams) {
+    const gate = admission.gate(upstream);
+    if (!gate.tryEnterMirror()) {
+      for (const held of gates) held.leaveMirror();
+      return null;
+    }
+    gates.push(gate);
+  }
+  let freed = false;
+  return () => {
+    if (freed) return;
+    freed = true;
+    for (const gate of gates) gate.leaveMirror();
+  };
+}

@@ -29,8 +29,10 @@ export interface GateEvents {
  * request waits.
  */
 export class UpstreamGate {
-  /** Requests sent to this upstream and not finished (shoppers' and mirrors'). */
+  /** Shoppers' requests sent to this upstream and not finished. */
   inFlight = 0;
+  /** Mirrors sent to this upstream and not reported done. */
+  mirrors = 0;
   readonly limiter: GradientLimit;
   private readonly line = new WaitingLine();
   private sweepTimer: NodeJS.Timeout | null = null;
@@ -121,9 +123,20 @@ export class UpstreamGate {
     this.lastLeaveAt = now;
   }
 
-  /** Mirrors yield: one may start only when no shopper waits and a slot is free (it then holds it). */
+  /**
+   * Mirrors yield: one may start only while no shopper waits and shoppers leave room under the
+   * limit. It is counted (`mirrors`) until leaveMirror(), but it never takes a shopper's slot:
+   * shoppers are admitted on their own count, so a hung shadow side cannot hold them back (the
+   * shadow worker's own bound, STRANGLER_SHADOW_MAX_IN_FLIGHT, caps the mirrors).
+   */
   tryEnterMirror(): boolean {
-    return this.tryEnter();
+    if (this.line.size > 0 || this.inFlight >= this.limiter.limit) return false;
+    this.mirrors++;
+    return true;
+  }
+
+  leaveMirror(): void {
+    this.mirrors--;
   }
 
   private admitWaiting(now: number): void {

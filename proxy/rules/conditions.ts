@@ -1,13 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { cookieValue } from '../decide/identity';
-
-/** One `match.headers` / `match.cookies` entry: the request's value must be one of `values`. */
-export interface MatchCondition {
-  readonly kind: 'header' | 'cookie';
-  /** Header names lower-case (as Node gives them); cookie names as written. */
-  readonly name: string;
-  readonly values: readonly string[];
-}
+import type { MatchCondition } from './types';
 
 /** `{ x-region: [eu, uk] }` or `{ region: eu }` (a single value is a list of one) to conditions. */
 export function conditionsOf(kind: 'header' | 'cookie', raw: Record<string, string | string[]> | undefined): MatchCondition[] {

@@ -1,10 +1,10 @@
-import { conditionsImply, conditionsOf, type MatchCondition } from './conditions';
+import { conditionsImply, conditionsOf } from './conditions';
 import { DEFAULT_TIMEOUT_MS } from './compile';
 import { parseDuration } from './duration';
 import type { PositionedDocument } from './positions';
 import { compilePathPattern, samplePath } from './path-pattern';
 import { closest } from './suggest';
-import type { RawRoute, RuleIssue } from './types';
+import type { MatchCondition, RawRoute, RuleIssue } from './types';
 
 const WRITE_METHODS = ['POST', 'PUT', 'PATCH', 'DELETE'];
 

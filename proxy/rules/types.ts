@@ -1,5 +1,4 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { MatchCondition } from './conditions';
 
 /** One problem found in a rules file, with where it is and what would fix it. */
 export interface RuleIssue {
@@ -20,6 +19,14 @@ export interface Upstream {
 }
 
 export type StickySource = { readonly kind: 'cookie' | 'header'; readonly name: string; readonly label: string };
+
+/** One `match.headers` / `match.cookies` entry: the request's value must be one of `values`. */
+export interface MatchCondition {
+  readonly kind: 'header' | 'cookie';
+  /** Header names lower-case (as Node gives them); cookie names as written. */
+  readonly name: string;
+  readonly values: readonly string[];
+}
 
 export interface ShadowConfig {
   readonly percent: number;

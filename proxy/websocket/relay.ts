@@ -2,7 +2,7 @@ import type http from 'node:http';
 import type net from 'node:net';
 import type { Duplex } from 'node:stream';
 import httpProxy from 'http-proxy';
-import { classifyError, type ForwardFailure } from '../forward/outcome';
+import { classifyError, type ForwardFailure } from '../forward/failure';
 import { CLOSE_GOING_AWAY, closeFrame, FrameBoundary } from './frames';
 
 /**

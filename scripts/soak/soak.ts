@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
-import { metricValue } from '../admin-client';
+import { metricValue } from '../cli/admin-client';
 import { startFaultProxy, type Toxic } from '../testing/fault-proxy';
 import { crashLines } from '../testing/proxy-health';
 import { tempDir } from '../testing/processes';

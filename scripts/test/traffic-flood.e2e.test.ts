@@ -8,7 +8,7 @@ import path from 'node:path';
 import { REPO_ROOT, runCli } from '../testing/processes';
 import { startShopProcesses, type ShopProcesses } from '../testing/shop-processes';
 import { startTestProxy, type TestProxy } from '../testing/upstreams';
-import { classify } from '../traffic-stats';
+import { classify } from '../cli/traffic-stats';
 
 let shop: ShopProcesses;
 let proxy: TestProxy;

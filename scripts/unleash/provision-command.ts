@@ -6,7 +6,7 @@
  *
  *   node dist/scripts/unleash/provision-command.js --url URL --admin-token TOKEN [--rules FILE]
  */
-import { compileOrThrow, readRulesText } from '../rules-file';
+import { compileOrThrow, readRulesText } from '../cli/rules-file';
 import { UnleashAdmin } from './unleash-admin';
 
 function option(args: string[], name: string): string | undefined {

@@ -30,7 +30,7 @@ export interface SideTraffic {
   readonly latency: readonly number[];
 }
 
-/** What a window's diff rows say once counted (see scripts/rollout/comparisons.ts). */
+/** What a window's diff rows say once counted (see scripts/cli/rollout/comparisons.ts). */
 export interface ShadowCounts {
   /** match + mismatch. */
   readonly comparisons: number;

@@ -4,7 +4,7 @@
  * real PostgreSQL (npm run test:postgres). Hono's shared router cases, for stores.
  */
 import { diff, MINUTE_MS, traffic } from '../../scripts/testing/evidence-seed';
-import { countComparisons } from '../../scripts/rollout/comparisons';
+import { countComparisons } from '../../scripts/cli/rollout/comparisons';
 import { DiffStore, type DiffRow } from '../store/diff-store';
 import { EvidenceStoreError, type PercentEvent } from '../store/evidence';
 import { openStore } from '../store/open-store';

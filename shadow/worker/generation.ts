@@ -10,7 +10,8 @@ export interface Generation {
   readonly inFlight: Int32Array;
   ready: boolean;
   /** Jobs posted whose outcome has not come back: if the worker dies, they are counted as errors. */
-  readonly pending: Map<number, { readonly route: string; readonly at: number }>;
+  /** Jobs posted and not reported done; `done` frees what the proxy holds for the job (an upstream slot). */
+  readonly pending: Map<number, { readonly route: string; readonly at: number; readonly done: (() => void) | null }>;
   /** The worker's store counters, as of its last report. */
   store: StoreCounters;
   /** Its store's health as of the last report; null before the first. */

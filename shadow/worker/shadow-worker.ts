@@ -85,13 +85,13 @@ export class ShadowWorker {
    * whose served answer is a LaterAnswer is posted at once, so the other side is asked while the
    * served side answers the shopper; the answer follows when the handler settles it.
    */
-  offer(job: CapturedShadowJob): boolean {
+  offer(job: CapturedShadowJob, done: (() => void) | null = null): boolean {
     const gen = this.current;
-    if (this.stopping || !gen?.ready || Atomics.load(gen.inFlight, 0) >= this.options.maxInFlight) return this.drop(job);
+    if (this.stopping || !gen?.ready || Atomics.load(gen.inFlight, 0) >= this.options.maxInFlight) { done?.(); return this.drop(job); }
     const id = this.nextId++;
     // Counted before posting: the worker may finish (and subtract) before postMessage returns.
     Atomics.add(gen.inFlight, 0, 1);
-    gen.pending.set(id, { route: job.route, at: job.at });
+    gen.pending.set(id, { route: job.route, at: job.at, done });
     const body = job.body ? transferable(job.body, this.transfers) : null;
     if (job.served instanceof LaterAnswer) {
       this.batch.push({ id, job: { ...job, body, served: null } });
@@ -143,6 +143,7 @@ export class ShadowWorker {
       // A value that cannot be cloned: those jobs are dropped and counted, never a throw.
       for (const { id, job } of jobs) {
         Atomics.sub(gen.inFlight, 0, 1);
+        gen.pending.get(id)?.done?.();
         gen.pending.delete(id);
         this.stats.add(job.route, job.at, 'dropped');
         this.count(job.route, 'dropped', 1);
@@ -223,7 +224,10 @@ export class ShadowWorker {
   private report(gen: Generation, message: Extract<FromWorker, { type: 'report' }>): void {
     gen.store = message.store;
     gen.health = message.health;
-    for (const id of message.done) gen.pending.delete(id);
+    for (const id of message.done) {
+      gen.pending.get(id)?.done?.();
+      gen.pending.delete(id);
+    }
     for (const [route, outcome, count] of message.outcomes) this.count(route, outcome, count);
   }
 
@@ -237,7 +241,7 @@ export class ShadowWorker {
     this.past = { droppedRows: this.past.droppedRows + gen.store.droppedRows, failedFlushes: this.past.failedFlushes + gen.store.failedFlushes,
       writtenRows: this.past.writtenRows + gen.store.writtenRows };
     // Their rows (if any) were in the dead worker's buffer: counted as errors so none goes unaccounted.
-    for (const job of gen.pending.values()) { this.stats.add(job.route, job.at, 'errors'); this.count(job.route, 'error', 1); }
+    for (const job of gen.pending.values()) { job.done?.(); this.stats.add(job.route, job.at, 'errors'); this.count(job.route, 'error', 1); }
     gen.pending.clear();
     if (this.stopping || !this.started) return;
     if (wasReady) this.hook(() => this.options.onError?.(error));
@@ -258,6 +262,11 @@ export class ShadowWorker {
         this.restartLater();
       }
     }, wait).unref();
+  }
+
+  /** A sampled request the proxy did not mirror (its upstreams had shoppers waiting): counted as dropped. */
+  yielded(job: CapturedShadowJob): void {
+    this.drop(job);
   }
 
   private drop(job: CapturedShadowJob): false {

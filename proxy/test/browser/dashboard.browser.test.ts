@@ -10,7 +10,7 @@ import { startPooledUpstream, type PooledUpstream } from '../../../scripts/testi
 import { REPO_ROOT } from '../../../scripts/testing/processes';
 import { startTestProxy, startUpstream, type TestProxy, type TestUpstream } from '../../../scripts/testing/upstreams';
 import { until } from '../../../scripts/testing/wait';
-import { writeAtomically } from '../../../scripts/rules-file';
+import { writeAtomically } from '../../../scripts/cli/rules-file';
 import { setRouteKey } from '../../rules/edit';
 
 /**

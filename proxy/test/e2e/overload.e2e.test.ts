@@ -135,3 +135,39 @@ test('a route with overload: false is sent at once, outside admission control, e
   expect(answers.length).toBeGreaterThan(0);
   expect(answers.every((a) => a.status === 200)).toBe(true);
 });
+
+describe('with two workers', () => {
+  let pooled: PooledUpstream;
+  let other: TestUpstream;
+  let cluster: TestProxy;
+  beforeAll(async () => {
+    pooled = await startPooledUpstream(4, 25);
+    other = await startUpstream('svc');
+    cluster = await startTestProxy(rules(pooled.url, other.url), { STRANGLER_WORKERS: '2' });
+  }, 30000);
+  afterAll(async () => {
+    const code = await cluster.stop();
+    await Promise.all([pooled.close(), other.close()]);
+    expect(code).toBe(0);
+  });
+
+  test('each worker learns its own limit and sheds on its own; orders still all go through; /status sums the workers', async () => {
+    const flooding = flood({ port: cluster.port, path: (i) => `/browse/${i}` }, 150, 2500);
+    const agent = new http.Agent({ keepAlive: false });
+    const orders: Answer[] = [];
+    await new Promise((r) => setTimeout(r, 300));
+    for (let i = 0; i < 20; i++) {
+      orders.push(await ask(agent, { port: cluster.port, path: () => '/checkout', method: 'POST', body: '{}' }, i));
+      await new Promise((r) => setTimeout(r, 40));
+    }
+    const browse = await flooding;
+    expect(orders.map((o) => o.status)).toEqual(orders.map(() => 200));
+    expect(browse.some((a) => a.status === 503 && a.code === 'STRANGLER_ERR_OVERLOADED')).toBe(true);
+    const status = (await request({ port: cluster.adminPort, path: '/status' })).json<{ upstreams: Array<{ name: string; limit: number; workers: Array<{ limit: number | null }> }> }>();
+    const upstream = status.upstreams.find((u) => u.name === 'legacy')!;
+    expect(upstream.workers).toHaveLength(2);
+    expect(upstream.limit).toBe(upstream.workers.reduce((n, w) => n + (w.limit ?? 0), 0));
+    const text = (await request({ port: cluster.adminPort, path: '/metrics' })).body;
+    expect(metric(text, 'strangler_shed_total{route="browse",reason="overload"}')).toBe(browse.filter((a) => a.status === 503).length);
+  }, 30000);
+});

@@ -33,7 +33,7 @@ routes:
 `;
 
 interface Shed { overload: { requests: number; rps: number }; rateLimit: { requests: number; rps: number } }
-interface Upstream { name: string; url: string; limit: number | null; inFlight: number; queued: number; minRttMs: number | null }
+interface Upstream { name: string; url: string; limit: number | null; inFlight: number; queued: number; mirrors: number; minRttMs: number | null }
 interface Stats { upstreams: Upstream[]; routes: Array<{ name: string; windows: Record<'1m' | '15m', { seconds: number; legacy: { requests: number }; shed: Shed }> }> }
 
 beforeAll(async () => {
@@ -58,8 +58,8 @@ const metric = async (line: string): Promise<number> => {
 test('before any request: every upstream listed with no limit learned yet and nothing in flight; no route has shed anything', async () => {
   const s = await stats();
   expect(s.upstreams).toEqual([
-    { name: 'legacy', url: legacy.url, limit: null, inFlight: 0, queued: 0, minRttMs: null },
-    { name: 'svc', url: svc.url, limit: null, inFlight: 0, queued: 0, minRttMs: null },
+    { name: 'legacy', url: legacy.url, limit: null, inFlight: 0, queued: 0, mirrors: 0, minRttMs: null },
+    { name: 'svc', url: svc.url, limit: null, inFlight: 0, queued: 0, mirrors: 0, minRttMs: null },
   ]);
   for (const route of s.routes) {
     for (const w of ['1m', '15m'] as const) expect(route.windows[w].shed).toEqual({ overload: { requests: 0, rps: 0 }, rateLimit: { requests: 0, rps: 0 } });

@@ -6,7 +6,7 @@
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { metricValue } from '../../../scripts/admin-client';
+import { metricValue } from '../../../scripts/cli/admin-client';
 import { request } from '../../../scripts/testing/http-client';
 import { runCli, tempDir } from '../../../scripts/testing/processes';
 import { until } from '../../../scripts/testing/wait';

@@ -7,7 +7,7 @@
  */
 import path from 'node:path';
 import { InMemStorageProvider, Unleash, UnleashEvents } from 'unleash-client';
-import { metricValue } from '../../../scripts/admin-client';
+import { metricValue } from '../../../scripts/cli/admin-client';
 import { request } from '../../../scripts/testing/http-client';
 import { tempDir } from '../../../scripts/testing/processes';
 import { until } from '../../../scripts/testing/wait';

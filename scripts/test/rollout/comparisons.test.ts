@@ -1,5 +1,5 @@
 import type { ShadowRow } from '../../../shadow/store/evidence';
-import { countComparisons } from '../../rollout/comparisons';
+import { countComparisons } from '../../cli/rollout/comparisons';
 
 async function* each(rows: readonly ShadowRow[]): AsyncIterable<ShadowRow> { yield* rows; }
 

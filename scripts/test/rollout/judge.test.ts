@@ -1,9 +1,9 @@
 import type { RolloutPlan } from '../../../proxy/rules/types';
 import type { ShadowCounts, SideTraffic } from '../../../shadow/store/evidence';
 import { LATENCY_BOUNDS_MS, latencyBucket } from '../../../shadow/store/traffic';
-import { judge, nextStep, stepOf, type JudgeInput, type WindowEvidence } from '../../rollout/judge';
-import { retirementOf } from '../../rollout/retirement';
-import { formatElapsed } from '../../rollout/units';
+import { judge, nextStep, stepOf, type JudgeInput, type WindowEvidence } from '../../cli/rollout/judge';
+import { retirementOf } from '../../cli/rollout/retirement';
+import { formatElapsed } from '../../cli/rollout/units';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;

@@ -1,5 +1,5 @@
 import type { PercentEvent } from '../../../shadow/store/evidence';
-import { stepWindow } from '../../rollout/window';
+import { stepWindow } from '../../cli/rollout/window';
 
 const NOW = Date.UTC(2026, 11, 2, 12, 0, 0);
 const ramp = (at: number, toPercent: number): PercentEvent => ({ at, route: 'r', fromPercent: 5, toPercent, action: 'ramp', who: 'strangler ramp r 25', file: '/f.yaml' });

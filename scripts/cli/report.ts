@@ -1,16 +1,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadRules } from '../proxy/rules/load';
-import type { CompiledRules } from '../proxy/rules/types';
-import { buildReport } from '../shadow/report/model';
-import { renderHtml } from '../shadow/report/render-html';
-import { renderMarkdown } from '../shadow/report/render-md';
-import { EvidenceStoreError } from '../shadow/store/evidence';
-import { storeKind } from '../shadow/store/location';
-import { openStore } from '../shadow/store/open-store';
-import type { Store } from '../shadow/store/store';
+import { parseDuration } from '../../proxy/rules/duration';
+import { loadRules } from '../../proxy/rules/load';
+import type { CompiledRules } from '../../proxy/rules/types';
+import { buildReport } from '../../shadow/report/model';
+import { renderHtml } from '../../shadow/report/render-html';
+import { renderMarkdown } from '../../shadow/report/render-md';
+import { EvidenceStoreError } from '../../shadow/store/evidence';
+import { defaultDiffDb, storeKind } from '../../shadow/store/location';
+import { openStore } from '../../shadow/store/open-store';
+import type { Store } from '../../shadow/store/store';
+import { noArguments, out, parse, usageError, warn, type CommandCall } from './command-line';
 import { reportRollouts } from './rollout/report-rollout';
-import { CommandError } from './rules-file';
+import { CommandError, rulesFilePath } from './rules-file';
 
 export interface ReportOptions { sinceMs: number; out: string; db: string; rules: string; retainMs: number; json: boolean }
 
@@ -63,4 +65,29 @@ export async function runReport(options: ReportOptions, out: (line: string) => v
   } finally {
     await store.close();
   }
+}
+
+/** `--since` (default 24h) in milliseconds; report and replay read the same window. */
+export function sinceOption(since: string | undefined, command: string): number {
+  const ms = parseDuration(since ?? '24h');
+  if (ms === null) usageError(`--since must be a duration like 90m, 24h or 7d, got "${since}"`, command);
+  return ms;
+}
+
+/** The diff store and the rules file that report and replay read: --db and --rules, else the defaults. */
+export function storeAndRules(values: { db?: string; rules?: string }): { db: string; rules: string } {
+  return { db: values.db ?? defaultDiffDb(), rules: values.rules ?? rulesFilePath(undefined) };
+}
+
+/** `strangler report [--since 24h] [--out DIR] [--db STORE] [--rules FILE] [--retain 30d] [--json]`. */
+export async function reportCommand(call: CommandCall): Promise<number> {
+  const { values, positionals } = parse(call, {
+    since: { type: 'string' }, out: { type: 'string' }, db: { type: 'string' }, rules: { type: 'string' }, retain: { type: 'string' }, json: { type: 'boolean' },
+  });
+  noArguments(positionals, call.command);
+  const sinceMs = sinceOption(values.since, call.command);
+  const retainMs = parseDuration(values.retain ?? '30d');
+  if (retainMs === null) usageError(`--retain must be a duration like 30d, got "${values.retain}"`, call.command);
+  const where = storeAndRules(values);
+  return runReport({ sinceMs, out: values.out ?? path.join('data', 'report'), ...where, retainMs, json: Boolean(values.json) }, out, warn);
 }

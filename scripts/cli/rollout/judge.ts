@@ -1,7 +1,7 @@
-import { formatDuration } from '../../proxy/rules/duration';
-import type { RolloutPlan } from '../../proxy/rules/types';
-import type { ShadowCounts, SideTraffic } from '../../shadow/store/evidence';
-import { quantileMs } from '../../shadow/store/traffic';
+import { formatDuration } from '../../../proxy/rules/duration';
+import type { RolloutPlan } from '../../../proxy/rules/types';
+import type { ShadowCounts, SideTraffic } from '../../../shadow/store/evidence';
+import { quantileMs } from '../../../shadow/store/traffic';
 import { retirementOf, type Retirement } from './retirement';
 import { formatElapsed, rateText } from './units';
 

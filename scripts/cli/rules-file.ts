@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { effectivePercent } from '../proxy/decide/decide';
-import { NO_FLAGS } from '../proxy/flags/flag-state';
-import type { Environment } from '../proxy/rules/env-vars';
-import { loadRules } from '../proxy/rules/load';
-import { closest } from '../proxy/rules/suggest';
-import type { CompiledRoute, CompiledRules } from '../proxy/rules/types';
+import { effectivePercent } from '../../proxy/decide/decide';
+import { NO_FLAGS } from '../../proxy/flags/flag-state';
+import type { Environment } from '../../proxy/rules/env-vars';
+import { loadRules } from '../../proxy/rules/load';
+import { closest } from '../../proxy/rules/suggest';
+import type { CompiledRoute, CompiledRules } from '../../proxy/rules/types';
 
 export class CommandError extends Error {}
 

@@ -1,5 +1,5 @@
-import type { CompiledRoute, RolloutPlan } from '../../proxy/rules/types';
-import type { EvidenceStore, PercentEvent, VerdictKind } from '../../shadow/store/evidence';
+import type { CompiledRoute, RolloutPlan } from '../../../proxy/rules/types';
+import type { EvidenceStore, PercentEvent, VerdictKind } from '../../../shadow/store/evidence';
 import { percentInFile } from '../rules-file';
 import { countComparisons } from './comparisons';
 import { judge, stepOf, type GateResult, type WindowEvidence } from './judge';

@@ -1,5 +1,5 @@
-import { judgeWindowAsync } from '../../shadow/compare/window-verdict';
-import type { ShadowCounts, ShadowRow } from '../../shadow/store/evidence';
+import { judgeWindowAsync } from '../../../shadow/compare/window-verdict';
+import type { ShadowCounts, ShadowRow } from '../../../shadow/store/evidence';
 
 /**
  * Judges a window's diff rows as the report does: each comparison judged again with the fields the

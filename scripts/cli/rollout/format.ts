@@ -1,5 +1,5 @@
-import type { SideTraffic } from '../../shadow/store/evidence';
-import { quantileMs } from '../../shadow/store/traffic';
+import type { SideTraffic } from '../../../shadow/store/evidence';
+import { quantileMs } from '../../../shadow/store/traffic';
 import { GATE_LABELS, type GateStatus } from './judge';
 import type { RouteDecision } from './route-decision';
 

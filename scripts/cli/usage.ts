@@ -72,6 +72,7 @@ commands:
 ${COMMANDS.map((c) => `  ${c.synopsis}\n${indent(c.text, '                            ')}`).join('\n')}
   --version | --help        the version | this text
   COMMAND --help            one command's usage
+  help COMMAND              the same
 
 ${STORE_NOTE}`;
 

@@ -1,4 +1,4 @@
-import { compilePathPattern } from '../proxy/rules/path-pattern';
+import { compilePathPattern } from '../../proxy/rules/path-pattern';
 import { fetchStatus, type StatusRoute } from './admin-client';
 import { CommandError, unknownRoute } from './rules-file';
 import { classify, errorCodeOf, type TrafficStats } from './traffic-stats';

@@ -1,6 +1,6 @@
-import { EvidenceStoreError, type PercentEvent } from '../shadow/store/evidence';
-import { openEvidenceStore } from '../shadow/store/open-evidence';
-import { redactLocation, redactSecrets } from '../shadow/store/location';
+import { EvidenceStoreError, type PercentEvent } from '../../shadow/store/evidence';
+import { openEvidenceStore } from '../../shadow/store/open-evidence';
+import { redactLocation, redactSecrets } from '../../shadow/store/location';
 
 /**
  * Records a percent change made by `ramp`, `kill` or `unkill`, so `rollout` knows when the step's

@@ -1,21 +1,20 @@
-import type { UpstreamResponse } from './upstream-response';
-
 /**
  * Why an upstream exchange failed before its response started. `overloaded`: admission control
  * shed it, so it was never sent.
  */
 export type ForwardFailure = 'refused' | 'reset' | 'timeout' | 'malformed' | 'client-gone' | 'error' | 'overloaded';
 
-export type ForwardOutcome =
-  | { readonly ok: true; readonly response: UpstreamResponse }
-  | {
-    readonly ok: false; readonly failure: ForwardFailure; readonly error: Error | null;
-    /**
-     * The upstream closed a connection that had already carried earlier answers, before any byte
-     * of this one: the keep-alive race, where resending once is safe for a retryable request.
-     */
-    readonly reusedSocket: boolean;
-  };
+/** An exchange that failed before its response started (a ForwardOutcome that is not ok). */
+export interface ForwardFailed {
+  readonly ok: false;
+  readonly failure: ForwardFailure;
+  readonly error: Error | null;
+  /**
+   * The upstream closed a connection that had already carried earlier answers, before any byte
+   * of this one: the keep-alive race, where resending once is safe for a retryable request.
+   */
+  readonly reusedSocket: boolean;
+}
 
 const REFUSED = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
 // UND_ERR_SOCKET is undici's "other side closed"; the others are the kernel's words for a reset.

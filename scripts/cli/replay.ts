@@ -1,16 +1,17 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
-import { loadRules } from '../proxy/rules/load';
-import type { CompiledRules } from '../proxy/rules/types';
-import { Mirror } from '../shadow/mirror';
-import { noOutcomes } from '../shadow/outcomes';
-import { DAY_MS, DEFAULT_STORE_OPTIONS, DiffStore } from '../shadow/store/diff-store';
-import { replicaName } from '../shadow/store/location';
+import { loadRules } from '../../proxy/rules/load';
+import type { CompiledRules } from '../../proxy/rules/types';
+import { Mirror } from '../../shadow/mirror';
+import { noOutcomes } from '../../shadow/outcomes';
+import { DAY_MS, DEFAULT_STORE_OPTIONS, DiffStore } from '../../shadow/store/diff-store';
+import { replicaName } from '../../shadow/store/location';
 import { ADMIN_HINT, adminUrl, fetchStatus } from './admin-client';
+import { checkAdminOption, noArguments, out, parse, warn, type CommandCall } from './command-line';
 import { environmentOfProxy } from './live-upstreams';
 import { FailureRecordingClient } from './replay-failures';
 import { CommandError, readRulesText, unknownRoute } from './rules-file';
-import { openExistingStore } from './report-command';
+import { openExistingStore, sinceOption, storeAndRules } from './report';
 
 export interface ReplayOptions { sinceMs: number; route?: string; db: string; rules: string; concurrency: number; timeoutMs: number; admin?: string }
 
@@ -105,4 +106,15 @@ export async function runReplay(options: ReplayOptions, out: (line: string) => v
     await client.close();
     await store.close();
   }
+}
+
+/** `strangler replay [--since 24h] [--route NAME] [--db STORE] [--rules FILE] [--admin URL]`. */
+export async function replayCommand(call: CommandCall): Promise<number> {
+  const { values, positionals } = parse(call, {
+    since: { type: 'string' }, route: { type: 'string' }, db: { type: 'string' }, rules: { type: 'string' }, admin: { type: 'string' },
+  });
+  noArguments(positionals, call.command);
+  const sinceMs = sinceOption(values.since, call.command);
+  checkAdminOption(values.admin, call.command);
+  return runReplay({ sinceMs, route: values.route, ...storeAndRules(values), concurrency: 8, timeoutMs: 5000, admin: values.admin }, out, warn);
 }

@@ -1,5 +1,7 @@
 import crypto from 'node:crypto';
-import { prng } from '../legacy-monolith/src/db/prng';
+import { prng } from '../../legacy-monolith/src/db/prng';
+import { adminUrl } from './admin-client';
+import { checkAdminOption, noArguments, out, parse, usageError, type CommandCall } from './command-line';
 import { floodTarget, runFlood, type FloodTarget, type RouteOf } from './traffic-flood';
 import { CheckoutStats, classify, errorCodeOf, formatSummary, TrafficStats } from './traffic-stats';
 
@@ -187,4 +189,27 @@ export async function runTraffic(options: TrafficOptions, out: (line: string) =>
     }
   }
   return failures > 0 && visits === 0 ? 1 : 0;
+}
+
+/** `strangler traffic [--shoppers N] [--duration S] [--url URL] [--flood ROUTE --rps N [--max-in-flight M] [--admin URL]] [--json]`. */
+export async function trafficCommand(call: CommandCall): Promise<number> {
+  const { command } = call;
+  const { values, positionals } = parse(call, {
+    shoppers: { type: 'string' }, duration: { type: 'string' }, url: { type: 'string' }, json: { type: 'boolean' },
+    flood: { type: 'string' }, rps: { type: 'string' }, 'max-in-flight': { type: 'string' }, admin: { type: 'string' },
+  });
+  noArguments(positionals, command);
+  const shoppers = Number(values.shoppers ?? 10);
+  const duration = Number(values.duration ?? 60);
+  if (!Number.isInteger(shoppers) || shoppers < 1 || shoppers > 1000) usageError(`--shoppers must be a whole number from 1 to 1000, got "${values.shoppers}"`, command);
+  if (!(duration > 0 && duration <= 3600)) usageError(`--duration must be seconds from 1 to 3600, got "${values.duration}"`, command);
+  if ((values.rps !== undefined || values['max-in-flight'] !== undefined) && values.flood === undefined) usageError('--rps and --max-in-flight go with --flood ROUTE', command);
+  const rps = Number(values.rps);
+  if (values.flood !== undefined && !(Number.isInteger(rps) && rps >= 1 && rps <= 10000)) usageError(`--flood needs --rps N, a whole number from 1 to 10000${values.rps === undefined ? '' : `, got "${values.rps}"`}`, command);
+  const maxInFlight = Number(values['max-in-flight'] ?? 256);
+  if (!(Number.isInteger(maxInFlight) && maxInFlight >= 1 && maxInFlight <= 10000)) usageError(`--max-in-flight must be a whole number from 1 to 10000, got "${values['max-in-flight']}"`, command);
+  checkAdminOption(values.admin, command);
+  const url = values.url ?? `http://127.0.0.1:${process.env.PROXY_PORT ?? 8080}`;
+  const flood = values.flood === undefined ? undefined : { route: values.flood, rps, maxInFlight, admin: adminUrl(values.admin) };
+  return runTraffic({ url, shoppers, durationMs: duration * 1000, json: Boolean(values.json), flood }, out);
 }

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { formatIssue, loadRules } from '../proxy/rules/load';
-import type { RuleIssue } from '../proxy/rules/types';
+import { formatIssue, loadRules } from '../../proxy/rules/load';
+import type { RuleIssue } from '../../proxy/rules/types';
+import { out, parse, usageError, type CommandCall } from './command-line';
 
 export type CheckFormat = 'text' | 'json' | 'github';
 
@@ -44,4 +45,13 @@ function emit(issues: RuleIssue[], format: CheckFormat, out: (line: string) => v
     const warnings = issues.length - errors;
     out(ok ? `${file}: ok: ${routes} routes, ${warnings} warning(s)` : `${file}: invalid: ${errors} error(s), ${warnings} warning(s)`);
   }
+}
+
+/** `strangler check [FILE] [--json | --format text|json|github]`. */
+export async function checkCommand(call: CommandCall): Promise<number> {
+  const { values, positionals } = parse(call, { json: { type: 'boolean' }, format: { type: 'string' } });
+  if (positionals.length > 1) usageError(`check takes at most one FILE, got ${positionals.length}`, call.command);
+  const format = values.json ? 'json' : (values.format ?? 'text');
+  if (format !== 'text' && format !== 'json' && format !== 'github') usageError(`--format must be text, json or github, got "${format}"`, call.command);
+  return runCheck(positionals[0], format, out);
 }

@@ -1,16 +1,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { DAY_MS } from '../shadow/store/diff-store';
-import { EvidenceStoreError } from '../shadow/store/evidence';
-import { storeKind } from '../shadow/store/location';
-import { openStore } from '../shadow/store/open-store';
-import { readRouteWindow } from '../shadow/store/route-window';
-import type { Store } from '../shadow/store/store';
-import { formatPlan, planChange, planRoutesOf } from '../proxy/rules/plan';
-import { routeNames, setRouteKey } from '../proxy/rules/edit';
+import { DAY_MS } from '../../shadow/store/diff-store';
+import { EvidenceStoreError } from '../../shadow/store/evidence';
+import { defaultDiffDb, storeKind } from '../../shadow/store/location';
+import { openStore } from '../../shadow/store/open-store';
+import { readRouteWindow } from '../../shadow/store/route-window';
+import type { Store } from '../../shadow/store/store';
+import { formatPlan, planChange, planRoutesOf } from '../../proxy/rules/plan';
+import { routeNames, setRouteKey } from '../../proxy/rules/edit';
 import { AdminUnreachable, adminUrl, fetchMetrics, sumMetric } from './admin-client';
+import { checkAdminOption, out, parse, usageError, warn, whoRuns, type CommandCall } from './command-line';
 import { recordPercentChange } from './percent-events';
-import { CommandError, compileOrThrow, percentInFile, readRulesText, unknownRoute, writeAtomically } from './rules-file';
+import { CommandError, compileOrThrow, percentInFile, readRulesText, rulesFilePath, unknownRoute, writeAtomically } from './rules-file';
 
 export interface EditOptions {
   file: string; force: boolean; admin?: string; maxErrorRate: number; json: boolean;
@@ -117,4 +118,32 @@ export async function runEdit(route: string, key: 'percent' | 'killed', value: s
   if (options.json) out(JSON.stringify({ file: options.file, route, [key]: key === 'killed' ? value === 'true' : Number(value), changed: edited.text !== text, gate: gateLines, plan: rows }, null, 2));
   else out(`${edited.text === text ? 'Unchanged' : 'Updated'} ${options.file}: route "${route}" ${key} ${edited.previous ?? '(unset)'} → ${value}\n${formatPlan(rows)}`);
   return 0;
+}
+
+/** `strangler ramp ROUTE PERCENT`, `strangler kill ROUTE` and `strangler unkill ROUTE`. */
+export async function rampCommand(call: CommandCall): Promise<number> {
+  const { command } = call;
+  // `ramp ROUTE -5` would reach the option parser as an unknown flag: name the real problem.
+  const negative = command === 'ramp' ? call.args.find((arg) => /^-\d/.test(arg)) : undefined;
+  if (negative !== undefined) usageError(`PERCENT must be a whole number 0..100, got "${negative}"`, command);
+  const { values, positionals } = parse(call, {
+    file: { type: 'string' }, force: { type: 'boolean' }, json: { type: 'boolean' }, admin: { type: 'string' }, 'max-error-rate': { type: 'string' }, db: { type: 'string' },
+    'require-proxy': { type: 'boolean' },
+  });
+  const wanted = command === 'ramp' ? 2 : 1;
+  if (positionals.length !== wanted) usageError(command === 'ramp' ? 'ramp needs ROUTE and PERCENT' : `${command} needs ROUTE`, command);
+  let value = command === 'kill' ? 'true' : 'false';
+  if (command === 'ramp') {
+    value = positionals[1].replace(/%$/, '');
+    if (!/^\d{1,3}$/.test(value) || Number(value) > 100) usageError(`PERCENT must be a whole number 0..100, got "${positionals[1]}"`, command);
+    value = String(Number(value));
+  }
+  checkAdminOption(values.admin, command);
+  const maxErrorRate = values['max-error-rate'] === undefined ? 0.05 : Number(values['max-error-rate']);
+  if (!(maxErrorRate >= 0 && maxErrorRate <= 1)) usageError(`--max-error-rate must be a number from 0 to 1, got "${values['max-error-rate']}"`, command);
+  return runEdit(positionals[0], command === 'ramp' ? 'percent' : 'killed', value, {
+    file: rulesFilePath(values.file), force: Boolean(values.force), admin: values.admin, maxErrorRate, json: Boolean(values.json),
+    requireProxy: Boolean(values['require-proxy']),
+    db: values.db ?? defaultDiffDb(), who: whoRuns(call.argv),
+  }, out, warn);
 }

@@ -1,5 +1,5 @@
-import { ShadowClient, type MirrorRequest } from '../shadow/client';
-import type { ShadowAnswer } from '../shadow/compare/compare';
+import { ShadowClient, type MirrorRequest } from '../../shadow/client';
+import type { ShadowAnswer } from '../../shadow/compare/compare';
 
 /** How many kinds of failure a replay names when it reports why requests failed. */
 const SHOWN = 5;

@@ -1,14 +1,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { formatDuration } from '../proxy/rules/duration';
-import { routeNames, setRouteKey } from '../proxy/rules/edit';
-import { formatPlan, planChange, planRoutesOf, type PlanRow } from '../proxy/rules/plan';
-import type { CompiledRoute, CompiledRules } from '../proxy/rules/types';
-import { EvidenceStoreError, type EvidenceStore } from '../shadow/store/evidence';
-import { openEvidenceStore } from '../shadow/store/open-evidence';
+import { formatDuration, parseDuration } from '../../proxy/rules/duration';
+import { routeNames, setRouteKey } from '../../proxy/rules/edit';
+import { formatPlan, planChange, planRoutesOf, type PlanRow } from '../../proxy/rules/plan';
+import type { CompiledRoute, CompiledRules } from '../../proxy/rules/types';
+import { EvidenceStoreError, type EvidenceStore } from '../../shadow/store/evidence';
+import { defaultDiffDb } from '../../shadow/store/location';
+import { openEvidenceStore } from '../../shadow/store/open-evidence';
+import { out, parse, usageError, warn, whoRuns, type CommandCall } from './command-line';
 import { decisionJson, formatDecision } from './rollout/format';
 import { decideRoute, type RouteDecision } from './rollout/route-decision';
-import { CommandError, compileOrThrow, readRulesText, unknownRoute, writeAtomically } from './rules-file';
+import { CommandError, compileOrThrow, readRulesText, rulesFilePath, unknownRoute, writeAtomically } from './rules-file';
 
 export interface RolloutOptions {
   /** Routes named on the command line; empty: every route with a rollout block. */
@@ -157,4 +159,22 @@ export async function runRollout(options: RolloutOptions, watchMs: number | null
     process.removeListener('SIGTERM', stop);
   }
   return status;
+}
+
+/** `strangler rollout [ROUTE...] [--once | --watch D] [--dry-run] [--resume] ...`. */
+export async function rolloutCommand(call: CommandCall): Promise<number> {
+  const { command } = call;
+  const { values, positionals } = parse(call, {
+    file: { type: 'string' }, db: { type: 'string' }, once: { type: 'boolean' }, watch: { type: 'string' },
+    'dry-run': { type: 'boolean' }, resume: { type: 'boolean' }, json: { type: 'boolean' },
+  });
+  if (values.once && values.watch !== undefined) usageError('--once and --watch cannot both be given', command);
+  const watchMs = values.watch === undefined ? null : parseDuration(values.watch);
+  if (watchMs === 0 || (values.watch !== undefined && watchMs === null)) usageError(`--watch must be a duration like 30s, 1m or 1h, got "${values.watch}"`, command);
+  if (values.resume && positionals.length === 0) usageError('--resume needs the ROUTE(s) to resume', command);
+  if (values.resume && watchMs !== null) usageError('--resume judges once: it cannot be combined with --watch', command);
+  return runRollout({
+    routes: positionals, file: rulesFilePath(values.file), db: values.db ?? defaultDiffDb(), dryRun: Boolean(values['dry-run']),
+    resume: Boolean(values.resume), json: Boolean(values.json), who: whoRuns(call.argv), unleashConfigured: Boolean(process.env.UNLEASH_URL),
+  }, watchMs, out, warn);
 }

@@ -1,6 +1,6 @@
-import type { CompiledRules, RolloutPlan } from '../../proxy/rules/types';
-import type { RouteRollout } from '../../shadow/report/model';
-import type { EvidenceStore } from '../../shadow/store/evidence';
+import type { CompiledRules, RolloutPlan } from '../../../proxy/rules/types';
+import type { RouteRollout } from '../../../shadow/report/model';
+import type { EvidenceStore } from '../../../shadow/store/evidence';
 import { percentInFile } from '../rules-file';
 import { countComparisons } from './comparisons';
 import { stepOf } from './judge';

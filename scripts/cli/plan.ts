@@ -1,6 +1,7 @@
-import type { Environment } from '../proxy/rules/env-vars';
-import { formatPlan, planChange, planRoutesOf, type PlanRoute } from '../proxy/rules/plan';
+import type { Environment } from '../../proxy/rules/env-vars';
+import { formatPlan, planChange, planRoutesOf, type PlanRoute } from '../../proxy/rules/plan';
 import { adminUrl, fetchStatus, type ProxyStatus } from './admin-client';
+import { checkAdminOption, out, parse, usageError, warn, type CommandCall } from './command-line';
 import { environmentOfProxy } from './live-upstreams';
 import { compileOrThrow, readRulesText } from './rules-file';
 
@@ -33,4 +34,12 @@ export async function runPlan(files: string[], options: { json: boolean; admin?:
   if (options.json) out(JSON.stringify({ old: files.length === 2 ? files[0] : adminUrl(options.admin), new: newFile, routes: rows }, null, 2));
   else out(`Plan: ${files.length === 2 ? files[0] : `running proxy (${adminUrl(options.admin)})`} → ${newFile}\n${formatPlan(rows)}`);
   return 0;
+}
+
+/** `strangler plan [OLD] NEW [--json] [--admin URL]`. */
+export async function planCommand(call: CommandCall): Promise<number> {
+  const { values, positionals } = parse(call, { json: { type: 'boolean' }, admin: { type: 'string' } });
+  if (positionals.length < 1 || positionals.length > 2) usageError(`plan needs NEW, or OLD and NEW, got ${positionals.length} file(s)`, call.command);
+  checkAdminOption(values.admin, call.command);
+  return runPlan(positionals, { json: Boolean(values.json), admin: values.admin }, out, warn);
 }

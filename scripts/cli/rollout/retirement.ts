@@ -1,6 +1,6 @@
-import { formatDuration } from '../../proxy/rules/duration';
-import type { RolloutPlan } from '../../proxy/rules/types';
-import type { ShadowCounts } from '../../shadow/store/evidence';
+import { formatDuration } from '../../../proxy/rules/duration';
+import type { RolloutPlan } from '../../../proxy/rules/types';
+import type { ShadowCounts } from '../../../shadow/store/evidence';
 import { formatElapsed, rateText } from './units';
 
 /** Whether legacy's side of a route can go: at 100 % for retire_after, with its comparisons within budget. */

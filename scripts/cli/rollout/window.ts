@@ -1,4 +1,4 @@
-import type { PercentEvent } from '../../shadow/store/evidence';
+import type { PercentEvent } from '../../../shadow/store/evidence';
 
 export interface StepWindow {
   /** Start of the current step's window (ms since the epoch). */

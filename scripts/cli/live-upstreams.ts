@@ -1,5 +1,5 @@
 import { parse as parseYaml } from 'yaml';
-import type { Environment } from '../proxy/rules/env-vars';
+import type { Environment } from '../../proxy/rules/env-vars';
 import { fetchStatus, type StatusUpstream } from './admin-client';
 
 /** `${NAME}` or `${NAME:-default}`, as the rules loader reads them (proxy/rules/env-vars.ts). */

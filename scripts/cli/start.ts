@@ -2,10 +2,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import path from 'node:path';
 import readline from 'node:readline';
-import { isSeeded, openShopDb } from '../legacy-monolith/src/db/open';
-import { seedShop } from '../legacy-monolith/src/db/seed';
-import { EXIT_CANNOT_LISTEN } from '../legacy-monolith/src/serve';
-import { proxyStopBoundMs } from '../proxy/shutdown';
+import { isSeeded, openShopDb } from '../../legacy-monolith/src/db/open';
+import { seedShop } from '../../legacy-monolith/src/db/seed';
+import { EXIT_CANNOT_LISTEN } from '../../legacy-monolith/src/serve';
+import { proxyStopBoundMs } from '../../proxy/shutdown';
+import { parse, type CommandCall } from './command-line';
 import { LAUNCHER_PID_VARIABLE } from './stop-with-launcher';
 
 interface ChildSpec { name: string; args: string[]; health: string }
@@ -210,4 +211,10 @@ export async function runLauncher(cliPath: string): Promise<void> {
     'Press Ctrl-C to stop (or send SIGTERM to this process).',
     '',
   ].join('\n'));
+}
+
+/** `strangler start` (and `npm start`): the launcher, which runs this same CLI once per process. */
+export async function startCommand(call: CommandCall): Promise<void> {
+  parse(call, {});
+  await runLauncher(call.cliPath);
 }
