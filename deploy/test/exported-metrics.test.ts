@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { request } from '../../scripts/testing/http-client';
+import { flood } from '../../scripts/testing/flood';
+import { startPooledUpstream, type PooledUpstream } from '../../scripts/testing/pooled-upstream';
 import { REPO_ROOT } from '../../scripts/testing/processes';
 import { startTestProxy, startUpstream, type TestProxy, type TestUpstream } from '../../scripts/testing/upstreams';
 import { until } from '../../scripts/testing/wait';
@@ -11,17 +13,21 @@ import { exportedMetrics, labelUses, metricNames, metricsWithSamples, PROMETHEUS
 /**
  * The dashboard and the alerts against what a real proxy exports after real traffic: a split
  * route with shadow comparisons that disagree, a route whose extracted side answers 503 (fallbacks,
- * a breaker that opens), one that answers 500, a request the proxy refuses.
+ * a breaker that opens), one that answers 500, a request the proxy refuses, a flood on a route
+ * whose upstream serves 4 at a time (requests wait for a slot, some are shed) and a key past its
+ * rate limit.
  */
 let legacy: TestUpstream;
 let svc: TestUpstream;
+let busy: PooledUpstream;
 let proxy: TestProxy;
 let exposition = '';
 
-const RULES = (legacyUrl: string, svcUrl: string): string => `version: 1
+const RULES = (legacyUrl: string, svcUrl: string, busyUrl: string): string => `version: 1
 upstreams:
   legacy: ${legacyUrl}
   svc: ${svcUrl}
+  busy: ${busyUrl}
 defaults:
   sticky_by: [header:x-user-id, cookie:strangler_id]
   breaker: { failure_rate: 0.5, min_requests: 4, window: 10s, open_for: 30s, probes: 1 }
@@ -41,6 +47,15 @@ routes:
     match: { path: /api/broken }
     extracted: svc
     percent: 100
+  - name: flash-sale
+    match: { path: /api/flash-sale/:id }
+    extracted: busy
+    percent: 100
+    overload: { max_queue: 200ms }
+  - name: search
+    match: { path: /api/search }
+    extracted: svc
+    rate_limit: { by: header:x-api-key, rate: 5/m, burst: 1 }
 `;
 
 beforeAll(async () => {
@@ -52,13 +67,17 @@ beforeAll(async () => {
     res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
     res.end(body);
   });
-  proxy = await startTestProxy(RULES(legacy.url, svc.url));
+  busy = await startPooledUpstream(4, 25);
+  proxy = await startTestProxy(RULES(legacy.url, svc.url, busy.url));
   const get = (p: string, user?: string) => request({ port: proxy.port, path: p, headers: user ? { 'x-user-id': user } : {} });
   for (let i = 0; i < 20; i++) await get('/api/split', `shopper-${i}`);
   for (let i = 0; i < 6; i++) await get('/api/flaky', `shopper-${i}`);
   for (let i = 0; i < 3; i++) await get('/api/broken', `shopper-${i}`);
   await get('/api/split'); // no identity: an anonymous id is issued
   await get('/api/../etc/passwd'); // refused by the proxy itself
+  // 100 shoppers for 1.5 s against 4 at a time: requests wait for a slot, and some are shed.
+  await flood({ port: proxy.port, path: (i) => `/api/flash-sale/${i}` }, 100, 1500);
+  for (let i = 0; i < 2; i++) await request({ port: proxy.port, path: '/api/search', headers: { 'x-api-key': 'k' } }); // the second is rate-limited
   await until('shadow comparisons counted', async () => {
     exposition = (await request({ port: proxy.adminPort, path: '/metrics' })).body;
     return /strangler_mismatches_total\{route="split"\} [1-9]/.test(exposition);
@@ -67,7 +86,7 @@ beforeAll(async () => {
 }, 30000);
 afterAll(async () => {
   await proxy?.stop();
-  await Promise.all([legacy?.close(), svc?.close()]);
+  await Promise.all([legacy?.close(), svc?.close(), busy?.close()]);
 });
 
 const alertRules = (YAML.parse(fs.readFileSync(path.join(REPO_ROOT, 'deploy', 'prometheus', 'alerts.yml'), 'utf8')) as { groups: Array<{ rules: Array<{ alert: string; expr: string }> }> })

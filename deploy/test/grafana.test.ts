@@ -44,6 +44,14 @@ describe('deploy/grafana/strangler.json', () => {
     expect(exprsOf(/strangler_mismatches_total/).some((e) => e.includes('/') && e.includes('outcome=~"match|mismatch"'))).toBe(true);
   });
 
+  test('shows overload: shed/s by route and reason, each upstream\'s limit, in flight and queued, and the queue wait p95', () => {
+    expect(exprsOf(/rate\(strangler_shed_total/).filter((e) => labelUses(e).grouping.includes('route') && labelUses(e).grouping.includes('reason')).length).toBeGreaterThan(0);
+    for (const metric of ['strangler_upstream_concurrency_limit', 'strangler_upstream_in_flight', 'strangler_upstream_queued']) {
+      expect({ metric, byUpstream: exprsOf(/./).some((e) => metricNames(e).includes(metric) && labelUses(e).grouping.includes('upstream')) }).toEqual({ metric, byUpstream: true });
+    }
+    expect(exprsOf(/histogram_quantile\(0\.95,/).some((e) => metricNames(e).includes('strangler_queue_wait_seconds_bucket') && labelUses(e).grouping.includes('le'))).toBe(true);
+  });
+
   test('the route variable selects every per-route query', () => {
     expect(dashboard.templating.list.map((v) => v.name)).toContain('route');
     for (const e of exprsOf(/./).filter((x) => labelUses(x).grouping.includes('route'))) expect({ e, selected: e.includes('route=~"$route"') }).toEqual({ e, selected: true });

@@ -2,7 +2,8 @@ import crypto from 'node:crypto';
 
 /**
  * GET /dashboard: one self-contained page that polls GET /stats every second and draws each
- * route's figures and a requests/s chart (inline SVG). Nothing leaves the admin origin: no CDN,
+ * upstream's admission control (learned limit, in flight, queued), each route's figures (shed
+ * requests included) and a requests/s chart (inline SVG). Nothing leaves the admin origin: no CDN,
  * no font, no image; the Content-Security-Policy allows exactly this page's own script and style
  * (by hash) and fetches to 'self'. The page holds no URL at all (the SVG namespace is taken from
  * an <svg> the HTML parser made). Every figure and name is set as text, never as markup.
@@ -64,6 +65,10 @@ figcaption{color:var(--muted);font-size:.85rem;display:flex;flex-wrap:wrap;justi
 .legend{white-space:nowrap}
 .swatch{display:inline-block;width:1.4em;height:0;vertical-align:middle;margin:0 .3em 0 .6em;border-top:3px solid var(--extracted)}
 .swatch.legacy{border-top:3px dashed var(--legacy)}
+.upstreams{margin:0 0 1rem}
+.upstreams caption{text-align:left;font-weight:600;padding:0 0 .25rem;white-space:nowrap}
+tr.shed th{font-weight:400;color:var(--muted)}
+tr.queued td[data-f=queued]{color:var(--warn);font-weight:600}
 svg text{font-size:10px;fill:#666}
 `;
 
@@ -73,6 +78,10 @@ const SCRIPT = `
   var REFRESH_MS = 1000, RETRY_MS = 2000, TIMEOUT_MS = 2500;
   var WINDOWS = [['1m', 'last minute'], ['15m', 'last 15 minutes']];
   var BACKENDS = ['legacy', 'extracted'];
+  // Requests the proxy answered itself: a 503 of admission control, a 429 of a rate limit.
+  var SHEDS = [['shedOverload', 'overload', 'shed: overload'], ['shedRateLimit', 'rateLimit', 'shed: rate limit']];
+  var upstreamRows = document.getElementById('upstream-rows');
+  var upstreamRowByName = new Map();
   var SVG_NS = document.getElementById('chart-template').content.firstElementChild.namespaceURI;
   var main = document.getElementById('routes');
   var conn = document.getElementById('conn');
@@ -169,6 +178,20 @@ const SCRIPT = `
         value.setAttribute('data-f', w[0] + '.shadow.' + f[0]);
         card.fields[w[0] + '.shadow.' + f[0]] = value;
         td.appendChild(el('span', 'label', f[1]));
+      });
+    });
+
+    // Shed requests: how many and how many a second, under "requests" and "req/s".
+    SHEDS.forEach(function (s) {
+      var row = tbody.appendChild(el('tr', 'shed'));
+      row.appendChild(el('th', null, s[2]));
+      WINDOWS.forEach(function (w) {
+        ['requests', 'rps', null, null, null].forEach(function (f, i) {
+          var td = row.appendChild(el('td', i === 0 ? 'gap' : null));
+          if (f === null) return;
+          td.setAttribute('data-f', w[0] + '.' + s[0] + '.' + f);
+          card.fields[w[0] + '.' + s[0] + '.' + f] = td;
+        });
       });
     });
 
@@ -277,11 +300,39 @@ const SCRIPT = `
       var s = route.shadow.windows[w[0]];
       put(card.fields[w[0] + '.shadow.compared'], String(s.compared));
       put(card.fields[w[0] + '.shadow.mismatchRate'], fmtRate(s.mismatchRate), s.mismatchRate > 0 ? 'bad' : '');
+      SHEDS.forEach(function (sh) {
+        var f = win.shed ? win.shed[sh[1]] : { requests: 0, rps: 0 };
+        put(card.fields[w[0] + '.' + sh[0] + '.requests'], String(f.requests), f.requests > 0 ? 'bad' : '');
+        put(card.fields[w[0] + '.' + sh[0] + '.rps'], fmtRps(f.rps), f.rps > 0 ? 'bad' : '');
+      });
     });
     drawChart(card, route.series);
   }
 
+  // One row per upstream: the limit admission control learned, requests in flight and waiting now.
+  function renderUpstreams(upstreams) {
+    var rows = (upstreams || []).map(function (u) {
+      var tr = upstreamRowByName.get(u.name);
+      if (!tr) {
+        tr = el('tr');
+        upstreamRowByName.set(u.name, tr);
+        tr.setAttribute('data-upstream', u.name);
+        tr.appendChild(el('th', null, u.name));
+        ['limit', 'inFlight', 'queued', 'minRttMs'].forEach(function (f) { tr.appendChild(el('td')).setAttribute('data-f', f); });
+      }
+      var cells = tr.querySelectorAll('td');
+      put(cells[0], u.limit === null ? 'n/a' : String(u.limit));
+      put(cells[1], String(u.inFlight));
+      put(cells[2], String(u.queued));
+      put(cells[3], fmtMs(u.minRttMs));
+      tr.className = u.queued > 0 ? 'queued' : '';
+      return tr;
+    });
+    upstreamRows.replaceChildren.apply(upstreamRows, rows);
+  }
+
   function render(stats) {
+    renderUpstreams(stats.upstreams);
     var seen = new Set();
     var open = 0, rolling = 0;
     stats.routes.forEach(function (route, i) {
@@ -352,6 +403,8 @@ export const DASHBOARD_HTML = `<!doctype html>
 <div id="rules" class="rules-rejected" role="alert" hidden><strong id="rules-head"></strong><pre id="rules-error"></pre></div>
 <p id="conn" class="conn wait" role="status" aria-live="polite">Loading figures from /stats…</p>
 <p id="note" class="note"></p>
+<table id="upstreams" class="upstreams"><caption>Upstreams: admission control now (limit n/a until the first request)</caption>
+<thead><tr><th>upstream</th><th>limit</th><th>in flight</th><th>queued</th><th>min RTT ms</th></tr></thead><tbody id="upstream-rows"></tbody></table>
 <main id="routes"></main>
 <template id="chart-template"><svg class="chart" role="img" width="340" height="130" viewBox="0 0 340 130"></svg></template>
 <script>${SCRIPT}</script>

@@ -3,7 +3,7 @@ import type { FlagSource } from '../flags/flag-state';
 import { SLOT_MS, WINDOWS, type TrafficWindows, type WindowName } from '../observability/traffic-windows';
 import { formatIssue } from '../rules/load';
 import type { RulesStore } from '../rules/store';
-import { rolloutStatus, type LoopState } from './status';
+import { rolloutStatus, upstreamsNow, type LoopState } from './status';
 
 const WINDOW_NAMES = Object.keys(WINDOWS) as WindowName[];
 
@@ -29,7 +29,9 @@ export function rulesHealth(store: RulesStore): RulesHealth {
  * The JSON behind GET /stats, which the dashboard polls every second: per route, in file order,
  * its percent and source, breaker and rollout (as /status has them), and for the last minute and
  * the last 15 minutes per backend the requests, requests/s, failure rate and p50/p95, the shadow
- * comparisons, and requests/s by backend in 10-second slots. Figures without a sample are null.
+ * comparisons, the requests the proxy shed itself (overload 503s and rate-limit 429s, per
+ * second), and requests/s by backend in 10-second slots. Figures without a sample are null.
+ * `upstreams` has each upstream's admission control now: learned limit, in flight, waiting.
  * `rules` says whether the last edit of the rules file was refused; `workers`, how many processes
  * serve shoppers (1 here; a cluster's primary puts its count of serving workers).
  */
@@ -43,6 +45,7 @@ export function statsReport(store: RulesStore, flags: FlagSource, loop: LoopStat
     workers: 1,
     since: new Date(windows.since).toISOString(),
     slotSeconds: SLOT_MS / 1000,
+    upstreams: upstreamsNow([...active.table.upstreams].map(([name, u]) => ({ name, url: u.url })), loop.admission?.view() ?? new Map()),
     routes: active.table.routes.map((route) => {
       const { percent, source } = effectivePercent(route, snapshot);
       const byWindow = Object.fromEntries(WINDOW_NAMES.map((name) => [name, windows.window(route.name, name, now)]));
@@ -56,7 +59,7 @@ export function statsReport(store: RulesStore, flags: FlagSource, loop: LoopStat
         rollout: rolloutStatus(route, percent, loop.lastVerdict(route.name)),
         windows: Object.fromEntries(WINDOW_NAMES.map((name) => {
           const w = byWindow[name];
-          return [name, { seconds: w.seconds, legacy: w.legacy, extracted: w.extracted }];
+          return [name, { seconds: w.seconds, legacy: w.legacy, extracted: w.extracted, shed: w.shed }];
         })),
         // Over the last 15 minutes; `windows` has the same per window.
         shadow: {

@@ -5,7 +5,7 @@ import { effectivePercent } from '../decide/decide';
 import { flagWarnings } from '../flags/feature-to-flag';
 import type { FlagSource } from '../flags/flag-state';
 import type { UpstreamPools } from '../forward/pools';
-import type { Admission } from '../overload/admission';
+import type { Admission, GateView } from '../overload/admission';
 import { noOutcomes } from '../../shadow/outcomes';
 import type { ProxyMetrics } from '../observability/metrics';
 import { formatIssue } from '../rules/load';
@@ -51,14 +51,10 @@ export function statusReport(store: RulesStore, flags: FlagSource, metrics: Prox
   const snapshot = flags.current();
   const flagInfo = flags.info();
   const rules = rulesReport(store);
-  const gates = loop.admission?.view() ?? new Map();
+  const gates = loop.admission?.view() ?? new Map<string, GateView>();
   return {
     ...rules,
-    // Admission control per upstream: `limit` is null until the first request to it was admitted.
-    upstreams: (rules.upstreams as Array<{ name: string; url: string }>).map((u) => {
-      const gate = gates.get(u.url);
-      return { ...u, limit: gate?.limit ?? null, inFlight: gate?.inFlight ?? 0, queued: gate?.queued ?? 0, mirrors: gate?.mirrors ?? 0, minRttMs: gate?.minRttMs ?? null };
-    }),
+    upstreams: upstreamsNow(rules.upstreams as Array<{ name: string; url: string }>, gates),
     unleash: flagInfo,
     routes: active.table.routes.map((route) => {
       const { percent, source } = effectivePercent(route, snapshot);
@@ -101,6 +97,17 @@ export function statusReport(store: RulesStore, flags: FlagSource, metrics: Prox
     websockets: loop.websockets(),
     diffStore: loop.diffStore?.() ?? null,
   };
+}
+
+/**
+ * Each upstream with its admission figures now (GET /status and GET /stats): `limit` is null
+ * until the first request to it was admitted; two names of one origin share one gate.
+ */
+export function upstreamsNow(upstreams: ReadonlyArray<{ name: string; url: string }>, gates: ReadonlyMap<string, GateView>): Array<Record<string, unknown>> {
+  return upstreams.map((u) => {
+    const gate = gates.get(u.url);
+    return { ...u, limit: gate?.limit ?? null, inFlight: gate?.inFlight ?? 0, queued: gate?.queued ?? 0, mirrors: gate?.mirrors ?? 0, minRttMs: gate?.minRttMs ?? null };
+  });
 }
 
 /** The route's place in its ramp plan (step 0 = before the first step) and the last verdict the store has. */

@@ -161,7 +161,8 @@ function sumSeries(parts: readonly Json[]): unknown {
 
 /**
  * GET /stats of a cluster: each worker sends its windows' counts (`raw`); the sums are formatted
- * as one process would (latency histograms add, so p50/p95 are of every request, not averages).
+ * as one process would (latency histograms add, so p50/p95 are of every request, not averages;
+ * shed requests add). Each upstream's limit, in flight and waiting are the workers' sums.
  * The rules' health is the primary's, which reads the file; `workers` counts those serving.
  */
 export function mergeStats(rules: RulesHealth, workers: number, workerReports: readonly Json[]): Json {
@@ -175,7 +176,7 @@ export function mergeStats(rules: RulesHealth, workers: number, workerReports: r
     return {
       ...rest,
       breaker: worstBreaker(all.map((r) => r.breaker)),
-      windows: Object.fromEntries(names.map((name) => [name, { seconds: windows[name].seconds, legacy: windows[name].legacy, extracted: windows[name].extracted }])),
+      windows: Object.fromEntries(names.map((name) => [name, { seconds: windows[name].seconds, legacy: windows[name].legacy, extracted: windows[name].extracted, shed: windows[name].shed }])),
       shadow: {
         percent: shadow?.percent ?? null,
         budget: shadow?.budget ?? null,
@@ -186,7 +187,9 @@ export function mergeStats(rules: RulesHealth, workers: number, workerReports: r
     };
   });
   const since = workerReports.map((r) => String(r.since)).sort()[0] ?? null;
-  return { ...(first ?? {}), epoch: rules.epoch, rules, workers, since, routes };
+  // Every worker lists every upstream of the same rules; their figures add up as in /status.
+  const upstreams = mergeUpstreams(first?.upstreams ?? [], workerReports.map((r) => r.upstreams));
+  return { ...(first ?? {}), epoch: rules.epoch, rules, workers, since, upstreams, routes };
 }
 
 const BREAKER_STATE = 'strangler_breaker_state';

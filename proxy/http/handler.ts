@@ -118,6 +118,7 @@ function refuseRateLimited(deps: HandlerDeps, req: http.IncomingMessage, res: ht
   const setCookie = decision.newIdentity && decision.identity !== null ? anonCookie(decision.identity) : null;
   const status = sendError(res, 'STRANGLER_ERR_RATE_LIMITED', { requestId, route: route.name, backend: null, setCookie, headers });
   deps.metrics.shed.labels(route.name, 'rate_limit').inc();
+  deps.windows.shed(route.name, 'rate_limit', Date.now());
   const seconds = (performance.now() - started) / 1000;
   deps.metrics.route(route.name).observe(decision.side, status, seconds);
   deps.accessLog({
@@ -212,6 +213,7 @@ function fail(deps: HandlerDeps, ex: Exchange, backend: Backend, failure: Forwar
     // Shed by admission control: never sent, so no backend answered.
     const status = sendError(ex.res, code, { ...errorContext(ex, backend), backend: null, headers: OVERLOADED_HEADERS });
     deps.metrics.shed.labels(ex.decision.route ? ex.decision.route.name : UNMATCHED_ROUTE, 'overload').inc();
+    deps.windows.shed(ex.decision.route ? ex.decision.route.name : UNMATCHED_ROUTE, 'overload', Date.now());
     record(deps, ex, backend, status, code);
     return;
   }

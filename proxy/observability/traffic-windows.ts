@@ -16,6 +16,11 @@ export type CountedShadowOutcome = (typeof SHADOW_OUTCOMES)[number];
 const OUTCOME_INDEX: ReadonlyMap<string, number> = new Map(SHADOW_OUTCOMES.map((name, i) => [name, i]));
 const OUTCOMES = SHADOW_OUTCOMES.length;
 
+/** Why a request was answered by the proxy without being sent upstream (strangler_shed_total's `reason`). */
+export type ShedReason = 'overload' | 'rate_limit';
+const SHED_INDEX: Readonly<Record<ShedReason, number>> = { overload: 0, rate_limit: 1 };
+const SHED_REASONS = 2;
+
 /**
  * One backend's (or the shadow outcomes') 90 slots as flat typed arrays: index `slot % SLOTS`
  * holds absolute slot number `stamp[i]` (time / SLOT_MS), and is zeroed when a newer slot reuses
@@ -46,16 +51,21 @@ class BackendSlots {
   }
 }
 
-class ShadowSlots {
+/** Counts of a few named kinds per slot (shadow outcomes, shed reasons), indexed slot * kinds + kind. */
+class CountSlots {
   readonly stamp = new Float64Array(SLOTS).fill(-1);
-  readonly counts = new Uint32Array(SLOTS * OUTCOMES);
+  readonly counts: Uint32Array;
   newest = -1;
+
+  constructor(readonly kinds: number) {
+    this.counts = new Uint32Array(SLOTS * kinds);
+  }
 
   at(slot: number): number {
     const i = slot % SLOTS;
     if (this.stamp[i] !== slot) {
       this.stamp[i] = slot;
-      this.counts.fill(0, i * OUTCOMES, (i + 1) * OUTCOMES);
+      this.counts.fill(0, i * this.kinds, (i + 1) * this.kinds);
     }
     if (slot > this.newest) this.newest = slot;
     return i;
@@ -66,7 +76,9 @@ class ShadowSlots {
 interface RouteSlots {
   legacy: BackendSlots | null;
   extracted: BackendSlots | null;
-  shadow: ShadowSlots | null;
+  shadow: CountSlots | null;
+  /** Requests shed (503 overload, 429 rate limit), by ShedReason. */
+  shed: CountSlots | null;
 }
 
 /** One backend's figures over a window; null where there is no sample to compute them from. */
@@ -98,6 +110,15 @@ export interface RouteWindow {
   legacy: BackendWindow;
   extracted: BackendWindow;
   shadow: ShadowWindow;
+  shed: ShedWindow;
+}
+
+/** Requests the proxy answered itself without sending them upstream, over a window, by reason. */
+export interface ShedWindow {
+  /** 503 STRANGLER_ERR_OVERLOADED: admission control shed it (queue full or waited max_queue). */
+  overload: { requests: number; rps: number };
+  /** 429 STRANGLER_ERR_RATE_LIMITED: the route's rate limit refused it. */
+  rateLimit: { requests: number; rps: number };
 }
 
 /** Requests per second by backend, one point per slot, oldest first; `at` is each slot's start (ms). */
@@ -141,7 +162,7 @@ export class TrafficWindows {
   observe(route: string, backend: TrafficBackend, failed: boolean, fellBack: boolean, ms: number, now: number): void {
     let entry = this.routes.get(route);
     if (entry === undefined) {
-      entry = { legacy: null, extracted: null, shadow: null };
+      entry = { legacy: null, extracted: null, shadow: null, shed: null };
       this.routes.set(route, entry);
     }
     let slots: BackendSlots;
@@ -160,12 +181,27 @@ export class TrafficWindows {
     if (k === undefined || count <= 0) return;
     let entry = this.routes.get(route);
     if (entry === undefined) {
-      entry = { legacy: null, extracted: null, shadow: null };
+      entry = { legacy: null, extracted: null, shadow: null, shed: null };
       this.routes.set(route, entry);
     }
-    const slots = entry.shadow ?? (entry.shadow = new ShadowSlots());
+    const slots = entry.shadow ?? (entry.shadow = new CountSlots(OUTCOMES));
     const i = slots.at(Math.floor(now / SLOT_MS));
     slots.counts[i * OUTCOMES + k] += count;
+  }
+
+  /**
+   * One request shed by the proxy (never sent upstream): the handler calls this where it counts
+   * strangler_shed_total. Not counted by `observe`, so shed requests stay out of the backends'
+   * rates and failure rates, which are evidence about the backends.
+   */
+  shed(route: string, reason: ShedReason, now: number): void {
+    let entry = this.routes.get(route);
+    if (entry === undefined) {
+      entry = { legacy: null, extracted: null, shadow: null, shed: null };
+      this.routes.set(route, entry);
+    }
+    const slots = entry.shed ?? (entry.shed = new CountSlots(SHED_REASONS));
+    slots.counts[slots.at(Math.floor(now / SLOT_MS)) * SHED_REASONS + SHED_INDEX[reason]]++;
   }
 
   /** When counting began (figures cover less than their window before `since` + 15 min). */
@@ -193,7 +229,8 @@ export class TrafficWindows {
       seconds: Math.max(1, covered / 1000),
       legacy: rawBackendWindow(entry?.legacy ?? null, first, current),
       extracted: rawBackendWindow(entry?.extracted ?? null, first, current),
-      shadow: rawShadowWindow(entry?.shadow ?? null, first, current),
+      shadow: rawCounts(entry?.shadow ?? null, OUTCOMES, first, current),
+      shed: rawCounts(entry?.shed ?? null, SHED_REASONS, first, current),
     };
   }
 
@@ -227,14 +264,15 @@ export class TrafficWindows {
       if (entry.legacy !== null && entry.legacy.newest < oldest) entry.legacy = null;
       if (entry.extracted !== null && entry.extracted.newest < oldest) entry.extracted = null;
       if (entry.shadow !== null && entry.shadow.newest < oldest) entry.shadow = null;
-      if (entry.legacy === null && entry.extracted === null && entry.shadow === null) this.routes.delete(name);
+      if (entry.shed !== null && entry.shed.newest < oldest) entry.shed = null;
+      if (entry.legacy === null && entry.extracted === null && entry.shadow === null && entry.shed === null) this.routes.delete(name);
     }
   }
 
   /** How many slot arrays are allocated (for the memory test and nothing else). */
   allocated(): number {
     let n = 0;
-    for (const entry of this.routes.values()) n += Number(entry.legacy !== null) + Number(entry.extracted !== null) + Number(entry.shadow !== null);
+    for (const entry of this.routes.values()) n += Number(entry.legacy !== null) + Number(entry.extracted !== null) + Number(entry.shadow !== null) + Number(entry.shed !== null);
     return n;
   }
 }
@@ -253,12 +291,13 @@ export interface RawBackendWindow {
   latency: number[];
 }
 
-/** A route's counts over a window; `shadow` is indexed like SHADOW_OUTCOMES. */
+/** A route's counts over a window; `shadow` is indexed like SHADOW_OUTCOMES, `shed` [overload, rate_limit]. */
 export interface RawRouteWindow {
   seconds: number;
   legacy: RawBackendWindow;
   extracted: RawBackendWindow;
   shadow: number[];
+  shed: number[];
 }
 
 function rawBackendWindow(slots: BackendSlots | null, first: number, last: number): RawBackendWindow {
@@ -275,13 +314,13 @@ function rawBackendWindow(slots: BackendSlots | null, first: number, last: numbe
   return raw;
 }
 
-function rawShadowWindow(slots: ShadowSlots | null, first: number, last: number): number[] {
-  const totals = new Array<number>(OUTCOMES).fill(0);
+function rawCounts(slots: CountSlots | null, kinds: number, first: number, last: number): number[] {
+  const totals = new Array<number>(kinds).fill(0);
   if (slots === null) return totals;
   for (let slot = Math.max(first, 0); slot <= last; slot++) {
     const i = slot % SLOTS;
     if (slots.stamp[i] !== slot) continue;
-    for (let k = 0; k < OUTCOMES; k++) totals[k] += slots.counts[i * OUTCOMES + k];
+    for (let k = 0; k < kinds; k++) totals[k] += slots.counts[i * kinds + k];
   }
   return totals;
 }
@@ -293,6 +332,7 @@ export function sumRawWindows(parts: readonly RawRouteWindow[]): RawRouteWindow 
     legacy: { requests: 0, failures: 0, fallbacks: 0, latency: new Array<number>(BUCKETS).fill(0) },
     extracted: { requests: 0, failures: 0, fallbacks: 0, latency: new Array<number>(BUCKETS).fill(0) },
     shadow: new Array<number>(OUTCOMES).fill(0),
+    shed: new Array<number>(SHED_REASONS).fill(0),
   };
   for (const part of parts) {
     sum.seconds = Math.max(sum.seconds, part.seconds);
@@ -305,6 +345,7 @@ export function sumRawWindows(parts: readonly RawRouteWindow[]): RawRouteWindow 
       for (let b = 0; b < BUCKETS; b++) into.latency[b] += from.latency[b] ?? 0;
     }
     for (let k = 0; k < OUTCOMES; k++) sum.shadow[k] += part.shadow[k] ?? 0;
+    for (let k = 0; k < SHED_REASONS; k++) sum.shed[k] += part.shed[k] ?? 0;
   }
   return sum;
 }
@@ -316,6 +357,10 @@ export function formatRouteWindow(raw: RawRouteWindow): RouteWindow {
     legacy: backendWindow(raw.legacy, raw.seconds),
     extracted: backendWindow(raw.extracted, raw.seconds),
     shadow: shadowWindow(raw.shadow),
+    shed: {
+      overload: { requests: raw.shed[0], rps: round(raw.shed[0] / raw.seconds, 3) },
+      rateLimit: { requests: raw.shed[1], rps: round(raw.shed[1] / raw.seconds, 3) },
+    },
   };
 }
 

@@ -42,6 +42,31 @@ test('the latency percentiles of /stats are those of every request, not an avera
   expect(merged.routes[0].series.legacy.reduce((a: number, b: number) => a + b, 0)).toBeCloseTo(100 / 2, 0);
 });
 
+test('/stats of a cluster: shed requests per reason and each upstream\'s limit, in flight and queued add up over workers', () => {
+  const one = new TrafficWindows(() => T0);
+  const two = new TrafficWindows(() => T0);
+  for (let i = 0; i < 30; i++) one.shed('r', 'overload', T0 + 1000);
+  for (let i = 0; i < 10; i++) two.shed('r', 'overload', T0 + 1000);
+  for (let i = 0; i < 4; i++) two.shed('r', 'rate_limit', T0 + 1000);
+  const report = (w: TrafficWindows, upstreams: unknown[]): Record<string, unknown> => ({
+    since: new Date(T0).toISOString(), upstreams,
+    routes: [{ name: 'r', percent: 0, breaker: null, shadow: { percent: null, budget: null }, series: w.series('r', T0 + 2000), raw: { '1m': w.raw('r', '1m', T0 + 2000), '15m': w.raw('r', '15m', T0 + 2000) } }],
+  });
+  const legacy = { name: 'legacy', url: 'http://legacy' };
+  const rules = { epoch: 1, servingLastGood: false, error: null, lastReloadAt: new Date(T0).toISOString() };
+  const merged = mergeStats(rules, 2, [
+    report(one, [{ ...legacy, limit: 3, inFlight: 3, queued: 5, minRttMs: 25 }, { name: 'svc', url: 'http://svc', limit: null, inFlight: 0, queued: 0, minRttMs: null }]),
+    report(two, [{ ...legacy, limit: 2, inFlight: 1, queued: 0, minRttMs: 24 }, { name: 'svc', url: 'http://svc', limit: null, inFlight: 0, queued: 0, minRttMs: null }]),
+  ]) as Loose;
+  // T0 + 2 s after counting began at T0: the window has run 2 s.
+  expect(merged.routes[0].windows['1m'].shed).toEqual({ overload: { requests: 40, rps: 20 }, rateLimit: { requests: 4, rps: 2 } });
+  expect(merged.routes[0].windows['15m'].shed.overload.requests).toBe(40);
+  expect(merged.upstreams).toEqual([
+    expect.objectContaining({ name: 'legacy', url: 'http://legacy', limit: 5, inFlight: 4, queued: 5, minRttMs: 24 }),
+    expect.objectContaining({ name: 'svc', limit: null, inFlight: 0, queued: 0 }),
+  ]);
+});
+
 test('/status sums the observed split and shadow outcomes, and shows each breaker in its worst worker\'s state', () => {
   const worker = (legacy: number, extracted: number, breaker: string, trips: number): Record<string, unknown> => ({
     epoch: 9, unleash: { configured: false },

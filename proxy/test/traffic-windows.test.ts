@@ -16,6 +16,7 @@ test('an unknown or idle route has zero requests and null rates and latencies, n
   expect(w.legacy).toEqual({ requests: 0, rps: 0, failures: 0, failureRate: null, fallbacks: 0, p50Ms: null, p95Ms: null });
   expect(w.extracted).toEqual(w.legacy);
   expect(w.shadow).toEqual({ compared: 0, mismatches: 0, mismatchRate: null, errors: 0, dropped: 0, skipped: 0, truncated: 0 });
+  expect(w.shed).toEqual({ overload: { requests: 0, rps: 0 }, rateLimit: { requests: 0, rps: 0 } });
   expect(windows.series('nobody').extracted.every((v) => v === 0)).toBe(true);
 });
 
@@ -114,6 +115,25 @@ test('shadow outcomes: compared is matches + mismatches, over 1m and 15m; unknow
   clock.now = T0 + 1;
   expect(windows.window('r', '1m').shadow).toEqual({ compared: 10, mismatches: 1, mismatchRate: 0.1, errors: 2, dropped: 4, skipped: 0, truncated: 1 });
   expect(windows.window('r', '15m').shadow).toMatchObject({ compared: 20, mismatches: 4, mismatchRate: 0.2 });
+});
+
+test('shed requests: per reason over 1m and 15m, per second of the window, apart from the backends\' requests', () => {
+  const { windows, clock } = windowsAt(T0 - 60 * 60_000);
+  // 90 shed for overload 5 minutes ago; 30 for overload and 12 rate-limited in the last minute.
+  for (let i = 0; i < 90; i++) windows.shed('r', 'overload', T0 - 5 * 60_000 + i);
+  for (let i = 0; i < 30; i++) windows.shed('r', 'overload', T0 - 20_000 + i);
+  for (let i = 0; i < 12; i++) windows.shed('r', 'rate_limit', T0 - 1_000 + i);
+  windows.shed('other', 'rate_limit', T0 - 1_000);
+  clock.now = T0; // a slot boundary: 1m covers exactly 50 s, 15m 890 s
+  expect(windows.window('r', '1m').shed).toEqual({ overload: { requests: 30, rps: 0.6 }, rateLimit: { requests: 12, rps: 0.24 } });
+  expect(windows.window('r', '15m').shed).toEqual({ overload: { requests: 120, rps: Math.round((120 / 890) * 1000) / 1000 }, rateLimit: { requests: 12, rps: Math.round((12 / 890) * 1000) / 1000 } });
+  expect(windows.window('r', '1m').legacy.requests).toBe(0);
+  expect(windows.raw('r', '15m').shed).toEqual([120, 12]);
+  // 15 minutes later they have left both windows, and their slots are released.
+  clock.now = T0 + 15 * 60_000;
+  expect(windows.window('r', '15m').shed.overload.requests).toBe(0);
+  windows.sweep(null);
+  expect(windows.allocated()).toBe(0);
 });
 
 test('memory follows traffic: 1,000 routes with three busy allocate three routes of slots, released when idle or removed', () => {

@@ -4,7 +4,9 @@ import type http from 'node:http';
 import path from 'node:path';
 import { PNG } from 'pngjs';
 import { openLivePage, type LivePage } from '../../../scripts/testing/chromium';
+import { flood } from '../../../scripts/testing/flood';
 import { request } from '../../../scripts/testing/http-client';
+import { startPooledUpstream, type PooledUpstream } from '../../../scripts/testing/pooled-upstream';
 import { REPO_ROOT } from '../../../scripts/testing/processes';
 import { startTestProxy, startUpstream, type TestProxy, type TestUpstream } from '../../../scripts/testing/upstreams';
 import { until } from '../../../scripts/testing/wait';
@@ -18,11 +20,13 @@ import { setRouteKey } from '../../rules/edit';
  */
 jest.setTimeout(120_000);
 
-const ROUTES = ['product-detail', 'pricing-quote', 'categories', 'checkout-quote'];
+const ROUTES = ['product-detail', 'pricing-quote', 'categories', 'checkout-quote', 'flash-sale', 'search'];
 const INJECTION = '<img src=x onerror="document.title=\'pwned\'"><b>bold</b>';
 
 let legacy: TestUpstream;
 let svc: TestUpstream;
+/** The peak-traffic issue's upstream: 4 requests at a time, 25 ms each (about 160 answers/s). */
+let busy: PooledUpstream;
 let proxy: TestProxy;
 let page: LivePage;
 let pricingFails = false;
@@ -42,8 +46,8 @@ function answer(side: 'legacy' | 'svc') {
   };
 }
 
-const RULES = (legacyUrl: string, svcUrl: string): string => `version: 1
-upstreams: { legacy: ${legacyUrl}, catalog: ${svcUrl}, pricing: ${svcUrl}, checkout: ${svcUrl} }
+const RULES = (legacyUrl: string, svcUrl: string, busyUrl: string): string => `version: 1
+upstreams: { legacy: ${legacyUrl}, catalog: ${svcUrl}, pricing: ${svcUrl}, checkout: ${svcUrl}, busy: ${busyUrl} }
 routes:
   - name: product-detail
     match: { path: /api/products/:id }
@@ -64,6 +68,18 @@ routes:
     match: { path: /api/checkout/quote/:id }
     extracted: checkout
     percent: 0
+  - name: flash-sale
+    match: { path: /api/flash-sale/:id }
+    extracted: busy
+    percent: 100
+    overload: { max_queue: 200ms }
+  - name: search
+    match: { path: /api/search/:id }
+    extracted: busy
+    percent: 100
+    timeout_ms: 15000
+    overload: { max_queue: 8s }
+    rate_limit: { by: header:x-api-key, rate: 5/m, burst: 5 }
 `;
 
 interface Shown { name: string; className: string; breakerState: string | null; breakerColour: string; fields: Record<string, string> }
@@ -125,8 +141,14 @@ function disagreements(shown: Shown[], routes: StatsRoute[]): string[] {
         check('requests', 0, 0);
         check('rps', 0.02, 0.1);
         check('failureRate', 0.00005, 0);
-        check('p50Ms', 0.05, 0.001);
-        check('p95Ms', 0.05, 0.001);
+        // The page rounds 100 ms and over to whole ms (flash-sale's waits are): half a ms is 0.5 % there.
+        check('p50Ms', 0.05, 0.005);
+        check('p95Ms', 0.05, 0.005);
+      }
+      const shed = windows[w].shed as unknown as Record<'overload' | 'rateLimit', { requests: number; rps: number }>;
+      for (const [field, reason] of [['shedOverload', 'overload'], ['shedRateLimit', 'rateLimit']] as const) {
+        if (shownValue(card.fields[`${w}.${field}.requests`]) !== shed[reason].requests) out.push(`${route.name} ${w} ${field} requests: page ${card.fields[`${w}.${field}.requests`]}, /stats ${shed[reason].requests}`);
+        if (!close(shownValue(card.fields[`${w}.${field}.rps`]), shed[reason].rps, 0.02, 0.1)) out.push(`${route.name} ${w} ${field} rps: page ${card.fields[`${w}.${field}.rps`]}, /stats ${shed[reason].rps}`);
       }
       const shadow = (route.shadow as { windows: Record<string, { compared: number; mismatchRate: number | null }> }).windows[w];
       if (shownValue(card.fields[`${w}.shadow.compared`]) !== shadow.compared) out.push(`${route.name} ${w} compared: page ${card.fields[`${w}.shadow.compared`]}, /stats ${shadow.compared}`);
@@ -161,16 +183,17 @@ function shoppers(): { stop(): Promise<void>; sent: () => number } {
 beforeAll(async () => {
   legacy = await startUpstream('legacy');
   svc = await startUpstream('svc');
+  busy = await startPooledUpstream(4, 25);
   legacy.handle(answer('legacy'));
   svc.handle(answer('svc'));
-  proxy = await startTestProxy(RULES(legacy.url, svc.url));
+  proxy = await startTestProxy(RULES(legacy.url, svc.url, busy.url));
   page = await openLivePage(`http://127.0.0.1:${proxy.adminPort}/dashboard`, { width: 1280, height: 1000 });
 }, 60_000);
 
 afterAll(async () => {
   // Each one even when another (or an assertion) failed.
   await Promise.allSettled([page?.close(), proxy?.stop()]);
-  await Promise.allSettled([legacy?.close(), svc?.close()]);
+  await Promise.allSettled([legacy?.close(), svc?.close(), busy?.close()]);
 });
 
 test('the dashboard lists every route, follows a ramp and an opened breaker within 5 s, agrees with /stats, and keeps its figures when the proxy stops', async () => {
@@ -232,6 +255,47 @@ test('the dashboard lists every route, follows a ramp and an opened breaker with
   }
   expect(traffic.sent()).toBeGreaterThan(20);
 
+  // A flood on flash-sale (150 shoppers for 2.5 s against 4 at a time): the proxy sheds, and the
+  // page shows how many and how many a second, on that route's card only.
+  const flooded = await flood({ port: proxy.port, path: (i) => `/api/flash-sale/${i}` }, 150, 2500);
+  const shedCount = flooded.filter((a) => a.status === 503).length;
+  expect(shedCount).toBeGreaterThan(0);
+  const sale = await until('the shed requests on the page', async () => {
+    const card = (await readPage()).find((s) => s.name === 'flash-sale')!;
+    return card.fields['1m.shedOverload.requests'] === String(shedCount) ? card : null;
+  }, 5000);
+  expect(sale.fields['15m.shedOverload.requests']).toBe(String(shedCount));
+  expect(Number(sale.fields['1m.shedOverload.rps'])).toBeGreaterThan(0);
+  expect(sale.fields['1m.shedRateLimit.requests']).toBe('0');
+  expect((await readPage()).find((s) => s.name === 'product-detail')!.fields['1m.shedOverload.requests']).toBe('0');
+  // A key past its rate limit on search: 3 of 8 refused, shown apart from overload.
+  for (let i = 0; i < 8; i++) await request({ port: proxy.port, path: `/api/search/${i}`, headers: { 'x-api-key': 'alice' } });
+  await until('the rate-limited requests on the page', async () => (await readPage()).find((s) => s.name === 'search')!.fields['1m.shedRateLimit.requests'] === '3', 5000);
+  // The upstream slows down (4 s an answer) under more requests than its learned limit: the page's
+  // upstream table shows them in flight and waiting (search waits up to 8 s before being shed).
+  const limit = (await request({ port: proxy.adminPort, path: '/stats' })).json<{ upstreams: Array<{ name: string; limit: number }> }>().upstreams.find((u) => u.name === 'busy')!.limit;
+  expect(limit).toEqual(expect.any(Number));
+  busy.serviceMs = 4000;
+  const held = Array.from({ length: limit + 3 }, (_, i) => request({ port: proxy.port, path: `/api/search/hold-${i}`, headers: { 'x-api-key': `holder-${i}` } }));
+  const waiting = await until('requests waiting on the page', async () => page.evaluate<{ limit: string; inFlight: string; queued: string; className: string } | null>(`(() => {
+    const row = document.querySelector('#upstream-rows tr[data-upstream="busy"]');
+    const f = (name) => row.querySelector('[data-f=' + name + ']').textContent;
+    return row && Number(f('queued')) > 0 ? { limit: f('limit'), inFlight: f('inFlight'), queued: f('queued'), className: row.className } : null;
+  })()`), 3500);
+  expect(Number(waiting.inFlight)).toBeGreaterThan(0);
+  expect(waiting.limit).toMatch(/^\d+$/);
+  expect(waiting.className).toBe('queued');
+  fs.mkdirSync(path.join(REPO_ROOT, 'artifacts'), { recursive: true });
+  fs.writeFileSync(path.join(REPO_ROOT, 'artifacts', 'dashboard-overload.png'), await page.screenshot(1280));
+  busy.serviceMs = 25;
+  await Promise.all(held);
+  await until('the busy upstream idle on the page', async () => page.evaluate<boolean>(`(() => {
+    const row = document.querySelector('#upstream-rows tr[data-upstream="busy"]');
+    return row.querySelector('[data-f=queued]').textContent === '0' && row.querySelector('[data-f=inFlight]').textContent === '0';
+  })()`), 5000);
+  // Every upstream of the rules is listed, in the rules' order.
+  expect(await page.evaluate<string[]>('[...document.querySelectorAll("#upstream-rows tr")].map((r) => r.getAttribute("data-upstream"))')).toEqual(['legacy', 'catalog', 'pricing', 'checkout', 'busy']);
+
   // A rollout verdict whose summary is markup: the page shows it as text.
   const db = new Database(proxy.diffDb);
   try {
@@ -265,14 +329,15 @@ test('the dashboard lists every route, follows a ramp and an opened breaker with
   const product = shown.find((s) => s.name === 'product-detail')!;
   // Every figure sits under its own column and window header, its label in the same cell.
   const placed = await placedFigures();
-  expect(placed.length).toBe(ROUTES.length * 2 * (2 * 5 + 2));
+  // Per window: 2 backends × 5 figures, the shadow row's 2, the two shed rows' requests and req/s.
+  expect(placed.length).toBe(ROUTES.length * 2 * (2 * 5 + 2 + 2 * 2));
   const misplaced = placed.filter((p) => {
     const [w, , f] = p.field.split('.');
     return p.column !== COLUMN_OF[f] || p.window !== WINDOW_OF[w];
   });
   expect(misplaced).toEqual([]);
   for (const p of placed.filter((q) => q.field.includes('.shadow.'))) expect(p.cell).toMatch(p.field.endsWith('compared') ? /^\d+ ?compared$/ : /^(n\/a|[\d.]+%) ?mismatched$/);
-  expect(await page.evaluate<string>('document.getElementById("summary").textContent')).toMatch(/^rules epoch 3 \u00b7 served by 1 process \u00b7 4 routes/);
+  expect(await page.evaluate<string>('document.getElementById("summary").textContent')).toMatch(/^rules epoch 3 \u00b7 served by 1 process \u00b7 6 routes/);
   expect(Number(product.fields['15m.shadow.compared'])).toBeGreaterThan(10);
   expect(product.fields['15m.shadow.mismatchRate']).not.toBe('n/a');
   expect(await page.evaluate('document.querySelectorAll("section.route svg polyline").length')).toBe(2 * ROUTES.length);
