@@ -119,8 +119,8 @@ function refuseRateLimited(deps: HandlerDeps, req: http.IncomingMessage, res: ht
   const status = sendError(res, 'STRANGLER_ERR_RATE_LIMITED', { requestId, route: route.name, backend: null, setCookie, headers });
   deps.metrics.shed.labels(route.name, 'rate_limit').inc();
   deps.windows.shed(route.name, 'rate_limit', Date.now());
+  // Not in strangler_requests_total nor the observed split: no backend answered (strangler_shed_total has it).
   const seconds = (performance.now() - started) / 1000;
-  deps.metrics.route(route.name).observe(decision.side, status, seconds);
   deps.accessLog({
     reqId: requestId, method: req.method!, path: req.url!, route: route.name, side: decision.side, backend: decision.side, bucket: decision.bucket,
     reason: decision.reason, status, ms: Math.round(seconds * 10000) / 10, epoch: rules.epoch, code: 'STRANGLER_ERR_RATE_LIMITED',
@@ -251,9 +251,11 @@ function record(deps: HandlerDeps, ex: Exchange, backend: Backend, status: numbe
   const seconds = (performance.now() - ex.started) / 1000;
   const route = ex.decision.route;
   const routeName = route ? route.name : UNMATCHED_ROUTE;
-  deps.metrics.route(routeName).observe(backend, status, seconds);
-  // A shed request reached neither side: it is not evidence about either (rollout, dashboard rates).
-  if (route !== null && code !== 'STRANGLER_ERR_OVERLOADED') {
+  // A shed request reached neither side: not in strangler_requests_total (strangler_shed_total has it),
+  // nor evidence about either side (rollout, breaker, dashboard rates), nor an alert's 5xx.
+  const shed = code === 'STRANGLER_ERR_OVERLOADED';
+  if (!shed) deps.metrics.route(routeName).observe(backend, status, seconds);
+  if (route !== null && !shed) {
     // Counted by the side the decision chose: a request that fell back still counts against extracted.
     const side = ex.decision.side;
     const failed = side === 'extracted' && ex.extractedFailed !== null ? ex.extractedFailed : status >= 500;

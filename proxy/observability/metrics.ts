@@ -40,7 +40,7 @@ export class ProxyMetrics {
   readonly registry = new client.Registry();
   private readonly routes = new Map<string, RouteStats>();
   readonly requests = new client.Counter({
-    name: 'strangler_requests_total', help: 'Requests answered, by route, backend and status code', labelNames: ['route', 'backend', 'code'], registers: [this.registry],
+    name: 'strangler_requests_total', help: 'Requests answered by a backend (or failed towards one), by route, backend and status code; requests the proxy shed or rate-limited are in strangler_shed_total', labelNames: ['route', 'backend', 'code'], registers: [this.registry],
     // Totals are kept in RouteStats; the counter takes them at each scrape.
     collect: () => {
       this.requests.reset();
@@ -118,7 +118,7 @@ export class ProxyMetrics {
     },
   });
   readonly upstreamInFlight = new client.Gauge({
-    name: 'strangler_upstream_in_flight', help: 'Requests (shoppers\' and mirrors\') sent to the upstream and not finished, as admission control counts them', labelNames: ['upstream'], registers: [this.registry],
+    name: 'strangler_upstream_in_flight', help: 'Shoppers\' requests sent to the upstream and not finished, as admission control counts them (mirrors are apart, in /status)', labelNames: ['upstream'], registers: [this.registry],
     collect: () => {
       this.upstreamInFlight.reset();
       for (const [upstream, gate] of this.upstreamGates()) this.upstreamInFlight.labels(upstream).set(gate.inFlight);

@@ -87,6 +87,9 @@ describe('one hot route cannot take checkout down', () => {
     const text = await metrics();
     expect(metric(text, 'strangler_shed_total{route="browse",reason="overload"}')).toBe(shed.length);
     expect(metric(text, 'strangler_shed_total{route="checkout",reason="overload"}')).toBe(0);
+    // No backend answered them: they are not requests_total's 503s (no false extracted-failure page).
+    expect(text).not.toMatch(/strangler_requests_total\{route="browse",backend="[a-z-]+",code="503"\}/);
+    expect(metric(text, 'strangler_requests_total{route="browse",backend="legacy",code="200"}')).toBe(browse.filter((a) => a.status === 200).length);
     expect(text).toMatch(/strangler_queue_wait_seconds_count\{upstream="legacy",priority="normal",result="shed"\} [1-9]/);
     expect(text).toMatch(/strangler_upstream_concurrency_limit\{upstream="legacy"\} [1-9]/);
   });
