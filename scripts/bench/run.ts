@@ -9,6 +9,7 @@ import { benchDecision, type DecisionResult } from './decision-bench';
 import { BIG_ANSWER_PATH, ITEMS_PATH } from './bench-paths';
 import { CONCURRENT, runBigBodies, SEQUENTIAL, type BigBodiesResult } from './big-bodies';
 import { BIG_ANSWER_CONTENDERS, LOAD_CORE, PROXY_CORE, runHttpBench, type ContenderResult } from './http-bench';
+import { benchGate } from './gate-bench';
 import { overloadLines, runOverloadBench, type OverloadResult } from './overload-bench';
 
 /**
@@ -135,13 +136,16 @@ async function main(): Promise<void> {
   log('kind     routes   ns/decision');
   for (const d of decisions) log(`${d.kind.padEnd(8)} ${String(d.routes).padStart(6)}   ${String(d.nsPerDecision).padStart(11)}`);
 
+  const gate = benchGate(quick ? 200_000 : 2_000_000);
+  log(`\nAdmission control alone, nothing overloaded (a slot taken and given back with a latency sample): ${gate.nsPerRequest} ns/request`);
+
   // On the shadow worker thread, per sampled read; these run on this process's core, not the proxy's.
   const comparisons = benchComparisons(quick ? 5 : 40);
   log('\nShadow comparison alone (decode, parse, diff; legacy asked twice, its second answer the same bytes), ~200 KB answers');
   for (const line of comparisonLines(comparisons)) log(line);
 
   const overload = await runOverload();
-  writeResults({ at: new Date().toISOString(), quick, machine, pinning: { proxy: PROXY_CORE, load: LOAD_CORE }, options, http, overload, bigBodies, decisions, comparisons }, machine, log);
+  writeResults({ at: new Date().toISOString(), quick, machine, pinning: { proxy: PROXY_CORE, load: LOAD_CORE }, options, http, overload, bigBodies, decisions, gate, comparisons }, machine, log);
 }
 
 function writeResults(results: Record<string, unknown>, machine: { cpus: number; model?: string; memoryGiB: number; node: string; nginx: string }, log: (line: string) => void): void {
