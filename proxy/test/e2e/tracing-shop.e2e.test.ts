@@ -6,7 +6,7 @@ import path from 'node:path';
 import { openShopDb } from '../../../legacy-monolith/src/db/open';
 import { seedShop } from '../../../legacy-monolith/src/db/seed';
 import { request } from '../../../scripts/testing/http-client';
-import { SPAN_KIND, startOtlpReceiver, type OtlpReceiver } from '../../../scripts/testing/otlp-receiver';
+import { SPAN_KIND, startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../../../scripts/testing/otlp-receiver';
 import { DIST, parseJson, portOf, startScript, tempDir, type RunningProcess } from '../../../scripts/testing/processes';
 import { oneRouteRules, startTestProxy, type TestProxy } from '../../../scripts/testing/upstreams';
 
@@ -19,7 +19,7 @@ function startShopCommand(args: string[], portEnv: string, dbFile: string): Prom
   const name = args.at(-1)!;
   return startScript(path.join(DIST, 'scripts/cli.js'), {
     SHOP_DB: dbFile, [portEnv]: '0', CMS_LATENCY_MS: '1', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_BSP_SCHEDULE_DELAY: '50',
-  }, (line) => parseJson(line)?.msg === `${name} listening`, 15000, args);
+  }, (line) => parseJson(line)?.msg === `${name} listening`, 30000, args);
 }
 
 beforeAll(async () => {
@@ -33,7 +33,7 @@ beforeAll(async () => {
   proxy = await startTestProxy(oneRouteRules(legacyUrl, catalogUrl, 'match: { path: /api/products/:id }\npercent: 100'), {
     OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_BSP_SCHEDULE_DELAY: '50',
   });
-}, 30000);
+}, 60000);
 afterAll(async () => {
   const codes = await Promise.all([proxy, ...shop].map((p) => p.stop()));
   await receiver.close();
@@ -47,7 +47,9 @@ test('proxy → catalog service and proxy → legacy: each service\'s server spa
     expect(res.status).toBe(200);
   }
   const expected: Array<[string, string]> = [[traces[0], 'shop-catalog'], [traces[1], 'shop-legacy']];
-  const spans = await receiver.waitFor((all) => expected.every(([t, service]) => all.some((s) => s.traceId === t && s.service === service && s.kind === SPAN_KIND.server)));
+  // Each process exports on its own schedule: wait for the proxy's client span and the service's server span of both.
+  const has = (all: readonly ReceivedSpan[], traceId: string, service: string, kind: number): boolean => all.some((s) => s.traceId === traceId && s.service === service && s.kind === kind);
+  const spans = await receiver.waitFor((all) => expected.every(([t, service]) => has(all, t, service, SPAN_KIND.server) && has(all, t, 'strangler-proxy', SPAN_KIND.client)) && all.some((s) => s.traceId === traces[0] && s.attributes['express.type'] !== undefined), 20_000);
   for (const [traceId, service] of expected) {
     const proxyClient = spans.find((s) => s.traceId === traceId && s.service === 'strangler-proxy' && s.kind === SPAN_KIND.client)!;
     const serviceServer = spans.find((s) => s.traceId === traceId && s.service === service && s.kind === SPAN_KIND.server)!;
