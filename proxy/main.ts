@@ -31,6 +31,10 @@ import type { CompiledRoute } from './rules/types';
 import { watchRulesFile } from './rules/watch';
 import { ShadowSide } from './shadow-side';
 import { SHUTDOWN_DRAIN_MS } from './shutdown';
+import { tracingConfigFromEnv } from './tracing/otel-env';
+import { startTracing } from './tracing/start-tracing';
+import { registerTracingMetrics } from './tracing/tracing-metrics';
+import { TRACING_OFF, type TracingStatus } from './tracing/types';
 import { createUpgradeHandler } from './websocket/upgrade-handler';
 import { hasWebSocketRoutes, WebSocketSide } from './websocket/websocket-side';
 
@@ -130,6 +134,9 @@ export async function startProxy(config: ProxyConfig = proxyConfigFromEnv(), log
   const store = worker === null ? await RulesStore.open(config.rulesFile, events) : RulesStore.follow(config.rulesFile, worker.rules, events);
   const pools = new UpstreamPools({ ...DEFAULT_POOL_OPTIONS, maxSockets: config.maxSocketsPerUpstream });
   const flags = await flagSourceFor(config, log, metrics);
+  const tracer = await startTracing(tracingConfigFromEnv(), log);
+  const tracingStatus = (): TracingStatus => (tracer === null ? TRACING_OFF : tracer.status());
+  registerTracingMetrics(metrics.registry, tracingStatus);
   if (hasWebSocketRoutes(store.current().table.routes)) await websockets.ensureLoaded();
   const handler = createHandler({
     rules: store, flags, forwarder: new Forwarder(pools, admission), metrics, log, accessLog: accessLogger(log), retryBodyLimit: config.retryBodyLimit,
@@ -138,7 +145,7 @@ export async function startProxy(config: ProxyConfig = proxyConfigFromEnv(), log
       sample: (percent) => Math.random() * 100 < percent, offer: (job, done) => { shadowSide.offer(job, done ?? null); }, yielded: (job) => { shadowSide.yielded(job); },
       mirrorSlots: (upstreams) => mirrorSlots(admission, upstreams), captureCap: config.shadowCaptureBytes,
     },
-    breakers, traffic, windows, rateLimits,
+    breakers, traffic, windows, rateLimits, tracer,
   });
   // Releases the slots of routes idle for 15 minutes (a reload drops removed routes at once).
   const sweepTimer = setInterval(() => windows.sweep(null), 60_000).unref();
@@ -159,7 +166,7 @@ export async function startProxy(config: ProxyConfig = proxyConfigFromEnv(), log
   }, upgrade);
   let ready = false;
   let allowed: ReadonlySet<string> = new Set();
-  const loop = { breakers, admission, lastVerdict: (route: string) => shadowSide.lastVerdict(route), websockets: () => websockets.status(), diffStore: () => shadowSide.diffStore() };
+  const loop = { breakers, admission, lastVerdict: (route: string) => shadowSide.lastVerdict(route), websockets: () => websockets.status(), diffStore: () => shadowSide.diffStore(), tracing: tracingStatus };
   const refreshGauges = (): void => {
     const shadow = shadowSide.sample();
     metrics.shadowInFlight.set(shadow.inFlight);
@@ -235,6 +242,7 @@ export async function startProxy(config: ProxyConfig = proxyConfigFromEnv(), log
       // Mirrored requests in flight get their own timeout to finish, so their rows are stored.
       await shadowSide.stop(config.shadowTimeoutMs);
       await pools.destroy();
+      await tracer?.shutdown();
       log.flush();
     })();
     return stopping;

@@ -12,6 +12,7 @@ import { formatIssue } from '../rules/load';
 import { routeSettings } from '../rules/plan';
 import type { RulesStore } from '../rules/store';
 import type { CompiledRoute } from '../rules/types';
+import { TRACING_OFF, type TracingStatus } from '../tracing/types';
 
 /** The JSON behind GET /status: what is active, how the last reload went, and each route's split. */
 /** What the proxy knows of the migration loop besides the rules: breakers, and the store's verdicts. */
@@ -24,6 +25,8 @@ export interface LoopState {
   diffStore?(): DiffStoreView;
   /** Admission control's gates, per upstream origin. */
   readonly admission?: Admission;
+  /** The OpenTelemetry exporter's settings and counts (tracing/). */
+  tracing?(): TracingStatus;
 }
 
 /** The rules part of GET /status: what is active and how the last reload went (a cluster's primary owns it). */
@@ -96,6 +99,7 @@ export function statusReport(store: RulesStore, flags: FlagSource, metrics: Prox
     sockets: pools.socketCounts(),
     websockets: loop.websockets(),
     diffStore: loop.diffStore?.() ?? null,
+    tracing: loop.tracing?.() ?? TRACING_OFF,
   };
 }
 

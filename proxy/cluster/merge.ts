@@ -125,6 +125,7 @@ export function mergeStatus(rulesPart: Json, workerReports: readonly Json[], wor
     sockets: mergeSockets(workerReports.map((r) => r.sockets)),
     websockets: mergeWebsockets(workerReports.map((r) => r.websockets)),
     diffStore: mergeDiffStore(workerReports.map((r) => r.diffStore)),
+    tracing: mergeTracing(workerReports.map((r) => r.tracing)),
     workers,
   };
 }
@@ -231,4 +232,12 @@ export async function mergeMetrics(workers: readonly MetricJson[][], primary: re
   if (breakerMetric !== undefined) rest.push([{ ...breakerMetric, aggregator: 'first', values: [...breakerValues.values()] }]);
   const registry = client.AggregatorRegistry.aggregate(rest);
   return { contentType: registry.contentType, body: await registry.metrics() };
+}
+
+/** Each worker exports its own spans: the settings are the first's, the counts summed. */
+function mergeTracing(parts: readonly unknown[]): unknown {
+  const [first] = parts;
+  if (first === null || typeof first !== 'object') return first;
+  const sum = (key: string): number => parts.reduce<number>((n, p) => n + (typeof (p as Json | null)?.[key] === 'number' ? (p as Json)[key] as number : 0), 0);
+  return { ...(first as Json), exported: sum('exported'), dropped: sum('dropped') };
 }

@@ -20,6 +20,8 @@ export interface ForwardRequest {
   readonly body: Readable | Buffer | null;
   /** Admission control: the route's priority and longest wait for a slot; null: sent at once, uncounted. */
   readonly admission: { readonly priority: Priority; readonly maxQueueMs: number } | null;
+  /** Told when a queued request leaves the line (tracing's queue wait); absent when tracing is off. */
+  readonly queued?: (waitedMs: number, admitted: boolean) => void;
 }
 
 const CLIENT_GONE: ForwardOutcome = Object.freeze({ ok: false, failure: 'client-gone', error: null, reusedSocket: false });
@@ -56,8 +58,9 @@ export class Forwarder {
       const onClientClose = (): void => { gate.cancel(waiter); resolve(CLIENT_GONE); };
       const waiter = gate.wait(admission.priority, Math.min(admission.maxQueueMs, request.timeoutMs), enqueuedAt, (admitted) => {
         res.off('close', onClientClose);
-        if (!admitted) { resolve(SHED); return; }
         const now = admissionControl.now();
+        request.queued?.(now - enqueuedAt, admitted);
+        if (!admitted) { resolve(SHED); return; }
         if (res.destroyed || res.closed) { gate.leave(null, 0, now); resolve(CLIENT_GONE); return; }
         void this.send(res, request, gate, now - enqueuedAt).then(resolve);
       });

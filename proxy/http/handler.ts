@@ -5,11 +5,11 @@ import type { BreakerBoard } from '../breaker/breaker-board';
 import { decide, type BreakerGates, type Decision, type DecideInputs } from '../decide/decide';
 import type { StranglerErrorCode } from '../errors';
 import type { FlagSource } from '../flags/flag-state';
-import type { Forwarder } from '../forward/forwarder';
+import type { Forwarder, ForwardRequest } from '../forward/forwarder';
 import type { ForwardFailure } from '../forward/failure';
 import type { ForwardOutcome } from '../forward/upstream-response';
 import { errorCodeFor } from '../forward/status-map';
-import { outgoingRequestHeaders } from '../forward/transforms/request-headers';
+import { outgoingRequestHeaders, withTraceparent } from '../forward/transforms/request-headers';
 import { outgoingResponseHeaders, type Backend } from '../forward/transforms/response-headers';
 import type { AccessEntry } from '../observability/access-log';
 import type { Logger } from '../observability/logger';
@@ -18,6 +18,7 @@ import type { TrafficWindows } from '../observability/traffic-windows';
 import { UNMATCHED_ROUTE, type ProxyMetrics } from '../observability/metrics';
 import type { RateLimits } from '../overload/rate-limits';
 import type { ActiveRules } from '../rules/store';
+import type { AttemptKind, ProxyTracer, RequestTrace } from '../tracing/types';
 import type { CompiledRoute, Upstream } from '../rules/types';
 import { anonCookie } from './anon-id';
 import { requestRefusal } from './refusal';
@@ -47,6 +48,8 @@ export interface HandlerDeps {
   readonly windows: TrafficWindows;
   /** Each route's token buckets (routes with `rate_limit`). */
   readonly rateLimits: RateLimits;
+  /** OpenTelemetry spans (tracing/); null when no OTLP endpoint is set: then no tracing code runs. */
+  readonly tracer?: ProxyTracer | null;
 }
 
 /** What a shed request is told: try again in a second (its queue is at most about that long). */
@@ -69,6 +72,8 @@ interface Exchange {
   extractedFailed: boolean | null;
   /** The mirror of a sampled request, started as it is forwarded; null otherwise. */
   shadow: StartedShadow | null;
+  /** The request's spans; null when tracing is off. */
+  readonly trace: RequestTrace | null;
 }
 
 /**
@@ -77,6 +82,7 @@ interface Exchange {
  */
 export function createHandler(deps: HandlerDeps): (req: http.IncomingMessage, res: http.ServerResponse) => void {
   const breakerGates: BreakerGates = (route) => deps.breakers.gate(route);
+  const tracer = deps.tracer ?? null;
   return function handle(req, res) {
     const started = performance.now();
     const requestId = requestIdOf(req.headers);
@@ -90,12 +96,13 @@ export function createHandler(deps: HandlerDeps): (req: http.IncomingMessage, re
     }
     const query = req.url!.indexOf('?');
     const path = query === -1 ? req.url! : req.url!.slice(0, query);
+    const trace = tracer === null ? null : tracer.startRequest(req);
     const decision = decide(rules.table, { method: req.method!, path, headers: req.headers, remoteAddress: req.socket.remoteAddress }, deps.flags.current(), deps.decideInputs, breakerGates);
     if (decision.newIdentity) deps.metrics.anonymousIds.inc();
     if (decision.route !== null && decision.route.rateLimit !== null) {
       const limited = deps.rateLimits.check(decision.route, decision.identity, req.socket.remoteAddress, req.headers, started);
       if (limited !== null) {
-        refuseRateLimited(deps, req, res, started, requestId, rules, decision, limited.headers);
+        refuseRateLimited(deps, req, res, started, requestId, rules, decision, limited.headers, trace);
         return;
       }
     }
@@ -106,14 +113,14 @@ export function createHandler(deps: HandlerDeps): (req: http.IncomingMessage, re
       setCookie: decision.newIdentity && decision.identity !== null ? anonCookie(decision.identity) : null,
       sampled: shadowPercent > 0 && deps.shadow !== null && deps.shadow.sample(shadowPercent),
       headers: outgoingRequestHeaders(req.headers, { remoteAddress: req.socket.remoteAddress ?? '', requestId, traceparent: traceparentOf(req.headers) }),
-      extractedFailed: null, shadow: null,
+      extractedFailed: null, shadow: null, trace,
     };
     void serve(deps, exchange);
   };
 }
 
 /** 429 before anything is sent upstream: counted and logged, but not evidence about either side. */
-function refuseRateLimited(deps: HandlerDeps, req: http.IncomingMessage, res: http.ServerResponse, started: number, requestId: string, rules: ActiveRules, decision: Decision, headers: Readonly<Record<string, string>>): void {
+function refuseRateLimited(deps: HandlerDeps, req: http.IncomingMessage, res: http.ServerResponse, started: number, requestId: string, rules: ActiveRules, decision: Decision, headers: Readonly<Record<string, string>>, trace: RequestTrace | null): void {
   const route = decision.route!;
   const setCookie = decision.newIdentity && decision.identity !== null ? anonCookie(decision.identity) : null;
   const status = sendError(res, 'STRANGLER_ERR_RATE_LIMITED', { requestId, route: route.name, backend: null, setCookie, headers });
@@ -125,6 +132,7 @@ function refuseRateLimited(deps: HandlerDeps, req: http.IncomingMessage, res: ht
     reqId: requestId, method: req.method!, path: req.url!, route: route.name, side: decision.side, backend: decision.side, bucket: decision.bucket,
     reason: decision.reason, status, ms: Math.round(seconds * 10000) / 10, epoch: rules.epoch, code: 'STRANGLER_ERR_RATE_LIMITED',
   });
+  trace?.finish({ method: req.method!, target: req.url!, routePath: route.path, route: route.name, backend: decision.side, reason: decision.reason, status, code: 'STRANGLER_ERR_RATE_LIMITED' });
 }
 
 function refusalOf(req: http.IncomingMessage): StranglerErrorCode | null {
@@ -160,11 +168,13 @@ async function serve(deps: HandlerDeps, ex: Exchange): Promise<void> {
 
   let backend: Backend = decision.side;
   let tried: Upstream = first;
-  const send = (upstream: Upstream, sendBody: Readable | Buffer | null): Promise<ForwardOutcome> =>
-    deps.forwarder.forward(ex.res, { upstream, timeoutMs, method: req.method!, path: req.url!, headers: ex.headers, body: sendBody, admission });
-  let outcome = await send(first, plan.kind === 'stream' ? req : body);
+  const send = (upstream: Upstream, sendBody: Readable | Buffer | null, kind: AttemptKind): Promise<ForwardOutcome> => {
+    if (ex.trace === null) return deps.forwarder.forward(ex.res, { upstream, timeoutMs, method: req.method!, path: req.url!, headers: ex.headers, body: sendBody, admission });
+    return tracedSend(deps, ex, { upstream, timeoutMs, method: req.method!, path: req.url!, headers: ex.headers, body: sendBody, admission }, kind, ex.trace);
+  };
+  let outcome = await send(first, plan.kind === 'stream' ? req : body, 'first');
   // Keep-alive race: the upstream closed an idle pooled connection as we reused it. Safe to resend once.
-  if (!outcome.ok && outcome.failure === 'reset' && outcome.reusedSocket && canRetry) outcome = await send(first, retryBody);
+  if (!outcome.ok && outcome.failure === 'reset' && outcome.reusedSocket && canRetry) outcome = await send(first, retryBody, 'retry');
   if (decision.side === 'extracted' && route !== null) judgeExtracted(deps, ex, route, outcome);
 
   const failedReason = extractedFailure(outcome, backend, route);
@@ -175,7 +185,7 @@ async function serve(deps: HandlerDeps, ex: Exchange): Promise<void> {
       deps.metrics.fallbacks.labels(route.name, failedReason).inc();
       backend = 'legacy-fallback';
       tried = route.fallback;
-      outcome = await send(route.fallback, retryBody);
+      outcome = await send(route.fallback, retryBody, 'fallback');
     } else if (outcome.ok) {
       // A failure status on a request that must not be replayed: a clear error, never a second send.
       outcome.response.discard();
@@ -204,6 +214,14 @@ async function serve(deps: HandlerDeps, ex: Exchange): Promise<void> {
     record(deps, ex, backend, completed ? status : 499, completed ? null : 'STRANGLER_ERR_RESPONSE_ABORTED');
   });
   if (!relayed) fail(deps, ex, backend, 'malformed');
+}
+
+/** One traced attempt: its client span is named by the traceparent sent upstream, and told the queue wait and outcome. */
+async function tracedSend(deps: HandlerDeps, ex: Exchange, request: ForwardRequest, kind: AttemptKind, trace: RequestTrace): Promise<ForwardOutcome> {
+  const headers = withTraceparent(request.headers, trace.beginAttempt(request.upstream, kind));
+  const outcome = await deps.forwarder.forward(ex.res, { ...request, headers, queued: (waitedMs, admitted) => trace.queued(waitedMs, admitted) });
+  trace.attemptOutcome(outcome);
+  return outcome;
 }
 
 /** The shopper's error answer for a failed exchange (none when they already left), and its record. */
@@ -268,4 +286,5 @@ function record(deps: HandlerDeps, ex: Exchange, backend: Backend, status: numbe
     reqId: ex.requestId, method: ex.req.method!, path: ex.req.url!, route: routeName, side: ex.decision.side, backend, bucket: ex.decision.bucket,
     reason: ex.decision.reason, status, ms: Math.round(seconds * 10000) / 10, epoch: ex.rules.epoch, code,
   });
+  ex.trace?.finish({ method: ex.req.method!, target: ex.req.url!, routePath: route ? route.path : null, route: routeName, backend, reason: ex.decision.reason, status, code });
 }

@@ -1,4 +1,5 @@
 import { BIG_ANSWER_PATH, ITEMS_PATH } from './bench-paths';
+import { startOtlpSink } from './otlp-sink';
 import { benchRules, flagFromBackup, startBareProxy, startNginx, startStrangler, startUndiciForwarder, startUpstream, type Running } from './contenders';
 import { cpuSeconds, peakRssMb } from './procstat';
 import { identityScript, runWrk, type WrkResult } from './wrk';
@@ -88,10 +89,38 @@ async function startAll(starts: (() => Promise<Running>)[]): Promise<Running[]> 
   return running;
 }
 
+/** The split with tracing on at 1 % (parent-based trace-id ratio), exporting OTLP to a local sink. */
+export const TRACING_CONTENDER = 'strangler 25% split, tracing 1%';
+
+function tracedSplit(upstreamUrl: string, sinkUrl: string): ContenderStart {
+  return {
+    name: TRACING_CONTENDER,
+    start: () => startStrangler(PROXY_CORE, TRACING_CONTENDER, benchRules(upstreamUrl, upstreamUrl, { percent: 25 }), async () => ({
+      OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl, OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.01',
+    })),
+  };
+}
+
+/** `--only tracing`: the 25 % split and the same with tracing at 1 %, interleaved. */
+export async function runTracingBench(options: HttpBenchOptions, log: (line: string) => void): Promise<ContenderResult[]> {
+  const upstream = await startUpstream(LOAD_CORE);
+  const sink = await startOtlpSink();
+  try {
+    return await measureInterleaved([
+      { name: 'strangler 25% split', start: () => startStrangler(PROXY_CORE, 'strangler 25% split', benchRules(upstream.url, upstream.url, { percent: 25 })) },
+      tracedSplit(upstream.url, sink.url),
+    ], options, log);
+  } finally {
+    await sink.stop();
+    await upstream.stop();
+  }
+}
+
 /** Every contender under the same load and pinning, runs interleaved. */
 export async function runHttpBench(options: HttpBenchOptions, log: (line: string) => void): Promise<{ contenders: ContenderResult[]; shadow: ContenderResult[]; shadowDropped: number }> {
   const upstream = await startUpstream(LOAD_CORE);
   const upstreamPort = Number(new URL(upstream.url).port);
+  const sink = await startOtlpSink();
   try {
     const strangler = (name: string, rules: string): ContenderStart => ({ name, start: () => startStrangler(PROXY_CORE, name, rules) });
     const contenders = await measureInterleaved([
@@ -102,6 +131,8 @@ export async function runHttpBench(options: HttpBenchOptions, log: (line: string
       { name: '(d) minimal undici forwarder', start: () => startUndiciForwarder(PROXY_CORE, upstream.url) },
       strangler('strangler 0%', benchRules(upstream.url, upstream.url, { percent: 0 })),
       strangler('strangler 25% split', benchRules(upstream.url, upstream.url, { percent: 25 })),
+      // What tracing costs a shopper at a production-like sampling rate (DESIGN: >= 0.95x the split).
+      tracedSplit(upstream.url, sink.url),
       // Admission control's cost when nothing is overloaded: the same split with it turned off.
       strangler('strangler 25% split, overload: false', benchRules(upstream.url, upstream.url, { percent: 25, overload: false })),
       strangler('strangler 25% + shadow 10%', benchRules(upstream.url, upstream.url, { percent: 25, shadow: 10 })),
@@ -150,6 +181,7 @@ export async function runHttpBench(options: HttpBenchOptions, log: (line: string
       await sleepy.stop();
     }
   } finally {
+    await sink.stop();
     await upstream.stop();
   }
 }

@@ -11,8 +11,20 @@ export async function proxyCommand(call: CommandCall): Promise<void> {
   await runProxyProcess();
 }
 
+/**
+ * With an OTLP endpoint set, a shop process traces itself; the instrumentations are loaded before
+ * Express is, and not at all otherwise.
+ */
+async function traceShop(name: string): Promise<void> {
+  const { shopTracingWanted } = await import('../../legacy-monolith/src/tracing-wanted');
+  if (!shopTracingWanted()) return;
+  const { startShopTracing } = await import('../../legacy-monolith/src/tracing');
+  startShopTracing(name);
+}
+
 export async function legacyCommand(call: CommandCall): Promise<void> {
   parse(call, {});
+  await traceShop('shop-legacy');
   const { startLegacy } = await import('../../legacy-monolith/src/main');
   await startLegacy();
 }
@@ -27,6 +39,7 @@ export async function serviceCommand(call: CommandCall): Promise<void> {
   const { positionals } = parse(call, {});
   const name = positionals[0] as keyof typeof SERVICES | undefined;
   if (name === undefined || positionals.length > 1 || !(name in SERVICES)) usageError('service needs one NAME: catalog, pricing or checkout', call.command);
+  await traceShop(`shop-${name}`);
   const { startService } = await import('../../extracted/service');
   await startService(await SERVICES[name]());
 }

@@ -139,8 +139,11 @@ export async function runLauncher(cliPath: string): Promise<void> {
   };
 
   const start = (spec: ChildSpec): ChildProcess => {
+    const env: NodeJS.ProcessEnv = { ...process.env, [LAUNCHER_PID_VARIABLE]: String(process.pid) };
+    // Traced (OTEL_EXPORTER_OTLP_ENDPOINT), each process names itself (strangler-proxy, shop-legacy, …): one OTEL_SERVICE_NAME would merge them.
+    delete env.OTEL_SERVICE_NAME;
     const child = spawn(process.execPath, ['--require', path.join(__dirname, 'stop-with-launcher.js'), cliPath, ...spec.args], {
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'], detached: true, env: { ...process.env, [LAUNCHER_PID_VARIABLE]: String(process.pid) },
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'], detached: true, env,
     });
     const prefix = `[${spec.name.padEnd(width)}]`;
     for (const stream of [child.stdout, child.stderr]) {

@@ -41,9 +41,9 @@ export function startProcess(entry: string, env: Record<string, string>, readyMs
 }
 
 /** Spawns `node <script>` and resolves once a line satisfies `isReady`; `ready` is that line parsed as JSON, when it is JSON. */
-export function startScript(script: string, env: Record<string, string>, isReady: (line: string) => boolean, timeoutMs = 15000): Promise<RunningProcess> {
+export function startScript(script: string, env: Record<string, string>, isReady: (line: string) => boolean, timeoutMs = 15000, args: readonly string[] = []): Promise<RunningProcess> {
   const entry = path.relative(REPO_ROOT, script);
-  const child = spawn(process.execPath, [script], {
+  const child = spawn(process.execPath, [script, ...args], {
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -52,3 +52,12 @@ export function outgoingRequestHeaders(incoming: IncomingHttpHeaders, facts: Req
   for (const pass of REQUEST_HEADER_PASSES) pass(incoming, outgoing, facts);
   return outgoing;
 }
+
+/** A copy of the headers with the traceparent (set last, by setTracing) naming one attempt's client span. */
+export function withTraceparent(headers: readonly string[], traceparent: string): string[] {
+  const copy = headers.slice();
+  for (let i = copy.length - 2; i >= 0; i -= 2) {
+    if (copy[i] === 'traceparent') { copy[i + 1] = traceparent; break; }
+  }
+  return copy;
+}

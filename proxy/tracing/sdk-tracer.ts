@@ -1,0 +1,133 @@
+import type http from 'node:http';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, defaultTextMapGetter, trace, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as ProtobufExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { defaultResource, detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
+import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+import { redactTarget } from '../../shadow/redact';
+import type { ForwardOutcome } from '../forward/upstream-response';
+import type { Upstream } from '../rules/types';
+import { BoundedProcessor, CountingExporter, ExportCounts } from './export-counts';
+import type { TracingConfig } from './otel-env';
+import type { AttemptKind, ProxyTracer, RequestEnd, RequestTrace, TracingStatus } from './types';
+
+/** The proxy's name in a trace unless OTEL_SERVICE_NAME says otherwise. */
+export const DEFAULT_SERVICE_NAME = 'strangler-proxy';
+/** A stop waits at most this long for the last batch to reach the collector. */
+const SHUTDOWN_FLUSH_MS = 2000;
+
+const propagator = new W3CTraceContextPropagator();
+
+/**
+ * The proxy's tracer over the official SDK (loaded only when an OTLP endpoint is set): a batch
+ * processor exports off the request path; spans are started with explicit parent contexts, so no
+ * context manager (async hooks) runs per request.
+ */
+export function createSdkTracer(config: TracingConfig, exportChanged: (failing: boolean, error: string | null) => void): ProxyTracer {
+  const counts = new ExportCounts();
+  const otlp = config.protocol === 'http/json' ? new JsonExporter({ url: config.tracesUrl }) : new ProtobufExporter({ url: config.tracesUrl });
+  const exporter = new CountingExporter(otlp, counts, exportChanged);
+  const batch = new BatchSpanProcessor(exporter); // OTEL_BSP_* read by the SDK
+  const limit = Number(process.env.OTEL_BSP_MAX_QUEUE_SIZE) > 0 ? Number(process.env.OTEL_BSP_MAX_QUEUE_SIZE) : 2048;
+  const resource = defaultResource()
+    .merge(resourceFromAttributes({ [ATTR_SERVICE_NAME]: DEFAULT_SERVICE_NAME }))
+    .merge(detectResources({ detectors: [envDetector] })); // OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES
+  // The sampler comes from OTEL_TRACES_SAMPLER / _ARG (default parentbased_always_on).
+  const provider = new BasicTracerProvider({ resource, spanProcessors: [new BoundedProcessor(batch, counts, limit)] });
+  const tracer = provider.getTracer('strangler');
+  return {
+    startRequest: (req) => new SdkRequestTrace(tracer, req),
+    status: (): TracingStatus => ({ enabled: true, endpoint: config.tracesUrl, sampler: config.sampler, exported: counts.exported, dropped: counts.dropped }),
+    shutdown: async () => {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<void>((resolve) => { timer = setTimeout(resolve, SHUTDOWN_FLUSH_MS).unref(); });
+      await Promise.race([provider.shutdown().catch(() => undefined), late]);
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** `host:port` of an upstream, never its userinfo or path. */
+function serverAttributes(upstream: Upstream): Attributes {
+  try {
+    const url = new URL(upstream.url);
+    return { 'server.address': url.hostname, 'server.port': Number(url.port) || (url.protocol === 'https:' ? 443 : 80) };
+  } catch {
+    return {};
+  }
+}
+
+function traceparentOf(span: Span): string {
+  const context = span.spanContext();
+  return `00-${context.traceId}-${context.spanId}-0${(context.traceFlags & 1).toString(16)}`;
+}
+
+class SdkRequestTrace implements RequestTrace {
+  private readonly server: Span;
+  private readonly context: Context;
+  private attempt: Span | null = null;
+  private shed = false;
+
+  constructor(private readonly tracer: Tracer, private readonly req: http.IncomingMessage) {
+    // The caller's traceparent (and tracestate) when valid: its sampled flag decides (parent-based sampler).
+    const parent = propagator.extract(ROOT_CONTEXT, req.headers, defaultTextMapGetter);
+    this.server = tracer.startSpan(req.method!, { kind: SpanKind.SERVER, attributes: { 'http.request.method': req.method! } }, parent);
+    this.context = trace.setSpan(parent, this.server);
+  }
+
+  beginAttempt(upstream: Upstream, kind: AttemptKind): string {
+    this.attempt?.end();
+    const attributes: Attributes = { 'http.request.method': this.req.method!, 'strangler.upstream': upstream.name, ...serverAttributes(upstream) };
+    if (kind === 'fallback') attributes['strangler.fallback'] = true;
+    if (kind === 'retry') attributes['strangler.retry'] = true;
+    const span = this.tracer.startSpan(this.req.method!, { kind: SpanKind.CLIENT, attributes }, this.context);
+    this.attempt = span;
+    return traceparentOf(span);
+  }
+
+  queued(waitedMs: number, admitted: boolean): void {
+    const span = this.attempt;
+    if (span === null) return;
+    span.setAttribute('strangler.queue.wait_ms', Math.round(waitedMs * 10) / 10);
+    if (!admitted) this.shed = true;
+  }
+
+  attemptOutcome(outcome: ForwardOutcome): void {
+    const span = this.attempt;
+    if (span === null) return;
+    if (outcome.ok) {
+      span.setAttribute('http.response.status_code', outcome.response.status);
+      if (outcome.response.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      return;
+    }
+    if (outcome.failure === 'overloaded') {
+      this.shed = true;
+      span.addEvent('strangler.shed');
+      span.setAttribute('strangler.shed', true);
+    }
+    span.setAttribute('error.type', outcome.failure);
+    span.setStatus({ code: SpanStatusCode.ERROR });
+    span.end();
+    this.attempt = null;
+  }
+
+  finish(end: RequestEnd): void {
+    this.attempt?.end();
+    this.attempt = null;
+    const span = this.server;
+    const query = end.target.indexOf('?');
+    const path = query === -1 ? end.target : end.target.slice(0, query);
+    span.updateName(end.routePath === null ? end.method : `${end.method} ${end.routePath}`);
+    span.setAttributes({
+      'url.path': redactTarget(path), 'http.response.status_code': end.status,
+      'strangler.route': end.route, 'strangler.backend': end.backend, 'strangler.reason': end.reason,
+    });
+    if (end.routePath !== null) span.setAttribute('http.route', end.routePath);
+    if (this.shed) span.setAttribute('strangler.shed', true);
+    if (end.code !== null) span.setAttribute('strangler.error', end.code);
+    if (end.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+    span.end();
+  }
+}
