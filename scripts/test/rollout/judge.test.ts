@@ -11,7 +11,7 @@ const DAY = 24 * HOUR;
 const NOW = Date.UTC(2026, 11, 2, 12, 0, 0);
 
 const PLAN: RolloutPlan = Object.freeze({
-  steps: [5, 25, 50, 100], minDurationMs: HOUR, minRequests: 200, maxErrorRate: 0.01, maxMismatchRate: 0.01, maxLatencyRatio: 1.5, retireAfterMs: 30 * DAY,
+  steps: [5, 25, 50, 100], minDurationMs: HOUR, minRequests: 200, maxErrorRate: 0.01, maxMismatchRate: 0.01, maxLatencyRatio: 1.5, retireAfterMs: 30 * DAY, guard: null,
 });
 
 /** `requests` answers, `failures` of them failed, every one taking `ms`. */
