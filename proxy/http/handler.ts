@@ -13,6 +13,7 @@ import { outgoingRequestHeaders } from '../forward/transforms/request-headers';
 import { outgoingResponseHeaders, type Backend } from '../forward/transforms/response-headers';
 import type { AccessEntry } from '../observability/access-log';
 import type { Logger } from '../observability/logger';
+import type { ShopperMarks } from '../observability/shopper-marks';
 import type { TrafficCounters } from '../observability/traffic-counters';
 import type { TrafficWindows } from '../observability/traffic-windows';
 import { UNMATCHED_ROUTE, type ProxyMetrics } from '../observability/metrics';
@@ -47,6 +48,8 @@ export interface HandlerDeps {
   readonly windows: TrafficWindows;
   /** Each route's token buckets (routes with `rate_limit`). */
   readonly rateLimits: RateLimits;
+  /** The conversion guard's exposed and converted shoppers (observability/shopper-marks.ts); absent in tests that do not count them. */
+  readonly shoppers?: ShopperMarks;
 }
 
 /** What a shed request is told: try again in a second (its queue is at most about that long). */
@@ -259,6 +262,7 @@ function record(deps: HandlerDeps, ex: Exchange, backend: Backend, status: numbe
     const now = Date.now();
     deps.traffic.observe(routeName, side, failed, fellBack, seconds * 1000, now);
     deps.windows.observe(routeName, side, failed, fellBack, seconds * 1000, now);
+    deps.shoppers?.observe(ex.rules.table, ex.decision, ex.req, status, deps.flags.current(), (r) => deps.breakers.gate(r), now);
   }
   deps.accessLog({
     reqId: ex.requestId, method: ex.req.method!, path: ex.req.url!, route: routeName, side: ex.decision.side, backend, bucket: ex.decision.bucket,
