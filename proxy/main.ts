@@ -17,6 +17,7 @@ import { createShopperServer, DEFAULT_SHOPPER_SERVER_OPTIONS } from './http/serv
 import { accessLogger } from './observability/access-log';
 import { createLogger, type Logger } from './observability/logger';
 import { ProxyMetrics } from './observability/metrics';
+import { ShopperMarks } from './observability/shopper-marks';
 import { TrafficCounters } from './observability/traffic-counters';
 import { TrafficWindows } from './observability/traffic-windows';
 import { Admission, mirrorSlots } from './overload/admission';
@@ -93,7 +94,8 @@ export async function startProxy(config: ProxyConfig = proxyConfigFromEnv(), log
   const traffic = new TrafficCounters();
   const windows = new TrafficWindows();
   // Made before the rules are read: their first load (and every reload) may start its worker.
-  const shadowSide = new ShadowSide(config, metrics, log, traffic, windows);
+  const shoppers = new ShopperMarks();
+  const shadowSide = new ShadowSide(config, metrics, log, traffic, windows, shoppers);
   const breakers = new BreakerBoard((route, change) => {
     log.warn({ route, breaker: change.to, from: change.from, failureRate: change.failureRate, requests: change.requests },
       change.to === 'open' ? `breaker opened: route "${route}" sends its shoppers to legacy` : change.to === 'half-open' ? `breaker half-open: route "${route}" sends trial requests to extracted` : `breaker closed: route "${route}" routes by percent again`);
@@ -145,7 +147,7 @@ export async function startProxy(config: ProxyConfig = proxyConfigFromEnv(), log
       sample: (percent) => Math.random() * 100 < percent, offer: (job, done) => { shadowSide.offer(job, done ?? null); }, yielded: (job) => { shadowSide.yielded(job); },
       mirrorSlots: (upstreams) => mirrorSlots(admission, upstreams), captureCap: config.shadowCaptureBytes,
     },
-    breakers, traffic, windows, rateLimits, tracer,
+    breakers, traffic, windows, rateLimits, tracer, shoppers,
   });
   // Releases the slots of routes idle for 15 minutes (a reload drops removed routes at once).
   const sweepTimer = setInterval(() => windows.sweep(null), 60_000).unref();

@@ -4,6 +4,7 @@ import { ShadowWorker, type CapturedShadowJob, type LastVerdict } from '../shado
 import type { ProxyConfig } from './config';
 import type { Logger } from './observability/logger';
 import type { ProxyMetrics } from './observability/metrics';
+import type { ShopperMarks } from './observability/shopper-marks';
 import type { TrafficCounters } from './observability/traffic-counters';
 import type { TrafficWindows } from './observability/traffic-windows';
 
@@ -48,7 +49,8 @@ export class ShadowSide {
   private startError: { message: string; at: number } | null = null;
   private loggedOk: boolean | null = null;
 
-  constructor(private readonly config: ProxyConfig, private readonly metrics: ProxyMetrics, private readonly log: Logger, private readonly traffic: TrafficCounters, private readonly windows: TrafficWindows | null = null) {
+  constructor(private readonly config: ProxyConfig, private readonly metrics: ProxyMetrics, private readonly log: Logger, private readonly traffic: TrafficCounters, private readonly windows: TrafficWindows | null = null,
+    private readonly shoppers: ShopperMarks | null = null) {
     // Counted always; kept only while a store is open (a proxy without shadow or rollout routes has none).
     this.trafficTimer = setInterval(() => this.shipTraffic(), SHIP_TRAFFIC_EVERY_MS).unref();
     this.storeTimer = setInterval(() => this.logStoreChange(), WATCH_STORE_EVERY_MS).unref();
@@ -89,7 +91,7 @@ export class ShadowSide {
 
   private shipTraffic(): void {
     const deltas = this.traffic.take();
-    this.worker?.addTraffic(deltas);
+    this.worker?.addTraffic(deltas, this.shoppers?.take() ?? []);
   }
 
   /** Starts the worker once; resolves when it is ready (or has failed, which is logged, never thrown). */

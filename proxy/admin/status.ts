@@ -89,7 +89,7 @@ export function statusReport(store: RulesStore, flags: FlagSource, metrics: Prox
         breaker: loop.breakers.status(route.name),
         rollout: rolloutStatus(route, percent, loop.lastVerdict(route.name)),
         // What `strangler plan` compares against a rules file (match, upstream, fallback, timeout, …).
-        settings: routeSettings(route),
+        settings: routeSettings(route, active.table.goals),
         observed: {
           legacy: served.legacy, extracted: served.extracted, legacyFallback: served['legacy-fallback'], total,
           extractedShare: total === 0 ? null : Math.round((served.extracted / total) * 10000) / 10000,

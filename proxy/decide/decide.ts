@@ -83,6 +83,20 @@ export function decide(rules: CompiledRules, facts: RequestFacts, flags: FlagSna
 }
 
 /**
+ * The side `decide` gives `identity` on `route` for these request facts, without a tester's
+ * override: the conversion guard recomputes it at the goal request for each guarded route, so the
+ * proxy needs no memory of which side a shopper was on (DESIGN "Conversion guard").
+ */
+export function sideOf(route: CompiledRoute, facts: RequestFacts, flags: FlagSnapshot, identity: string, breakers: BreakerGates = NO_BREAKERS): Side {
+  const { percent, source } = effectivePercent(route, flags);
+  if (source === 'killed') return 'legacy';
+  const bucket = bucketOf(route.group, identity);
+  const chosen = source === 'flag' ? flagChooses(flags.get(route.flag!)!, route, facts, identity, bucket, percent) : inRollout(bucket, percent);
+  if (!chosen) return 'legacy';
+  return route.breaker !== null && breakers(route) === 'open' ? 'legacy' : 'extracted';
+}
+
+/**
  * Whether a known flag sends this shopper to extracted: Unleash's own evaluation with the request's
  * context when the state came from an SDK (strategies, constraints and segments apply as Unleash
  * defines them), else the flag's percent by the route's bucket.

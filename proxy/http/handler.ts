@@ -13,6 +13,7 @@ import { outgoingRequestHeaders, withTraceparent } from '../forward/transforms/r
 import { outgoingResponseHeaders, type Backend } from '../forward/transforms/response-headers';
 import type { AccessEntry } from '../observability/access-log';
 import type { Logger } from '../observability/logger';
+import type { ShopperMarks } from '../observability/shopper-marks';
 import type { TrafficCounters } from '../observability/traffic-counters';
 import type { TrafficWindows } from '../observability/traffic-windows';
 import { UNMATCHED_ROUTE, type ProxyMetrics } from '../observability/metrics';
@@ -50,6 +51,8 @@ export interface HandlerDeps {
   readonly rateLimits: RateLimits;
   /** OpenTelemetry spans (tracing/); null when no OTLP endpoint is set: then no tracing code runs. */
   readonly tracer?: ProxyTracer | null;
+  /** The conversion guard's exposed and converted shoppers (observability/shopper-marks.ts); absent in tests that do not count them. */
+  readonly shoppers?: ShopperMarks;
 }
 
 /** What a shed request is told: try again in a second (its queue is at most about that long). */
@@ -281,6 +284,7 @@ function record(deps: HandlerDeps, ex: Exchange, backend: Backend, status: numbe
     const now = Date.now();
     deps.traffic.observe(routeName, side, failed, fellBack, seconds * 1000, now);
     deps.windows.observe(routeName, side, failed, fellBack, seconds * 1000, now);
+    deps.shoppers?.observe(ex.rules.table, ex.decision, ex.req, status, deps.flags.current(), (r) => deps.breakers.gate(r), now);
   }
   deps.accessLog({
     reqId: ex.requestId, method: ex.req.method!, path: ex.req.url!, route: routeName, side: ex.decision.side, backend, bucket: ex.decision.bucket,

@@ -2,7 +2,7 @@ import { conditionsOf } from './conditions';
 import { parseDuration } from './duration';
 import { compilePathPattern } from './path-pattern';
 import { buildRouteMatcher } from './route-index';
-import type { BreakerConfig, CompiledRoute, ContextSource, CompiledRules, RateLimitConfig, RawBreaker, RawOverload, RawRateLimit, RawRollout, RawRules, RolloutPlan, RoutePriority, StickySource, Upstream } from './types';
+import type { BreakerConfig, CompiledRoute, ContextSource, CompiledRules, ConversionGoal, ConversionGuard, RawGoal, RawGuard, RateLimitConfig, RawBreaker, RawOverload, RawRateLimit, RawRollout, RawRules, RolloutPlan, RoutePriority, StickySource, Upstream } from './types';
 
 export const DEFAULT_STICKY_BY = ['cookie:strangler_id', 'header:x-user-id'];
 export const DEFAULT_TIMEOUT_MS = 5000;
@@ -37,6 +37,23 @@ function breakerOf(own: RawBreaker | false | undefined, defaults: RawBreaker | f
   });
 }
 
+/** DESIGN "Conversion guard": the defaults of a guard's keys. */
+export const GUARD_DEFAULTS = Object.freeze({ maxDrop: 0.05, minShoppers: 500, confidence: 0.95 });
+
+function guardOf(raw: RawGuard | undefined): ConversionGuard | null {
+  if (raw === undefined) return null;
+  return Object.freeze({
+    goal: raw.goal,
+    maxDrop: raw.max_drop ?? GUARD_DEFAULTS.maxDrop,
+    minShoppers: raw.min_shoppers ?? GUARD_DEFAULTS.minShoppers,
+    confidence: raw.confidence ?? GUARD_DEFAULTS.confidence,
+  });
+}
+
+function goalsOf(raw: Record<string, RawGoal> | undefined): readonly ConversionGoal[] {
+  return Object.freeze(Object.entries(raw ?? {}).map(([name, goal]) => Object.freeze({ name, route: goal.route, statusClass: Number((goal.status ?? '2xx')[0]) })));
+}
+
 function rolloutOf(raw: RawRollout | undefined, shadowBudget: number | undefined): RolloutPlan | null {
   if (raw === undefined) return null;
   const ms = (text: string | undefined, fallback: number): number => (text === undefined ? fallback : parseDuration(text) ?? fallback);
@@ -48,6 +65,7 @@ function rolloutOf(raw: RawRollout | undefined, shadowBudget: number | undefined
     maxMismatchRate: raw.max_mismatch_rate ?? shadowBudget ?? 0.01,
     maxLatencyRatio: raw.max_latency_ratio ?? null,
     retireAfterMs: ms(raw.retire_after, 30 * 86_400_000),
+    guard: guardOf(raw.guard),
   });
 }
 
@@ -131,5 +149,5 @@ export function compileRules(raw: RawRules, file: string, hash: string): Compile
     rateLimit: rateLimitOf(r.rate_limit),
   }));
   Object.freeze(routes);
-  return Object.freeze({ file, hash, upstreams, legacy, routes, defaults, match: buildRouteMatcher(routes) });
+  return Object.freeze({ file, hash, upstreams, legacy, routes, defaults, goals: goalsOf(raw.goals), match: buildRouteMatcher(routes) });
 }

@@ -2,7 +2,7 @@ import { describeConditions } from './conditions';
 import { effectivePercent } from '../decide/decide';
 import { NO_FLAGS } from '../flags/flag-state';
 import { formatDuration } from './duration';
-import type { CompiledRoute, CompiledRules, RateLimitConfig } from './types';
+import type { CompiledRoute, CompiledRules, ConversionGoal, ConversionGuard, RateLimitConfig } from './types';
 
 /** What the plan needs to know of one route, from a rules file or from a running proxy's /status. */
 export interface PlanRoute {
@@ -39,8 +39,9 @@ export interface PlanRow {
 }
 
 /** The routing settings of a compiled route, as plan compares them (also reported by /status). */
-export function routeSettings(route: CompiledRoute): Record<string, string> {
+export function routeSettings(route: CompiledRoute, goals: readonly ConversionGoal[] = []): Record<string, string> {
   const shadow = route.shadow;
+  const guard = route.rollout?.guard ?? null;
   return {
     match: `${route.methods ? [...route.methods].sort().join(',') : '*'} ${route.path}${route.conditions.length ? ` when ${describeConditions(route.conditions)}` : ''}`,
     upstream: `${route.extracted.name} (${route.extracted.url})`,
@@ -52,8 +53,15 @@ export function routeSettings(route: CompiledRoute): Record<string, string> {
     priority: ['critical', 'normal', 'low'][route.priority],
     overload: route.maxQueueMs === null ? 'off' : `max_queue ${formatDuration(route.maxQueueMs)}`,
     rate_limit: route.rateLimit === null ? 'none' : rateLimitText(route.rateLimit),
+    guard: guard === null ? 'none' : guardText(guard, goals),
     shadow: shadow ? `ignore ${shadow.ignore.join(',') || '-'}; budget ${shadow.budget}; array_keys ${JSON.stringify(shadow.arrayKeys)}; normalisers ${shadow.normalisers.join(',') || '-'}` : 'none',
   };
+}
+
+/** `order (checkout 2xx): max_drop 0.05, min_shoppers 500, confidence 0.95`: the goal's definition too, so a changed goal shows. */
+function guardText(guard: ConversionGuard, goals: readonly ConversionGoal[]): string {
+  const goal = goals.find((g) => g.name === guard.goal);
+  return `${guard.goal}${goal ? ` (${goal.route} ${goal.statusClass}xx)` : ''}: max_drop ${guard.maxDrop}, min_shoppers ${guard.minShoppers}, confidence ${guard.confidence}`;
 }
 
 function rateLimitText(limit: RateLimitConfig): string {
@@ -73,7 +81,7 @@ function settingChanges(a: PlanRoute, b: PlanRoute): SettingChange[] {
 export function planRoutesOf(rules: CompiledRules): PlanRoute[] {
   return rules.routes.map((route) => ({
     name: route.name, group: route.group, percent: effectivePercent(route, NO_FLAGS).percent, killed: route.killed,
-    shadowPercent: route.shadow ? route.shadow.percent : 0, extracted: route.extracted.name, settings: routeSettings(route),
+    shadowPercent: route.shadow ? route.shadow.percent : 0, extracted: route.extracted.name, settings: routeSettings(route, rules.goals),
   }));
 }
 

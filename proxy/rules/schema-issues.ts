@@ -35,6 +35,8 @@ function allowedKeys(path: readonly PathSegment[]): string[] {
   if (last === 'context') return [];
   if (last === 'breaker' || last === 'rollout' || last === 'overload') return Object.keys(defs[last].properties ?? {});
   if (last === 'rate_limit') return Object.keys(defs.rateLimit.properties ?? {});
+  if (last === 'guard') return Object.keys(defs.guard.properties ?? {});
+  if (path[0] === 'goals' && path.length === 2) return Object.keys(defs.goal.properties ?? {});
   if (last === 'match') return ['methods', 'path', 'headers', 'cookies'];
   if (last === 'shadow') return Object.keys((defs.route.properties as Record<string, { properties: object }>).shadow.properties);
   if (path[0] === 'routes' && typeof path[path.length - 1] === 'number') return Object.keys(defs.route.properties ?? {});
@@ -124,6 +126,9 @@ function toIssue(error: ErrorObject, data: unknown, doc: PositionedDocument, fil
     case 'pattern': {
       const name = (error as ErrorObject & { propertyName?: string }).propertyName;
       const last = path[path.length - 1];
+      if (name !== undefined && path.length === 1 && last === 'goals') {
+        return { ...base, code: 'RULES_BAD_FORMAT', ...doc.keyAt(path, name), message: `goal name "${name}" must be letters, digits, ".", "_" or "-" (at most 64)` };
+      }
       if (name !== undefined && (last === 'headers' || last === 'cookies')) {
         return { ...base, code: 'RULES_BAD_FORMAT', ...doc.keyAt(path, name), message: `${last === 'headers' ? 'header' : 'cookie'} name "${name}" in ${field}${where} is not a valid name (letters, digits and !#$%&'*+.^_\`|~-)` };
       }
@@ -139,7 +144,8 @@ function toIssue(error: ErrorObject, data: unknown, doc: PositionedDocument, fil
     case 'minProperties':
       return { ...base, code: 'RULES_EMPTY_LIST', ...doc.valueAt(path), message: `${field} must not be empty${where}` };
     case 'exclusiveMinimum':
-      return { ...base, code: 'RULES_OUT_OF_RANGE', ...doc.valueAt(path), message: `${field} must be > ${(error.params as { limit: number }).limit}${where}, got ${describe(value)}` };
+    case 'exclusiveMaximum':
+      return { ...base, code: 'RULES_OUT_OF_RANGE', ...doc.valueAt(path), message: `${field} must be ${error.keyword === 'exclusiveMinimum' ? '>' : '<'} ${(error.params as { limit: number }).limit}${where}, got ${describe(value)}` };
   }
   return { ...base, code: 'RULES_INVALID', ...doc.valueAt(path), message: `${field} ${error.message ?? 'is invalid'}${where}` };
 }
@@ -158,6 +164,7 @@ function patternMessage(path: readonly PathSegment[], value: unknown, where: str
   if (last === 'path') return `${field} must start with "/"${where}, got ${describe(value)}`;
   if (path.includes('rate_limit') && last === 'rate') return `${field} must be a count per second or per minute, like 20/s or 600/m${where}, got ${describe(value)}`;
   if (path.includes('rate_limit') && last === 'by') return `${field} must be identity, ip or header:NAME${where}, got ${describe(value)}`;
+  if (path[0] === 'goals' && last === 'status') return `${field} must be a status class like 2xx${where}, got ${describe(value)}`;
   if (last === 'name') return `${field} must be letters, digits, ".", "_" or "-" (at most 64)${where}, got ${describe(value)}`;
   return `${field} has an invalid format${where}, got ${describe(value)}`;
 }

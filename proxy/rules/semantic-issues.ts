@@ -82,6 +82,7 @@ export function semanticIssues(data: unknown, doc: PositionedDocument, file: str
     overloadIssues(data, route, index, name, where, error, warn);
     compiled.push({ route, pattern, index });
   });
+  goalIssues(data, routes, error, warn);
   if (isRecord(data.defaults)) breakerIssues(data.defaults.breaker, ['defaults', 'breaker'], '', error);
   if (isRecord(data.defaults)) contextIssues(data.defaults.context, ['defaults', 'context'], '', error);
   routes.forEach((raw: unknown, index: number) => {
@@ -138,6 +139,35 @@ function overloadIssues(data: Record<string, unknown>, route: RawRoute, index: n
     const at = own?.max_queue !== undefined ? ['routes', index, 'overload', 'max_queue'] : ['defaults', 'overload', 'max_queue'];
     warn('RULES_QUEUE_OUTLASTS_TIMEOUT', at, `max_queue ${maxQueue} is not shorter than the ${timeout} ms deadline${where}: a waiting request times out (504) before it would be shed (503)`, name, 'make max_queue shorter than timeout_ms');
   }
+}
+
+/**
+ * DESIGN "Conversion guard": a goal names a route of the file; a guard names a goal. A guard whose
+ * goal is its own route judges nothing useful (every exposed shopper has "converted"): a warning.
+ */
+function goalIssues(data: Record<string, unknown>, routes: unknown[], error: Report, warn: Report): void {
+  const routeNames = routes.filter(isRecord).map((r) => r.name).filter((n): n is string => typeof n === 'string');
+  const goals = isRecord(data.goals) ? data.goals : {};
+  for (const [name, goal] of Object.entries(goals)) {
+    if (!isRecord(goal) || typeof goal.route !== 'string' || routeNames.includes(goal.route)) continue;
+    const guess = closest(goal.route, routeNames);
+    error('RULES_UNKNOWN_ROUTE', ['goals', name, 'route'], `goal "${name}" names unknown route "${goal.route}"; known: ${routeNames.join(', ') || 'none'}`, undefined, guess ? `did you mean "${guess}"?` : undefined);
+  }
+  routes.forEach((raw, index) => {
+    if (!isRecord(raw) || !isRecord(raw.rollout) || !isRecord(raw.rollout.guard)) return;
+    const goal = raw.rollout.guard.goal;
+    const name = typeof raw.name === 'string' ? raw.name : undefined;
+    if (typeof goal !== 'string') return;
+    const target = goals[goal];
+    if (!isRecord(target)) {
+      const known = Object.keys(goals);
+      const guess = closest(goal, known);
+      error('RULES_UNKNOWN_GOAL', ['routes', index, 'rollout', 'guard', 'goal'], `rollout.guard.goal names unknown goal "${goal}"${name ? ` in route "${name}"` : ''}; known: ${known.join(', ') || 'none (add a top-level goals map)'}`,
+        name, guess ? `did you mean "${guess}"?` : 'for example goals: { order: { route: checkout, status: 2xx } }');
+    } else if (target.route === name) {
+      warn('RULES_GUARD_ON_GOAL_ROUTE', ['routes', index, 'rollout', 'guard', 'goal'], `route "${name}" is guarded by goal "${goal}", which is reached on the route itself: every exposed shopper who was answered has converted`, name, 'guard the routes shoppers pass through before the goal');
+    }
+  });
 }
 
 /** Context fields the proxy fills itself (or Unleash does) cannot be mapped. */

@@ -45,6 +45,23 @@ export interface BreakerConfig {
   readonly probes: number;
 }
 
+/** DESIGN "Conversion guard": a named goal is a route plus a status class. */
+export interface ConversionGoal {
+  readonly name: string;
+  readonly route: string;
+  /** The status class that counts: 2 for 2xx. */
+  readonly statusClass: number;
+}
+
+/** A route's conversion guard: judged by `strangler rollout` with a sequential test (scripts/cli/rollout/conversion-test.ts). */
+export interface ConversionGuard {
+  readonly goal: string;
+  /** Largest relative drop of extracted's rate against legacy's that is tolerated (0.05: 5 % fewer). */
+  readonly maxDrop: number;
+  readonly minShoppers: number;
+  readonly confidence: number;
+}
+
 /** A route's ramp plan, judged by `strangler rollout`; durations in ms. */
 export interface RolloutPlan {
   readonly steps: readonly number[];
@@ -55,6 +72,8 @@ export interface RolloutPlan {
   /** Extracted p95 / legacy p95; null: not judged. */
   readonly maxLatencyRatio: number | null;
   readonly retireAfterMs: number;
+  /** The conversion guard; null: not judged. */
+  readonly guard: ConversionGuard | null;
 }
 
 /** DESIGN "Overload": a token bucket per key; `rate` tokens a second, at most `burst` saved up. */
@@ -118,6 +137,8 @@ export interface CompiledRules {
   readonly legacy: Upstream;
   readonly routes: readonly CompiledRoute[];
   readonly defaults: { readonly stickyBy: readonly StickySource[]; readonly timeoutMs: number; readonly maxQueueMs: number | null };
+  /** The top-level `goals`, in file order. */
+  readonly goals: readonly ConversionGoal[];
   /** First route (in file order) matching method, raw path and conditions on the headers, or null. */
   readonly match: (method: string, path: string, headers: IncomingHttpHeaders) => CompiledRoute | null;
 }
@@ -131,8 +152,12 @@ export interface RawRules {
   version: 1;
   upstreams: Record<string, string>;
   defaults?: { sticky_by?: string[]; timeout_ms?: number; breaker?: RawBreaker | false; context?: Record<string, string[]>; overload?: RawOverload | false };
+  goals?: Record<string, RawGoal>;
   routes: RawRoute[];
 }
+
+export interface RawGoal { route: string; status?: string }
+export interface RawGuard { goal: string; max_drop?: number; min_shoppers?: number; confidence?: number }
 
 export interface RawRoute {
   name: string;
@@ -169,4 +194,5 @@ export interface RawRollout {
   max_mismatch_rate?: number;
   max_latency_ratio?: number;
   retire_after?: string;
+  guard?: RawGuard;
 }

@@ -176,3 +176,48 @@ describe('websocket routes', () => {
     expect(compiled(file('    websocket: true\n').replace('methods: [GET], ', '')).routes[0].websocket).toBe(true);
   });
 });
+
+describe('conversion goals and guards', () => {
+  const file = (goal: string, guard: string): string => `version: 1
+upstreams:
+  legacy: http://127.0.0.1:3001
+  catalog: http://127.0.0.1:3101
+goals:
+  order: { route: checkout${goal} }
+routes:
+  - name: product-detail
+    match: { path: /api/products/:id }
+    extracted: catalog
+    rollout: { steps: [5, 100]${guard} }
+  - name: checkout
+    match: { methods: [POST], path: /api/checkout }
+    extracted: catalog
+`;
+  const compiled = (text: string) => {
+    const result = loadRules(text, 'guard.yaml');
+    if (!result.ok) throw new Error(result.errors.map(formatIssue).join('\n'));
+    return result;
+  };
+  test('goals compile with their status class (2xx by default); a guard takes the defaults it does not set', () => {
+    const { rules } = compiled(file('', ', guard: { goal: order, min_shoppers: 50 }'));
+    expect(rules.goals).toEqual([{ name: 'order', route: 'checkout', statusClass: 2 }]);
+    expect(rules.routes[0].rollout!.guard).toEqual({ goal: 'order', maxDrop: 0.05, minShoppers: 50, confidence: 0.95 });
+    expect(rules.routes[1].rollout).toBeNull();
+    expect(compiled(file(', status: 3xx', '')).rules.goals[0].statusClass).toBe(3);
+    expect(compiled(file('', '')).rules.routes[0].rollout!.guard).toBeNull();
+  });
+  test('plan shows a guard added or changed, and a change to the goal it watches', () => {
+    const none = compiled(file('', '')).rules;
+    const guarded = compiled(file('', ', guard: { goal: order, max_drop: 0.1, confidence: 0.99 }')).rules;
+    const redirects = compiled(file(', status: 3xx', ', guard: { goal: order, max_drop: 0.1, confidence: 0.99 }')).rules;
+    expect(routeSettings(guarded.routes[0], guarded.goals).guard).toBe('order (checkout 2xx): max_drop 0.1, min_shoppers 500, confidence 0.99');
+    expect(planChange(planRoutesOf(none), planRoutesOf(guarded))[0].settingChanges).toEqual([
+      { key: 'guard', old: 'none', new: 'order (checkout 2xx): max_drop 0.1, min_shoppers 500, confidence 0.99' },
+    ]);
+    expect(planChange(planRoutesOf(guarded), planRoutesOf(redirects))[0].settingChanges.map((c) => c.new)).toEqual(['order (checkout 3xx): max_drop 0.1, min_shoppers 500, confidence 0.99']);
+  });
+  test('a route guarded by a goal reached on itself is a warning', () => {
+    const text = file('', '').replace('route: checkout', 'route: product-detail').replace('steps: [5, 100]', 'steps: [5, 100], guard: { goal: order }');
+    expect(compiled(text).warnings.map((w) => [w.code, w.line])).toEqual([['RULES_GUARD_ON_GOAL_ROUTE', 11]]);
+  });
+});

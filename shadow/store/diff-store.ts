@@ -1,6 +1,7 @@
 import { redactLocation, redactSecrets, replicaName, storeKind, type StoreKind } from './location';
 import { openStore } from './open-store';
 import type { DiffRow, LastVerdict, ShadowStatDelta, Store } from './store';
+import { addMark, type ShopperMark, type ShopperSpan } from './shoppers';
 import { addDelta, type TrafficDelta } from './traffic';
 
 export type { DiffRow } from './store';
@@ -21,6 +22,12 @@ export const DEFAULT_STORE_OPTIONS: DiffStoreOptions = { maxBuffered: 10_000, fl
 /** Counter keys ((minute, route) and (minute, route, backend)) waiting at most: past it, new keys are dropped and counted. */
 const MAX_COUNTER_KEYS = 50_000;
 const DEFAULT_BATCH_ROWS = 5000;
+/**
+ * The conversion guard's shopper spans waiting at most (one per route, side, kind and shopper of
+ * the day): about 100 bytes each, so 10 MB past which new shoppers are dropped and counted. The
+ * proxy ships each shopper once a minute, so this is reached only by a long store outage.
+ */
+const MAX_SHOPPER_KEYS = 100_000;
 /** After a failed connect or write, the periodic flush waits this long, doubling up to the maximum. */
 const BACKOFF_FIRST_MS = 250;
 const BACKOFF_MAX_MS = 5000;
@@ -72,6 +79,8 @@ export class DiffStore {
   private stats = new Map<string, ShadowStatDelta>();
   /** Traffic counters waiting to be written, one entry per (minute, route, backend). */
   private traffic = new Map<string, TrafficDelta>();
+  /** The conversion guard's shoppers waiting to be written, coalesced per key (shoppers.ts). */
+  private shoppers = new Map<string, ShopperSpan>();
   private timer: NodeJS.Timeout | null = null;
   private failuresInARow = 0;
   private nextAttemptAt = 0;
@@ -83,6 +92,8 @@ export class DiffStore {
   lastErrorAt: number | null = null;
   droppedRows = 0;
   droppedCounters = 0;
+  /** Shopper marks dropped because MAX_SHOPPER_KEYS were waiting. */
+  droppedShoppers = 0;
   failedFlushes = 0;
   writtenRows = 0;
 
@@ -149,6 +160,11 @@ export class DiffStore {
     }
   }
 
+  /** Queues the conversion guard's exposed and converted shoppers; one shopper's marks of a day meet in one span. */
+  addShoppers(marks: readonly ShopperMark[]): void {
+    for (const mark of marks) if (!addMark(this.shoppers, mark, MAX_SHOPPER_KEYS)) this.droppedShoppers++;
+  }
+
   /** Rows waiting to be written. */
   get buffered(): number {
     return this.buffer.length;
@@ -171,7 +187,7 @@ export class DiffStore {
   }
 
   private waiting(): boolean {
-    return this.buffer.length > 0 || this.stats.size > 0 || this.traffic.size > 0;
+    return this.buffer.length > 0 || this.stats.size > 0 || this.traffic.size > 0 || this.shoppers.size > 0;
   }
 
   private async flushNow(): Promise<void> {
@@ -189,10 +205,12 @@ export class DiffStore {
       const rows = this.buffer.slice(0, this.options.maxBatchRows ?? DEFAULT_BATCH_ROWS);
       const stats = this.stats;
       const traffic = this.traffic;
+      const shoppers = this.shoppers;
       this.stats = new Map();
       this.traffic = new Map();
+      this.shoppers = new Map();
       try {
-        await store.write({ replica: this.replica, rows, stats: [...stats.values()], traffic: [...traffic.values()] });
+        await store.write({ replica: this.replica, rows, stats: [...stats.values()], traffic: [...traffic.values()], shoppers: [...shoppers.values()] });
         this.buffer.splice(0, rows.length);
         this.writtenRows += rows.length;
         this.succeeded();
@@ -205,14 +223,14 @@ export class DiffStore {
           continue;
         }
         this.failedFlushes++;
-        this.restore(stats, traffic);
+        this.restore(stats, traffic, shoppers);
         return;
       }
     }
   }
 
   /** Puts counters of a failed write back, summed with any counted since. */
-  private restore(stats: Map<string, ShadowStatDelta>, traffic: Map<string, TrafficDelta>): void {
+  private restore(stats: Map<string, ShadowStatDelta>, traffic: Map<string, TrafficDelta>, shoppers: Map<string, ShopperSpan>): void {
     for (const [key, s] of this.stats) {
       const old = stats.get(key);
       if (old) { old.sampled += s.sampled; old.dropped += s.dropped; old.errors += s.errors; } else stats.set(key, s);
@@ -221,6 +239,12 @@ export class DiffStore {
     const newer = this.traffic;
     this.traffic = traffic;
     this.addTraffic([...newer.values()]);
+    const newerShoppers = this.shoppers;
+    this.shoppers = shoppers;
+    for (const span of newerShoppers.values()) {
+      this.addShoppers([{ ...span, minute: span.firstMinute }]);
+      if (span.lastMinute !== span.firstMinute) this.addShoppers([{ ...span, minute: span.lastMinute }]);
+    }
   }
 
   private succeeded(): void {

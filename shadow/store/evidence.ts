@@ -4,6 +4,8 @@
  * the store interface (store.ts) that the SQLite and the PostgreSQL stores implement.
  */
 
+import type { WindowShoppers } from './shoppers';
+
 /** Who changed a route's percent: a command, the rollout itself, or a hand edit it noticed. */
 export type PercentAction = 'ramp' | 'kill' | 'unkill' | 'rollout' | 'rollback' | 'resume' | 'hand';
 
@@ -80,6 +82,12 @@ export interface EvidenceStore {
   traffic(route: string, since: number, until: number): Promise<{ readonly legacy: SideTraffic; readonly extracted: SideTraffic }>;
   /** The route's diff rows with `since <= at <= until`, in the order they were written; each call reads afresh. */
   shadowRows(route: string, since: number, until: number): AsyncIterable<ShadowRow>;
+  /**
+   * The conversion guard's counts: distinct shoppers exposed on the route per side in the minutes
+   * from the one holding `since` up to `until`, and how many of them reached the goal on that
+   * side at or after their first exposure (shoppers.ts). Zero from a store older than the tables.
+   */
+  conversions(route: string, since: number, until: number): Promise<WindowShoppers>;
   recordVerdict(verdict: StoredVerdict): Promise<void>;
   lastVerdict(route: string): Promise<StoredVerdict | null>;
   close(): Promise<void>;

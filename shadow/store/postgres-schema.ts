@@ -97,6 +97,28 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX traffic_minute ON traffic (minute);
   CREATE INDEX traffic_latency_minute ON traffic_latency (minute);
   `,
+  // 4: the conversion guard's shoppers, keyed by the shopper (not the replica) so every replica's
+  // marks of one shopper meet on one row. Rows are sized in docs/rollout.md.
+  `
+  CREATE TABLE guard_exposures (
+    route text NOT NULL,
+    day bigint NOT NULL,
+    shopper bigint NOT NULL,
+    side text NOT NULL,
+    first_minute bigint NOT NULL,
+    last_minute bigint NOT NULL,
+    PRIMARY KEY (route, day, shopper, side)
+  );
+  CREATE TABLE guard_conversions (
+    route text NOT NULL,
+    day bigint NOT NULL,
+    shopper bigint NOT NULL,
+    side text NOT NULL,
+    first_minute bigint NOT NULL,
+    last_minute bigint NOT NULL,
+    PRIMARY KEY (route, day, shopper, side)
+  );
+  `,
 ];
 
 if (MIGRATIONS.length !== SCHEMA_VERSION) throw new Error(`PostgreSQL has ${MIGRATIONS.length} migrations, SQLite ${SCHEMA_VERSION}: they must move together`);

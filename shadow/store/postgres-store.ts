@@ -10,7 +10,8 @@ import pg from 'pg';
 import { EvidenceStoreError, type PercentEvent, type ShadowRow, type SideTraffic, type StoredVerdict } from './evidence';
 import { redactLocation, redactSecrets } from './location';
 import { migratePostgres, schemaVersion } from './postgres-schema';
-import { EVIDENCE_SCHEMA, SCHEMA_VERSION } from './schema';
+import { EVIDENCE_SCHEMA, GUARD_SCHEMA, SCHEMA_VERSION } from './schema';
+import { DAY_MS, dayOf, NO_SHOPPERS, sidesOf, type WindowShoppers } from './shoppers';
 import { clean, cleanJson, diffColumns, INSERT_DIFFS, UPSERT_LATENCY, UPSERT_STATS, UPSERT_TRAFFIC } from './postgres-batch';
 import { pathList, summaryOf, type CapturedRead, type DiffExample, type LastVerdict, type OpenOptions, type ReplicaRows, type Store, type StoredDiff, type WriteBatch } from './store';
 import { emptySide, LATENCY_BOUNDS_MS } from './traffic';
@@ -105,6 +106,14 @@ export class PostgresStore implements Store {
             buckets.map((b) => b.le), buckets.map((b) => b.count)]);
         }
       }
+      // Spans arrive coalesced per key (DiffStore), so no statement touches a row twice; in key order, as above.
+      const shoppers = [...(batch.shoppers ?? [])].sort((a, b) => a.route.localeCompare(b.route) || a.day - b.day || a.shopper - b.shopper || a.side.localeCompare(b.side));
+      for (const kind of ['exposed', 'converted'] as const) {
+        const spans = shoppers.filter((s) => s.kind === kind);
+        if (spans.length === 0) continue;
+        await client.query(SHOPPER_UPSERT(kind === 'exposed' ? 'guard_exposures' : 'guard_conversions'), [spans.map((s) => s.route), spans.map((s) => s.day),
+          spans.map((s) => s.shopper), spans.map((s) => s.side), spans.map((s) => s.firstMinute), spans.map((s) => s.lastMinute)]);
+      }
     });
   }
 
@@ -113,6 +122,8 @@ export class PostgresStore implements Store {
     return this.transaction(async (client) => {
       const removed = await client.query('DELETE FROM diffs WHERE at < $1', [cutoff]);
       for (const table of ['shadow_stats', 'traffic', 'traffic_latency']) await client.query(`DELETE FROM ${table} WHERE minute < $1`, [cutoff]);
+      // A day's shopper rows go once the whole day is past the retention.
+      for (const table of ['guard_exposures', 'guard_conversions']) await client.query(`DELETE FROM ${table} WHERE day < $1`, [dayOf(cutoff) - DAY_MS]);
       return removed.rowCount ?? 0;
     });
   }
@@ -226,6 +237,13 @@ export class PostgresStore implements Store {
     return result;
   }
 
+  async conversions(route: string, since: number, until: number): Promise<WindowShoppers> {
+    if (this.schemaVersion < GUARD_SCHEMA) return NO_SHOPPERS;
+    const from = minuteOf(since);
+    const rows = await this.rows(CONVERSIONS_SQL, [route, from, dayOf(from), until]);
+    return sidesOf(rows as Array<{ side: string; shoppers: number; converted: number }>);
+  }
+
   async *shadowRows(route: string, since: number, until: number): AsyncIterable<ShadowRow> {
     for await (const { id: _id, ...row } of this.comparisons(route, since, until + 1)) yield row;
   }
@@ -294,3 +312,20 @@ export class PostgresStore implements Store {
 function minuteOf(at: number): number {
   return Math.floor(at / MINUTE_MS) * MINUTE_MS;
 }
+
+const SHOPPER_UPSERT = (table: string): string => `INSERT INTO ${table} (route, day, shopper, side, first_minute, last_minute)
+  SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::bigint[], $6::bigint[])
+  ON CONFLICT (route, day, shopper, side) DO UPDATE SET first_minute = LEAST(${table}.first_minute, EXCLUDED.first_minute),
+    last_minute = GREATEST(${table}.last_minute, EXCLUDED.last_minute)`;
+
+/** As SQLite's (sqlite-store.ts): exposed shoppers per side in the window, and those who then reached the goal on that side. */
+const CONVERSIONS_SQL = `WITH exposed AS (
+    SELECT side, shopper, MIN(first_minute) AS first FROM guard_exposures
+    WHERE route = $1 AND day >= $3 AND day <= $4 AND last_minute >= $2 AND first_minute <= $4 GROUP BY side, shopper
+  ), converted AS (
+    SELECT side, shopper, MAX(last_minute) AS last FROM guard_conversions
+    WHERE route = $1 AND day >= $3 AND day <= $4 AND last_minute >= $2 AND first_minute <= $4 GROUP BY side, shopper
+  )
+  SELECT e.side AS side, COUNT(*) AS shoppers, COUNT(c.shopper) AS converted
+  FROM exposed e LEFT JOIN converted c ON c.side = e.side AND c.shopper = e.shopper AND c.last >= e.first
+  GROUP BY e.side`;

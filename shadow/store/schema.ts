@@ -149,6 +149,30 @@ const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [
     DROP TABLE traffic_latency;
     ALTER TABLE traffic_latency_v3 RENAME TO traffic_latency;
   `),
+  // 4: the conversion guard. A shopper (a hash of the sticky identity) exposed on a guarded route,
+  // and one who reached its goal, one row per (route, day, shopper, side): keyed by the shopper,
+  // not the replica, so every writer's marks of one shopper meet on one row (first and last minute
+  // widened on conflict). WITHOUT ROWID: the key is the row (docs/rollout.md sizes it).
+  (db) => db.exec(`
+    CREATE TABLE guard_exposures (
+      route TEXT NOT NULL,
+      day INTEGER NOT NULL,
+      shopper INTEGER NOT NULL,
+      side TEXT NOT NULL,
+      first_minute INTEGER NOT NULL,
+      last_minute INTEGER NOT NULL,
+      PRIMARY KEY (route, day, shopper, side)
+    ) WITHOUT ROWID;
+    CREATE TABLE guard_conversions (
+      route TEXT NOT NULL,
+      day INTEGER NOT NULL,
+      shopper INTEGER NOT NULL,
+      side TEXT NOT NULL,
+      first_minute INTEGER NOT NULL,
+      last_minute INTEGER NOT NULL,
+      PRIMARY KEY (route, day, shopper, side)
+    ) WITHOUT ROWID;
+  `),
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -156,6 +180,8 @@ export const SCHEMA_VERSION = MIGRATIONS.length;
 export const EVIDENCE_SCHEMA = 2;
 /** The first that names replicas. */
 export const REPLICA_SCHEMA = 3;
+/** The first with the conversion guard's shopper tables. */
+export const GUARD_SCHEMA = 4;
 
 /** The message for a store written by a newer strangler, the same for both stores. */
 export function newerSchemaMessage(current: number): string {

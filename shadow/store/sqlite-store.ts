@@ -7,7 +7,8 @@ import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
 import { EvidenceStoreError, type PercentEvent, type ShadowRow, type SideTraffic, type StoredVerdict } from './evidence';
-import { EVIDENCE_SCHEMA, migrate, REPLICA_SCHEMA, SCHEMA_VERSION } from './schema';
+import { EVIDENCE_SCHEMA, GUARD_SCHEMA, migrate, REPLICA_SCHEMA, SCHEMA_VERSION } from './schema';
+import { DAY_MS, dayOf, NO_SHOPPERS, sidesOf, type WindowShoppers } from './shoppers';
 import { pathList, summaryOf, type CapturedRead, type DiffExample, type LastVerdict, type OpenOptions, type ReplicaRows, type Store, type StoredDiff, type WriteBatch } from './store';
 import { emptySide, LATENCY_BOUNDS_MS } from './traffic';
 
@@ -72,6 +73,10 @@ export class SqliteStore implements Store {
       VALUES (@minute, @route, @backend, @replica, @requests, @failures, @fallbacks, @latencyMsSum)
       ON CONFLICT (minute, route, backend, replica) DO UPDATE SET requests = requests + excluded.requests, failures = failures + excluded.failures,
       fallbacks = fallbacks + excluded.fallbacks, latency_ms_sum = latency_ms_sum + excluded.latency_ms_sum`);
+    const upsertShoppers = {
+      exposed: db.prepare(SHOPPER_UPSERT('guard_exposures')),
+      converted: db.prepare(SHOPPER_UPSERT('guard_conversions')),
+    };
     const upsertLatency = db.prepare(`INSERT INTO traffic_latency (minute, route, backend, replica, le_ms, count) VALUES (?, ?, ?, ?, ?, ?)
       ON CONFLICT (minute, route, backend, replica, le_ms) DO UPDATE SET count = count + excluded.count`);
     db.transaction(() => {
@@ -85,6 +90,7 @@ export class SqliteStore implements Store {
           if (t.latency[i] > 0) upsertLatency.run(t.minute, t.route, t.backend, replica, LATENCY_BOUNDS_MS[i], t.latency[i]);
         }
       }
+      for (const s of batch.shoppers ?? []) upsertShoppers[s.kind].run(s.route, s.day, s.shopper, s.side, s.firstMinute, s.lastMinute);
     }).immediate();
   }
 
@@ -93,6 +99,8 @@ export class SqliteStore implements Store {
     return db.transaction(() => {
       const removed = db.prepare('DELETE FROM diffs WHERE at < ?').run(cutoff).changes;
       for (const table of ['shadow_stats', 'traffic', 'traffic_latency']) db.prepare(`DELETE FROM ${table} WHERE minute < ?`).run(cutoff);
+      // A day's shopper rows go once the whole day is past the retention.
+      for (const table of ['guard_exposures', 'guard_conversions']) db.prepare(`DELETE FROM ${table} WHERE day < ?`).run(dayOf(cutoff) - DAY_MS);
       return removed;
     }).immediate();
   }
@@ -182,6 +190,13 @@ export class SqliteStore implements Store {
     return result;
   }
 
+  async conversions(route: string, since: number, until: number): Promise<WindowShoppers> {
+    if (this.schemaVersion < GUARD_SCHEMA) return NO_SHOPPERS;
+    const from = minuteOf(since);
+    const rows = this.db.prepare(CONVERSIONS_SQL).all({ route, from, fromDay: dayOf(from), until }) as Array<{ side: string; shoppers: number; converted: number }>;
+    return sidesOf(rows);
+  }
+
   async *shadowRows(route: string, since: number, until: number): AsyncIterable<ShadowRow> {
     for await (const { id: _id, ...row } of this.comparisons(route, since, until + 1)) yield row;
   }
@@ -206,6 +221,22 @@ export class SqliteStore implements Store {
     return this.db;
   }
 }
+
+const SHOPPER_UPSERT = (table: string): string => `INSERT INTO ${table} (route, day, shopper, side, first_minute, last_minute) VALUES (?, ?, ?, ?, ?, ?)
+  ON CONFLICT (route, day, shopper, side) DO UPDATE SET first_minute = MIN(first_minute, excluded.first_minute), last_minute = MAX(last_minute, excluded.last_minute)`;
+
+/** Exposed shoppers per side in the window, and those of them who reached the goal on that side at or after their first exposure. */
+const CONVERSIONS_SQL = `WITH exposed AS (
+    SELECT side, shopper, MIN(first_minute) AS first FROM guard_exposures
+    WHERE route = @route AND day >= @fromDay AND day <= @until AND last_minute >= @from AND first_minute <= @until GROUP BY side, shopper
+  ), converted AS (
+    SELECT side, shopper, MAX(last_minute) AS last FROM guard_conversions
+    WHERE route = @route AND day >= @fromDay AND day <= @until AND last_minute >= @from AND first_minute <= @until GROUP BY side, shopper
+  )
+  SELECT e.side AS side, COUNT(*) AS shoppers, COUNT(c.shopper) AS converted
+  FROM exposed e LEFT JOIN converted c ON c.side = e.side AND c.shopper = e.shopper AND c.last >= e.first
+  GROUP BY e.side`;
+
 
 function minuteOf(at: number): number {
   return Math.floor(at / MINUTE_MS) * MINUTE_MS;

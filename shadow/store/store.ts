@@ -8,6 +8,7 @@
  */
 import type { EvidenceStore } from './evidence';
 import type { StoreKind } from './location';
+import type { ShopperSpan } from './shoppers';
 import type { TrafficDelta } from './traffic';
 import type { StoredComparison, StoredOutcome } from '../compare/window-verdict';
 
@@ -46,6 +47,8 @@ export interface WriteBatch {
   readonly rows: readonly DiffRow[];
   readonly stats: readonly ShadowStatDelta[];
   readonly traffic: readonly TrafficDelta[];
+  /** The conversion guard's exposed and converted shoppers (shoppers.ts); absent: none. */
+  readonly shoppers?: readonly ShopperSpan[];
 }
 
 /** A stored comparison as the window judgement reads it (route-window.ts). */

@@ -11,7 +11,8 @@ import { openStore } from '../store/open-store';
 import { readRouteWindow } from '../store/route-window';
 import { SCHEMA_VERSION } from '../store/schema';
 import type { Store } from '../store/store';
-import { LATENCY_BOUNDS_MS, latencyBucket } from '../store/traffic';
+import type { ShopperKind, ShopperMark } from '../store/shoppers';
+import { LATENCY_BOUNDS_MS, latencyBucket, type TrafficBackend } from '../store/traffic';
 
 export interface StoreFixture {
   readonly kind: 'sqlite' | 'postgres';
@@ -61,7 +62,7 @@ export function storeSuite(fixture: StoreFixture): void {
       const store = await opened(location);
       expect(store.kind).toBe(fixture.kind);
       expect(store.schemaVersion).toBe(SCHEMA_VERSION);
-      expect(await fixture.tables(location)).toEqual(expect.arrayContaining(['diffs', 'shadow_stats', 'traffic', 'traffic_latency', 'percent_events', 'rollout_verdicts']));
+      expect(await fixture.tables(location)).toEqual(expect.arrayContaining(['diffs', 'shadow_stats', 'traffic', 'traffic_latency', 'percent_events', 'rollout_verdicts', 'guard_exposures', 'guard_conversions']));
       await store.write({ replica: 'r1', rows: [row(T0, 'r')], stats: [], traffic: [] });
       const again = await opened(location);
       expect(again.schemaVersion).toBe(SCHEMA_VERSION);
@@ -160,6 +161,33 @@ export function storeSuite(fixture: StoreFixture): void {
       expect(window.legacy.latency[latencyBucket(4)]).toBe(30);
       expect((await store.traffic('r', T0, T0 + 10)).extracted).toMatchObject({ requests: 7, failures: 7 });
       expect(await store.routesWithData(T0, T0 + 1)).toEqual(['r']); // counters alone put a route in the report
+    });
+
+    test('conversion guard: shoppers deduplicated across flushes, replicas and days; converted only after an exposure on the same side, in the window', async () => {
+      const location = await fixture.fresh();
+      const mark = (kind: ShopperKind, side: TrafficBackend, shopper: number, at: number, route = 'pd'): ShopperMark => ({ kind, route, side, shopper, minute: Math.floor(at / MINUTE_MS) * MINUTE_MS });
+      const M = MINUTE_MS;
+      await written(location, 'r1', (s) => s.addShoppers([
+        mark('exposed', 'legacy', 1, T0), mark('exposed', 'legacy', 2, T0), mark('exposed', 'extracted', 3, T0 + M), mark('exposed', 'extracted', 4, T0 + 2 * M),
+        mark('converted', 'legacy', 1, T0 + 3 * M), mark('converted', 'extracted', 3, T0 + M),
+        // A shopper moved by a ramp in the step's first minute: exposed on both sides, bought on the new one.
+        mark('exposed', 'legacy', 7, T0), mark('exposed', 'extracted', 7, T0 + M), mark('converted', 'extracted', 7, T0 + 2 * M),
+        mark('exposed', 'extracted', 9, T0, 'other'), mark('converted', 'extracted', 9, T0, 'other'),
+      ]));
+      await written(location, 'r2', (s) => s.addShoppers([
+        mark('exposed', 'legacy', 1, T0 + 5 * M), // seen again, by another replica: still one shopper
+        mark('converted', 'legacy', 2, T0 - M), // bought before this exposure: not credited to it
+        mark('exposed', 'legacy', 5, T0 - 10 * M), mark('converted', 'legacy', 5, T0 + 4 * M),
+        mark('converted', 'legacy', 6, T0 + 4 * M), // never exposed: not a shopper of the route
+        mark('exposed', 'extracted', 3, T0 - DAY + 5 * M), // the day before
+      ]));
+      const store = await opened(location);
+      expect(await store.conversions('pd', T0 + 10_000, T0 + 10 * M)).toEqual({ legacy: { shoppers: 3, converted: 1 }, extracted: { shoppers: 3, converted: 2 } });
+      expect(await store.conversions('pd', T0 + 2 * M, T0 + 10 * M)).toEqual({ legacy: { shoppers: 1, converted: 1 }, extracted: { shoppers: 1, converted: 0 } });
+      expect(await store.conversions('pd', T0 - DAY, T0 + 10 * M)).toEqual({ legacy: { shoppers: 4, converted: 2 }, extracted: { shoppers: 3, converted: 2 } });
+      expect(await store.conversions('none', T0 - DAY, T0 + DAY)).toEqual({ legacy: { shoppers: 0, converted: 0 }, extracted: { shoppers: 0, converted: 0 } });
+      expect(await store.prune(T0 + 40 * DAY)).toBe(0);
+      expect(await store.conversions('pd', T0 - DAY, T0 + 10 * M)).toEqual({ legacy: { shoppers: 0, converted: 0 }, extracted: { shoppers: 0, converted: 0 } });
     });
 
     test('percent events: the last one is the latest; a rollback holds until a resume or a change to a percent above 0', async () => {

@@ -2,6 +2,7 @@ import type { WireAnswer } from '../decode-answer';
 import type { ShadowJob, ShadowOutcome } from '../mirror';
 import type { DiffStoreOptions } from '../store/diff-store';
 import type { LastVerdict } from '../store/store';
+import type { ShopperMark } from '../store/shoppers';
 import type { TrafficDelta } from '../store/traffic';
 import type { LaterAnswer } from './later-answer';
 
@@ -75,7 +76,7 @@ export type ToWorker =
     readonly answers: ReadonlyArray<{ readonly id: number; readonly served: WireServed | null }> }
   | { readonly type: 'counts'; readonly counts: readonly StatCount[] }
   /** The proxy's evidence counters since the last message, added to the store's. */
-  | { readonly type: 'traffic'; readonly deltas: readonly TrafficDelta[] }
+  | { readonly type: 'traffic'; readonly deltas: readonly TrafficDelta[]; readonly shoppers?: readonly ShopperMark[] }
   | { readonly type: 'stop'; readonly graceMs: number };
 
 export type FromWorker =

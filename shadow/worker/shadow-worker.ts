@@ -1,5 +1,6 @@
 import type { ShadowOutcome } from '../mirror';
 import type { DiffStoreOptions } from '../store/diff-store';
+import type { ShopperMark } from '../store/shoppers';
 import type { TrafficDelta } from '../store/traffic';
 import { NO_COUNTERS, spawnGeneration, type Generation } from './generation';
 import { workerScript } from './locate';
@@ -151,11 +152,11 @@ export class ShadowWorker {
     }
   }
 
-  /** Hands the proxy's evidence counters to the worker's store; false (and nothing sent) when no worker is up. */
-  addTraffic(deltas: readonly TrafficDelta[]): boolean {
+  /** Hands the proxy's evidence counters (and the conversion guard's shoppers) to the worker's store; false (and nothing sent) when no worker is up. */
+  addTraffic(deltas: readonly TrafficDelta[], shoppers: readonly ShopperMark[] = []): boolean {
     const gen = this.current;
-    if (this.stopping || !gen?.ready || deltas.length === 0) return false;
-    gen.worker.postMessage({ type: 'traffic', deltas } satisfies ToWorker);
+    if (this.stopping || !gen?.ready || deltas.length + shoppers.length === 0) return false;
+    gen.worker.postMessage({ type: 'traffic', deltas, ...(shoppers.length > 0 ? { shoppers } : {}) } satisfies ToWorker);
     return true;
   }
 

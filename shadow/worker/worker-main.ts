@@ -118,7 +118,10 @@ async function main(): Promise<void> {
         for (let i = 0; i < c.dropped; i++) store.count(c.route, c.at, 'dropped');
         for (let i = 0; i < c.errors; i++) store.count(c.route, c.at, 'errors');
       }
-    } else if (message.type === 'traffic') store.addTraffic(message.deltas);
+    } else if (message.type === 'traffic') {
+      store.addTraffic(message.deltas);
+      if (message.shoppers) store.addShoppers(message.shoppers);
+    }
     else if (message.type === 'stop') void stop(message.graceMs);
   });
   post({ type: 'ready' });

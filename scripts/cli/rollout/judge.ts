@@ -2,6 +2,7 @@ import { formatDuration } from '../../../proxy/rules/duration';
 import type { RolloutPlan } from '../../../proxy/rules/types';
 import type { ShadowCounts, SideTraffic } from '../../../shadow/store/evidence';
 import { quantileMs } from '../../../shadow/store/traffic';
+import { conversionGate, type WindowConversions } from './conversion-gate';
 import { retirementOf, type Retirement } from './retirement';
 import { formatElapsed, rateText } from './units';
 
@@ -13,6 +14,8 @@ export interface WindowEvidence {
   readonly legacy: SideTraffic;
   readonly extracted: SideTraffic;
   readonly shadow: ShadowCounts;
+  /** Exposed and converted shoppers per side, for a route with a conversion guard; null otherwise. */
+  readonly conversion: WindowConversions | null;
 }
 
 export interface JudgeInput {
@@ -25,7 +28,7 @@ export interface JudgeInput {
   readonly evidence: WindowEvidence;
 }
 
-export type GateName = 'time' | 'requests' | 'error-rate' | 'mismatch-rate' | 'latency-ratio';
+export type GateName = 'time' | 'requests' | 'error-rate' | 'mismatch-rate' | 'latency-ratio' | 'conversion';
 /** `waiting`: not decided yet, the step's evidence is incomplete; `not-judged`: cannot be judged, does not block. */
 export type GateStatus = 'ok' | 'failed' | 'waiting' | 'not-judged';
 
@@ -36,6 +39,8 @@ export interface GateResult {
   readonly value: number | null;
   readonly limit: number | null;
   readonly text: string;
+  /** The conversion gate's interval on the drop (extracted against legacy), when it has one. */
+  readonly interval?: readonly [number, number] | null;
 }
 
 export interface Verdict {
@@ -50,7 +55,7 @@ export interface Verdict {
 }
 
 export const GATE_LABELS: Readonly<Record<GateName, string>> = {
-  time: 'time at step', requests: 'requests', 'error-rate': 'error rate', 'mismatch-rate': 'mismatch rate', 'latency-ratio': 'latency p95',
+  time: 'time at step', requests: 'requests', 'error-rate': 'error rate', 'mismatch-rate': 'mismatch rate', 'latency-ratio': 'latency p95', conversion: 'conversion',
 };
 
 /** How many steps are at or below the percent (as /status counts them): 0 before the first step. */
@@ -119,7 +124,14 @@ export function gatesOf(input: JudgeInput): GateResult[] {
   const mismatch: GateResult = comparisons === 0
     ? { gate: 'mismatch-rate', status: 'not-judged', value: null, limit: plan.maxMismatchRate, text: 'no comparisons (not judged)' }
     : rateGate('mismatch-rate', mismatches, comparisons, plan.maxMismatchRate, complete, plan.minRequests, ['mismatches', 'comparisons']);
-  return [time, requestGate, errors, mismatch, latencyGate(plan, evidence, complete)];
+  const gates = [time, requestGate, errors, mismatch, latencyGate(plan, evidence, complete)];
+  if (plan.guard !== null) {
+    const conversions = evidence.conversion ?? { legacy: { shoppers: 0, converted: 0 }, extracted: { shoppers: 0, converted: 0 } };
+    const result = conversionGate(plan.guard, conversions, percent);
+    const { drop, interval } = result.judgement;
+    gates.push({ gate: 'conversion', status: result.status, value: drop, limit: plan.guard.maxDrop, text: result.text, interval });
+  }
+  return gates;
 }
 
 /**
@@ -142,8 +154,8 @@ export function judge(input: JudgeInput): Verdict {
     const summary = retirement ? retirement.text : `the plan ends at ${percent}%; legacy still serves the other ${100 - percent}%`;
     return { verdict: 'complete', fromPercent: percent, toPercent: percent, step, gates, summary, retirement };
   }
-  // Requests before time, as people say it: "120/200 requests, 18m/1h".
-  const missing = ['requests', 'time'].map((name) => gates.find((g) => g.gate === name)!).filter((g) => g.status === 'waiting');
+  // Requests before time, as people say it: "120/200 requests, 18m/1h"; then the guard's shoppers.
+  const missing = ['requests', 'time', 'conversion'].map((name) => gates.find((g) => g.gate === name)).filter((g) => g !== undefined && g.status === 'waiting') as GateResult[];
   if (missing.length > 0) {
     return { verdict: 'hold', fromPercent: percent, toPercent: percent, step, gates, summary: missing.map((g) => g.text).join(', '), retirement: null };
   }

@@ -39,10 +39,11 @@ export interface DecisionContext {
   readonly unleashConfigured: boolean;
 }
 
-/** Counters and comparisons of a window, read from the store. */
-export async function windowEvidence(store: EvidenceStore, route: string, since: number, until: number): Promise<WindowEvidence> {
-  const { legacy, extracted } = await store.traffic(route, since, until);
-  return { legacy, extracted, shadow: await countComparisons(() => store.shadowRows(route, since, until)) };
+/** Counters, comparisons and (for a guarded route) exposed and converted shoppers of a window, read from the store. */
+export async function windowEvidence(store: EvidenceStore, route: CompiledRoute, since: number, until: number): Promise<WindowEvidence> {
+  const { legacy, extracted } = await store.traffic(route.name, since, until);
+  const conversion = route.rollout?.guard ? await store.conversions(route.name, since, until) : null;
+  return { legacy, extracted, shadow: await countComparisons(() => store.shadowRows(route.name, since, until)), conversion };
 }
 
 /** Reads what the store knows about one route with a rollout block and decides; writes nothing. */
@@ -72,7 +73,7 @@ export async function decideRoute(route: CompiledRoute, context: DecisionContext
       // What is printed is the state the resume leaves: the first step's window, starting now, and
       // its gates (all waiting), not the rolled-back window that has just ended.
       const to = plan.steps[0];
-      const evidence = await windowEvidence(context.store, route.name, context.now, context.now);
+      const evidence = await windowEvidence(context.store, route, context.now, context.now);
       const fresh = judge({ plan, percent: to, since: context.now, now: context.now, evidence });
       return {
         ...common, verdict: 'resume', toPercent: to, window: { since: context.now, action: 'resume', who: context.who },
@@ -85,7 +86,7 @@ export async function decideRoute(route: CompiledRoute, context: DecisionContext
       summary: `rolled back at ${new Date(rolledBackAt).toISOString()}; stays at ${percent}% until: strangler rollout ${route.name} --resume`,
     };
   }
-  const evidence = await windowEvidence(context.store, route.name, window.since, context.now);
+  const evidence = await windowEvidence(context.store, route, window.since, context.now);
   const verdict = judge({ plan, percent, since: window.since, now: context.now, evidence });
   const resumeNote = context.resume ? [`not rolled back: --resume changes nothing for "${route.name}"`] : [];
   return {

@@ -11,7 +11,7 @@ const DAY = 24 * HOUR;
 const NOW = Date.UTC(2026, 11, 2, 12, 0, 0);
 
 const PLAN: RolloutPlan = Object.freeze({
-  steps: [5, 25, 50, 100], minDurationMs: HOUR, minRequests: 200, maxErrorRate: 0.01, maxMismatchRate: 0.01, maxLatencyRatio: 1.5, retireAfterMs: 30 * DAY,
+  steps: [5, 25, 50, 100], minDurationMs: HOUR, minRequests: 200, maxErrorRate: 0.01, maxMismatchRate: 0.01, maxLatencyRatio: 1.5, retireAfterMs: 30 * DAY, guard: null,
 });
 
 /** `requests` answers, `failures` of them failed, every one taking `ms`. */
@@ -26,7 +26,7 @@ const shadow = (comparisons: number, mismatches = 0): ShadowCounts => ({ compari
 function input(percent: number, elapsedMs: number, evidence: Partial<WindowEvidence>, plan: RolloutPlan = PLAN): JudgeInput {
   return {
     plan, percent, since: NOW - elapsedMs, now: NOW,
-    evidence: { legacy: side(1000), extracted: side(0), shadow: shadow(0), ...evidence },
+    evidence: { legacy: side(1000), extracted: side(0), shadow: shadow(0), conversion: null, ...evidence },
   };
 }
 
@@ -154,4 +154,48 @@ describe('complete: at the last step, with retirement readiness', () => {
 test('time is written in its two largest units, rounded down', () => {
   expect([950, 1_500, 65_000, 18 * MINUTE + 59_000, HOUR, 83 * MINUTE, DAY + 3 * HOUR + 5 * MINUTE, 30 * DAY].map(formatElapsed))
     .toEqual(['950ms', '1s', '1m', '18m', '1h', '1h23m', '1d3h', '30d']);
+});
+
+describe('the conversion guard', () => {
+  const GUARDED: RolloutPlan = { ...PLAN, guard: { goal: 'order', maxDrop: 0.05, minShoppers: 100, confidence: 0.95 } };
+  const conversion = (legacy: [number, number], extracted: [number, number]) => ({
+    legacy: { shoppers: legacy[0], converted: legacy[1] }, extracted: { shoppers: extracted[0], converted: extracted[1] },
+  });
+  const ready = { extracted: side(400), shadow: shadow(40) };
+  test('rolls back, naming the conversion gate, with both rates, their shoppers and the interval', () => {
+    const verdict = judge(input(25, HOUR, { ...ready, conversion: conversion([150, 45], [140, 7]) }, GUARDED));
+    expect(verdict.verdict).toBe('rollback');
+    const guard = gate(verdict, 'conversion');
+    expect(guard).toMatchObject({ status: 'failed', limit: 0.05 });
+    expect(guard.value).toBeCloseTo(1 - (7 / 140) / 0.3);
+    expect(guard.text).toMatch(/^order: legacy 30\.0% \(45\/150 shoppers\), extracted 5\.0% \(7\/140\), drop 83\.3% \[\d+\.\d% \.\. \d+\.\d%\] at 95%, max 5\.0%$/);
+    expect(guard.interval![0]).toBeGreaterThan(0.05);
+    expect(verdict.summary).toMatch(/^25% → 0%: conversion order: legacy 30\.0%/);
+  });
+  test('rolls back before min_shoppers once the drop is certain, even when the other gates would wait', () => {
+    const plan = { ...GUARDED, guard: { ...GUARDED.guard!, minShoppers: 500 } };
+    const verdict = judge(input(25, 10 * MINUTE, { extracted: side(50), conversion: conversion([150, 45], [150, 3]) }, plan));
+    expect(verdict.verdict).toBe('rollback');
+    expect(verdict.gates.filter((g) => g.status === 'failed').map((g) => g.gate)).toEqual(['conversion']);
+  });
+  test('holds below min_shoppers on either side, saying how many', () => {
+    const verdict = judge(input(25, HOUR, { ...ready, conversion: conversion([400, 120], [60, 18]) }, GUARDED));
+    expect(verdict.verdict).toBe('hold');
+    expect(verdict.summary).toMatch(/^60\/100 shoppers a side; order: legacy 30\.0%/);
+    expect(gate(verdict, 'conversion').status).toBe('waiting');
+  });
+  test('equal sides with enough shoppers pass, and the route advances', () => {
+    const verdict = judge(input(25, HOUR, { ...ready, conversion: conversion([300, 90], [300, 90]) }, GUARDED));
+    expect(verdict.verdict).toBe('advance');
+    expect(gate(verdict, 'conversion')).toMatchObject({ status: 'ok', value: 0 });
+  });
+  test('before the first step and at 100 % one side has no shoppers: not judged, not blocking', () => {
+    expect(gate(judge(input(0, 2 * HOUR, { conversion: conversion([300, 90], [0, 0]) }, GUARDED)), 'conversion').status).toBe('not-judged');
+    const full = judge(input(100, HOUR, { ...ready, conversion: conversion([0, 0], [300, 9]) }, GUARDED));
+    expect(full.verdict).toBe('complete');
+    expect(gate(full, 'conversion')).toMatchObject({ status: 'not-judged', text: 'not judged at 100%: no shopper is on legacy' });
+  });
+  test('a route without a guard has no conversion gate', () => {
+    expect(judge(input(25, HOUR, ready)).gates.map((g) => g.gate)).not.toContain('conversion');
+  });
 });
