@@ -30,6 +30,14 @@ export function parseJsonLossless(text: string): JsonValue {
   return value;
 }
 
+/** The value that starts at `at` (no whitespace before it), `depth` levels down, and the index after it. */
+export function parseJsonValueAt(text: string, at: number, depth: number): { value: JsonValue; end: number } {
+  const parser = new Parser(text);
+  parser.at = at;
+  const value = parser.value(depth);
+  return { value, end: parser.at };
+}
+
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 
 class Parser {
