@@ -19,6 +19,7 @@ export function space(text: string, at: number): number {
 }
 
 /** A run of string characters that need no second look: not a quote, a backslash or a control character. */
+// eslint-disable-next-line no-control-regex -- control characters are what JSON forbids in a string
 const PLAIN = /[^"\\\u0000-\u001f]*/y;
 
 /** `at` is a `"`: the index after the closing quote. Escapes are checked as JSON.parse would. */
