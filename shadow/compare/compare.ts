@@ -1,5 +1,7 @@
 import { bodyKind, bodyText, type BodyKind } from './body-kind';
 import { diffHtml } from './html-diff';
+import { diffFastHtml } from './html-fast-diff';
+import { parseFastHtml, type FastDocument } from './html-fast-tree';
 import { parseHtmlDocument, type HtmlDocument } from './html-tree';
 import { diffJsonText } from './json-text-diff';
 import { explains, isIgnored, noiseIndex, TRUNCATED_BODY, UNDECODABLE_BODY } from './paths';
@@ -46,6 +48,7 @@ function cookieNames(answer: ShadowAnswer): string {
 export class ParsedBodies {
   private readonly texts = new Map<ShadowAnswer, string>();
   private readonly html = new Map<ShadowAnswer, HtmlDocument>();
+  private readonly fastHtml = new Map<ShadowAnswer, FastDocument | null>();
 
   constructor(private readonly config: CompareConfig) {}
 
@@ -56,6 +59,16 @@ export class ParsedBodies {
       this.texts.set(answer, text);
     }
     return text;
+  }
+
+  /** The page as html-fast-tree.ts reads it; null when it needs parse5. */
+  fastHtmlOf(answer: ShadowAnswer): FastDocument | null {
+    let document = this.fastHtml.get(answer);
+    if (document === undefined) {
+      document = parseFastHtml(this.textOf(answer));
+      this.fastHtml.set(answer, document);
+    }
+    return document;
   }
 
   htmlOf(answer: ShadowAnswer): HtmlDocument {
@@ -79,7 +92,12 @@ function bodyDiff(a: ShadowAnswer, b: ShadowAnswer, kind: BodyKind, config: Comp
   if (a.body.equals(b.body)) return [];
   // A JSON body that does not parse is compared as a whole.
   if (kind === 'json') return diffJsonText(parsed.textOf(a), parsed.textOf(b), { arrayKeys: config.arrayKeys }) ?? ['body'];
-  if (kind === 'html') return diffHtml(parsed.htmlOf(a), parsed.htmlOf(b));
+  if (kind === 'html') {
+    // Two well-formed pages: the fast reading, which gives what parse5's would; otherwise parse5's.
+    const fastA = parsed.fastHtmlOf(a);
+    const fastB = fastA === null ? null : parsed.fastHtmlOf(b);
+    return fastA !== null && fastB !== null ? diffFastHtml(fastA, fastB, config.normalisers) : diffHtml(parsed.htmlOf(a), parsed.htmlOf(b));
+  }
   if (kind === 'text') return diffTextLines(parsed.textOf(a), parsed.textOf(b), config.normalisers);
   return ['body'];
 }

@@ -12,6 +12,7 @@
  *   treats differently), that object is parsed on both sides and given to diffJson.
  * - Arrays the route pairs by a key (`arrayKeys`) are given to diffJson whenever their texts differ.
  */
+import { sharedText } from './common-text';
 import { diffJson, type JsonDiffOptions } from './json-diff';
 import { JsonNumber, JsonSyntaxError, parseJsonValueAt, sameNumber } from './json-lossless';
 import { MAX_DEPTH, fail, space, stringEnd, valueEnd } from './json-scan';
@@ -44,26 +45,6 @@ function stringValue(text: string, start: number, end: number): string {
   return raw.includes('\\') ? (JSON.parse(text.slice(start, end)) as string) : raw;
 }
 
-/** Compared a block at a time (V8 compares two flat strings' slices natively), then a character at a time. */
-const BLOCK = 1024;
-
-/** How many characters a and b share at the start. */
-function commonPrefix(a: string, b: string): number {
-  const shorter = Math.min(a.length, b.length);
-  let p = 0;
-  while (p + BLOCK <= shorter && a.substring(p, p + BLOCK) === b.substring(p, p + BLOCK)) p += BLOCK;
-  while (p < shorter && a.charCodeAt(p) === b.charCodeAt(p)) p++;
-  return p;
-}
-
-/** How many characters a and b share at the end, at most `limit`. */
-function commonSuffix(a: string, b: string, limit: number): number {
-  let s = 0;
-  while (s + BLOCK <= limit && a.substring(a.length - s - BLOCK, a.length - s) === b.substring(b.length - s - BLOCK, b.length - s)) s += BLOCK;
-  while (s < limit && a.charCodeAt(a.length - 1 - s) === b.charCodeAt(b.length - 1 - s)) s++;
-  return s;
-}
-
 class SideBySide {
   private readonly out: string[] = [];
   /** The path below `body`, a step (`.key`, `[3]`) per level. */
@@ -79,10 +60,7 @@ class SideBySide {
   private endB = 0;
 
   constructor(private readonly a: string, private readonly b: string, private readonly options: JsonDiffOptions) {
-    const p = commonPrefix(a, b);
-    this.prefix = p;
-    this.suffixA = a.length - commonSuffix(a, b, Math.min(a.length, b.length) - p);
-    this.delta = b.length - a.length;
+    ({ prefix: this.prefix, suffixA: this.suffixA, delta: this.delta } = sharedText(a, b));
     this.keyed = Object.keys(options.arrayKeys).length > 0;
   }
 

@@ -99,7 +99,7 @@ test('3,000 generated pairs: the same paths as diffJson on the parsed values', (
     const a = generate(next, 0);
     let b = mutate(a, next);
     if (next() < 0.3) b = mutate(b, next);
-    const keys = next() < 0.3 ? { body: 'sku' } : {};
+    const keys: Keys = next() < 0.3 ? { body: 'sku' } : {};
     const expected = reference(a, b, keys);
     if (JSON.stringify(diffJsonText(a, b, { arrayKeys: keys })) !== JSON.stringify(expected)) disagreements.push(`seed ${seed}: ${a} | ${b}`);
     seen[expected === null ? 'invalid' : expected.length === 0 ? 'equal' : 'differ']++;
