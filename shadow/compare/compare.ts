@@ -1,8 +1,9 @@
 import { bodyKind, bodyText, type BodyKind } from './body-kind';
 import { diffHtml } from './html-diff';
+import { diffFastHtml } from './html-fast-diff';
+import { parseFastHtml, type FastDocument } from './html-fast-tree';
 import { parseHtmlDocument, type HtmlDocument } from './html-tree';
-import { diffJson } from './json-diff';
-import { parseJsonLossless, type JsonValue } from './json-lossless';
+import { diffJsonText } from './json-text-diff';
 import { explains, isIgnored, noiseIndex, TRUNCATED_BODY, UNDECODABLE_BODY } from './paths';
 import { diffTextLines } from './text-diff';
 
@@ -39,41 +40,45 @@ function cookieNames(answer: ShadowAnswer): string {
   return list.map((c) => c.split('=')[0].trim()).sort().join(',');
 }
 
-/** A JSON body that does not parse is compared as a whole. */
-const NOT_JSON = Symbol('not JSON');
-
 /**
- * Each answer's body parsed once for all the comparisons of one request (legacy's first answer is
- * compared with extracted's and with legacy's second). Bodies are parsed as the kind that legacy's
- * Content-Type names, so one memo serves one request's answers only.
+ * Each answer's body decoded (and, for HTML, parsed) once for all the comparisons of one request
+ * (legacy's first answer is compared with extracted's and with legacy's second). Bodies are read
+ * as the kind that legacy's Content-Type names, so one memo serves one request's answers only.
  */
 export class ParsedBodies {
-  private readonly json = new Map<ShadowAnswer, JsonValue | typeof NOT_JSON>();
+  private readonly texts = new Map<ShadowAnswer, string>();
   private readonly html = new Map<ShadowAnswer, HtmlDocument>();
+  private readonly fastHtml = new Map<ShadowAnswer, FastDocument | null>();
 
   constructor(private readonly config: CompareConfig) {}
 
-  jsonOf(answer: ShadowAnswer): JsonValue | typeof NOT_JSON {
-    let value = this.json.get(answer);
-    if (value === undefined) {
-      try { value = parseJsonLossless(textOf(answer)); } catch { value = NOT_JSON; }
-      this.json.set(answer, value);
+  textOf(answer: ShadowAnswer): string {
+    let text = this.texts.get(answer);
+    if (text === undefined) {
+      text = bodyText(answer.body, header(answer, 'content-type'));
+      this.texts.set(answer, text);
     }
-    return value;
+    return text;
+  }
+
+  /** The page as html-fast-tree.ts reads it; null when it needs parse5. */
+  fastHtmlOf(answer: ShadowAnswer): FastDocument | null {
+    let document = this.fastHtml.get(answer);
+    if (document === undefined) {
+      document = parseFastHtml(this.textOf(answer));
+      this.fastHtml.set(answer, document);
+    }
+    return document;
   }
 
   htmlOf(answer: ShadowAnswer): HtmlDocument {
     let document = this.html.get(answer);
     if (document === undefined) {
-      document = parseHtmlDocument(textOf(answer), this.config.normalisers);
+      document = parseHtmlDocument(this.textOf(answer), this.config.normalisers);
       this.html.set(answer, document);
     }
     return document;
   }
-}
-
-function textOf(answer: ShadowAnswer): string {
-  return bodyText(answer.body, header(answer, 'content-type'));
 }
 
 function bodyDiff(a: ShadowAnswer, b: ShadowAnswer, kind: BodyKind, config: CompareConfig, parsed: ParsedBodies): string[] {
@@ -85,13 +90,15 @@ function bodyDiff(a: ShadowAnswer, b: ShadowAnswer, kind: BodyKind, config: Comp
   }
   // The same bytes differ nowhere, whatever the content type: the common case costs no parse.
   if (a.body.equals(b.body)) return [];
-  if (kind === 'json') {
-    const left = parsed.jsonOf(a);
-    const right = parsed.jsonOf(b);
-    return left === NOT_JSON || right === NOT_JSON ? ['body'] : diffJson(left, right, { arrayKeys: config.arrayKeys });
+  // A JSON body that does not parse is compared as a whole.
+  if (kind === 'json') return diffJsonText(parsed.textOf(a), parsed.textOf(b), { arrayKeys: config.arrayKeys }) ?? ['body'];
+  if (kind === 'html') {
+    // Two well-formed pages: the fast reading, which gives what parse5's would; otherwise parse5's.
+    const fastA = parsed.fastHtmlOf(a);
+    const fastB = fastA === null ? null : parsed.fastHtmlOf(b);
+    return fastA !== null && fastB !== null ? diffFastHtml(fastA, fastB, config.normalisers) : diffHtml(parsed.htmlOf(a), parsed.htmlOf(b));
   }
-  if (kind === 'html') return diffHtml(parsed.htmlOf(a), parsed.htmlOf(b));
-  if (kind === 'text') return diffTextLines(textOf(a), textOf(b), config.normalisers);
+  if (kind === 'text') return diffTextLines(parsed.textOf(a), parsed.textOf(b), config.normalisers);
   return ['body'];
 }
 

@@ -73,8 +73,56 @@ export function parseHtmlDocument(html: string, normalisers: readonly string[]):
   return { doctype, root: element(root, false, normalisers) };
 }
 
-function isElement(node: Node): node is Element {
-  return !node.nodeName.startsWith('#');
+/** What the reduction reads of an element: parse5's nodes, and html-fast-tree.ts's of the same shape. */
+export interface SourceElement {
+  readonly nodeName: string;
+  readonly tagName: string;
+  readonly attrs: ReadonlyArray<{ readonly name: string; readonly value: string; readonly prefix?: string }>;
+}
+
+/** One element reduced (see the top of this file), its child elements not yet: they follow in `elements`. */
+export interface ReducedElement<E> {
+  readonly tag: string;
+  readonly attrs: Map<string, string>;
+  readonly text: string;
+  /** Whether whitespace is kept inside it (a <pre> here or above): its children's `preserveAbove`. */
+  readonly preserve: boolean;
+  readonly elements: E[];
+}
+
+/**
+ * One element reduced on its own: its attributes, its own text runs, its child elements in order.
+ * `nodes` are its child nodes; an element among them is anything whose nodeName does not start with `#`.
+ */
+export function reduceElement<E extends SourceElement>(el: E, nodes: readonly { readonly nodeName: string }[], preserveAbove: boolean,
+  normalisers: readonly string[]): ReducedElement<E> {
+  const preserve = preserveAbove || PRESERVE.has(el.tagName);
+  // Comments dropped first, so the text on either side of one is one run.
+  const items: Array<string | E> = [];
+  for (const node of nodes) {
+    if (node.nodeName === '#text') {
+      const value = (node as unknown as { value: string }).value;
+      if (typeof items[items.length - 1] === 'string') items[items.length - 1] += value;
+      else items.push(value);
+    } else if (!node.nodeName.startsWith('#')) items.push(node as E);
+  }
+  const block = BLOCK.has(el.tagName);
+  // Whitespace beside a neighbour for which it does not show (or at the edge of a block) is dropped.
+  const isBlock = (item: string | E | undefined): boolean => (item === undefined ? block : typeof item !== 'string' && (BLOCK.has(item.tagName) || BOX.has(item.tagName)));
+  const elements: E[] = [];
+  const runs: string[] = [];
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    if (typeof item !== 'string') { elements.push(item); continue; }
+    let text = item;
+    if (!preserve) {
+      text = text.replace(ASCII_WHITESPACE, ' ');
+      if (isBlock(items[i - 1])) text = text.trimStart();
+      if (isBlock(items[i + 1])) text = text.trimEnd();
+    }
+    if (text !== '') runs.push(`${elements.length}:${applyTextNormalisers(text, normalisers)}`);
+  }
+  return { tag: el.tagName, attrs: attributes(el, normalisers), text: runs.join('\u0000'), preserve, elements };
 }
 
 function childNodes(el: Element): Node[] {
@@ -82,35 +130,11 @@ function childNodes(el: Element): Node[] {
 }
 
 function element(el: Element, preserveAbove: boolean, normalisers: readonly string[]): HtmlElement {
-  const preserve = preserveAbove || PRESERVE.has(el.tagName);
-  // Comments dropped first, so the text on either side of one is one run.
-  const items: Array<string | Element> = [];
-  for (const node of childNodes(el)) {
-    if (node.nodeName === '#text') {
-      const value = (node as DefaultTreeAdapterTypes.TextNode).value;
-      if (typeof items[items.length - 1] === 'string') items[items.length - 1] += value;
-      else items.push(value);
-    } else if (isElement(node)) items.push(node);
-  }
-  const block = BLOCK.has(el.tagName);
-  // Whitespace beside a neighbour for which it does not show (or at the edge of a block) is dropped.
-  const isBlock = (item: string | Element | undefined): boolean => (item === undefined ? block : typeof item !== 'string' && (BLOCK.has(item.tagName) || BOX.has(item.tagName)));
-  const children: HtmlElement[] = [];
-  const runs: string[] = [];
-  items.forEach((item, i) => {
-    if (typeof item !== 'string') { children.push(element(item, preserve, normalisers)); return; }
-    let text = item;
-    if (!preserve) {
-      text = text.replace(ASCII_WHITESPACE, ' ');
-      if (isBlock(items[i - 1])) text = text.trimStart();
-      if (isBlock(items[i + 1])) text = text.trimEnd();
-    }
-    if (text !== '') runs.push(`${children.length}:${applyTextNormalisers(text, normalisers)}`);
-  });
-  return { tag: el.tagName, attrs: attributes(el, normalisers), text: runs.join('\u0000'), children };
+  const own = reduceElement(el, childNodes(el), preserveAbove, normalisers);
+  return { tag: own.tag, attrs: own.attrs, text: own.text, children: own.elements.map((child) => element(child, own.preserve, normalisers)) };
 }
 
-function attributes(el: Element, normalisers: readonly string[]): Map<string, string> {
+function attributes(el: SourceElement, normalisers: readonly string[]): Map<string, string> {
   const attrs = new Map<string, string>();
   const csrf = el.attrs.some((a) => a.name === 'name' && CSRF_NAME.test(a.value));
   for (const attr of el.attrs) {

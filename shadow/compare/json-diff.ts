@@ -1,7 +1,7 @@
 /**
  * Field-level JSON comparison with paths: `body.product.price.amount`, arrays by index
  * (`body.items[3].name`) or, where the route names a key, by that key (`body.items[sku=P1].qty`).
- * Values come from parseJsonLossless: numbers compare by their decimal value as written.
+ * Values come from parseJsonLossless: numbers compare as sameNumber says (the same double; integers past 2^53 exactly).
  */
 import { JsonNumber, sameNumber, type JsonObject, type JsonValue } from './json-lossless';
 import { genericPath } from './paths';

@@ -1,8 +1,9 @@
 /**
  * JSON (RFC 8259) parsed without losing numbers: JSON.parse turns `9007199254740993` into the
  * double 9007199254740992, so two different order ids of that size would compare equal. Here a
- * number keeps the text it was written as, and two numbers are equal when their decimal values
- * are: `100`, `1e2` and `100.0` are; `-0` and `0` are; two integers a digit apart never are.
+ * number keeps the text it was written as. Two numbers are equal when their decimal values are
+ * (`100`, `1e2` and `100.0`; `-0` and `0`) or when they are the same double (`129.9` and
+ * `129.90000000000001`), except integers past 2^53, compared exactly: two ids a digit apart never are.
  * Strings are unescaped by JSON.parse itself (one call per string that has a backslash).
  */
 
@@ -27,6 +28,14 @@ export function parseJsonLossless(text: string): JsonValue {
   parser.skipSpace();
   if (parser.at < text.length) parser.fail('unexpected text after the JSON value');
   return value;
+}
+
+/** The value that starts at `at` (no whitespace before it), `depth` levels down, and the index after it. */
+export function parseJsonValueAt(text: string, at: number, depth: number): { value: JsonValue; end: number } {
+  const parser = new Parser(text);
+  parser.at = at;
+  const value = parser.value(depth);
+  return { value, end: parser.at };
 }
 
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
@@ -140,8 +149,27 @@ export function canonicalNumber(source: string): string {
   return `${sign}${digits}e${power}`;
 }
 
+/** 2^53: past it, not every integer is a double, so two different ids can read as one. */
+const EXACT_INTEGERS = 2 ** 53;
+
+/**
+ * Two numbers are equal when a JSON reader sees one value: the same IEEE double (`129.9` and
+ * `129.90000000000001`, `1e-400` and `0`). Integers past 2^53 are compared exactly instead: two
+ * order ids a unit apart are two orders, although they read as one double.
+ */
 export function sameNumber(a: JsonNumber, b: JsonNumber): boolean {
-  return a.source === b.source || canonicalNumber(a.source) === canonicalNumber(b.source);
+  if (a.source === b.source) return true;
+  const ca = canonicalNumber(a.source);
+  const cb = canonicalNumber(b.source);
+  if (ca === cb) return true;
+  const x = Number(a.source);
+  if (x !== Number(b.source)) return false;
+  return !isBigInteger(ca, x) && !isBigInteger(cb, x);
+}
+
+/** True for an integer (a canonical form with no negative exponent) past 2^53 in size; `value` is its double. */
+function isBigInteger(canonical: string, value: number): boolean {
+  return !canonical.includes('e-') && Math.abs(value) >= EXACT_INTEGERS;
 }
 
 /** JSON text of a parsed value, numbers exactly as they were written. */
