@@ -6,7 +6,7 @@
  * The controller is a gradient one, as Envoy's adaptive concurrency filter and Netflix's
  * concurrency-limits are:
  *
- *   every `windowMs`:  gradient = clamp((minRtt × (1 + tolerance)) / windowRtt, 0.5, 2)   (tolerance 0.25)
+ *   every `windowMs`:  gradient = clamp((minRtt × (1 + tolerance) + slack) / windowRtt, 0.5, 2)   (tolerance 0.25)
  *                      limit    = clamp(limit × gradient + √limit, minLimit, maxLimit)
  *
  * `windowRtt` is the mean latency (to response headers) of the requests that completed in the
@@ -21,10 +21,10 @@
  *  - a window run at `minLimit` is a measurement without queueing, so it replaces minRtt, up or
  *    down (an upstream that became 10× slower: the gradient first drives the limit down to
  *    minLimit, that window re-measures minRtt, and the limit grows back to the new capacity);
- *  - every `probeEveryMs` (± 25 % jitter, so workers and replicas do not probe together), the
+ *  - every `probeEveryMs` (60 s, Envoy's default; ± 25 % jitter, so workers and replicas do not probe together), the
  *    limit is held at `minLimit` for `probeSamples` requests, as Envoy does, and minRtt becomes
  *    their mean, so a slow drift upwards is noticed too;
- *  - a sharp change (a window's latency half or double the last one's) brings that probe forward,
+ *  - a sharp change (a window's latency half or double the last one's, and by 5 ms or more) brings that probe forward,
  *    to now or, when the last one is closer than `minProbeGapMs`, to that gap's end: an upstream that recovered from a slowdown while its queue
  *    kept every window slow would otherwise wait up to `probeEveryMs` to be trusted again.
  * A request that timed out counts as a sample of its deadline: the strongest slow-down signal.
@@ -42,6 +42,8 @@ export interface GradientLimitOptions {
   readonly probeEveryMs: number;
   readonly probeSamples: number;
   readonly minProbeGapMs: number;
+  /** A sharp change must also move the latency by at least this much (ms). */
+  readonly sharpChangeMs: number;
   /** Headroom added each window: headroom × √limit requests (Envoy adds √limit; half of it keeps a small upstream's own queue shorter). */
   readonly headroom: number;
 }
@@ -53,9 +55,10 @@ export const GRADIENT_DEFAULTS: GradientLimitOptions = Object.freeze({
   windowMs: 100,
   minSamples: 5,
   tolerance: 0.25,
-  probeEveryMs: 30_000,
+  probeEveryMs: 60_000,
   probeSamples: 20,
   minProbeGapMs: 5_000,
+  sharpChangeMs: 5,
   headroom: 0.5,
 });
 
@@ -64,6 +67,13 @@ export class GradientLimit {
   limit: number;
   /** The no-queue latency (ms); 0 until the first measurement. */
   minRtt = 0;
+  /**
+   * Latency (ms) added by this process itself, not the upstream: the time an answer that has
+   * arrived waits for a busy event loop to read it. Set by the caller (Admission measures the
+   * event loop's delay); without it, a proxy short of CPU would read its own lag as an upstream
+   * queue and cut the limit of an upstream that is fine, making itself the queue.
+   */
+  slackMs = 0;
   private estimate: number;
   private windowStart: number;
   private sum = 0;
@@ -124,14 +134,15 @@ export class GradientLimit {
     const rtt = this.sum / this.count;
     const atFloor = this.limit <= o.minLimit;
     if (this.minRtt === 0 || rtt < this.minRtt || atFloor) this.minRtt = rtt;
-    const gradient = Math.min(2, Math.max(0.5, (this.minRtt * (1 + o.tolerance)) / rtt));
+    const gradient = Math.min(2, Math.max(0.5, (this.minRtt * (1 + o.tolerance) + this.slackMs) / rtt));
     let next = this.estimate * gradient + o.headroom * Math.sqrt(this.estimate);
     // Only traffic that fills the limit is evidence the upstream takes more.
     if (next > this.estimate && this.peakInFlight < this.estimate / 2) next = this.estimate;
     this.estimate = Math.min(o.maxLimit, Math.max(o.minLimit, next));
     this.limit = Math.round(this.estimate);
     this.resetWindow(now);
-    const sharp = this.lastWindowRtt > 0 && (rtt * 2 <= this.lastWindowRtt || rtt >= this.lastWindowRtt * 2);
+    // Half or double, and by more than a few ms: a sub-millisecond upstream's jitter is not a change.
+    const sharp = this.lastWindowRtt > 0 && Math.abs(rtt - this.lastWindowRtt) >= o.sharpChangeMs && (rtt * 2 <= this.lastWindowRtt || rtt >= this.lastWindowRtt * 2);
     this.lastWindowRtt = rtt;
     if (sharp) this.nextProbeAt = Math.min(this.nextProbeAt, this.lastProbeAt + o.minProbeGapMs);
     if (now >= this.nextProbeAt) {

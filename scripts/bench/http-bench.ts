@@ -116,6 +116,19 @@ export async function runTracingBench(options: HttpBenchOptions, log: (line: str
   }
 }
 
+/** `--only split`: the 25 % split with admission control and without, interleaved (its cost when nothing is overloaded). */
+export async function runSplitBench(options: HttpBenchOptions, log: (line: string) => void): Promise<ContenderResult[]> {
+  const upstream = await startUpstream(LOAD_CORE);
+  try {
+    return await measureInterleaved([
+      { name: 'strangler 25% split', start: () => startStrangler(PROXY_CORE, 'strangler 25% split', benchRules(upstream.url, upstream.url, { percent: 25 })) },
+      { name: 'strangler 25% split, overload: false', start: () => startStrangler(PROXY_CORE, 'strangler 25% split, overload: false', benchRules(upstream.url, upstream.url, { percent: 25, overload: false })) },
+    ], options, log);
+  } finally {
+    await upstream.stop();
+  }
+}
+
 /** Every contender under the same load and pinning, runs interleaved. */
 export async function runHttpBench(options: HttpBenchOptions, log: (line: string) => void): Promise<{ contenders: ContenderResult[]; shadow: ContenderResult[]; shadowDropped: number }> {
   const upstream = await startUpstream(LOAD_CORE);

@@ -8,7 +8,7 @@ import { benchComparisons, comparisonLines } from './compare-bench';
 import { benchDecision, type DecisionResult } from './decision-bench';
 import { BIG_ANSWER_PATH, ITEMS_PATH } from './bench-paths';
 import { CONCURRENT, runBigBodies, SEQUENTIAL, type BigBodiesResult } from './big-bodies';
-import { BIG_ANSWER_CONTENDERS, LOAD_CORE, PROXY_CORE, runHttpBench, runTracingBench, type ContenderResult } from './http-bench';
+import { BIG_ANSWER_CONTENDERS, LOAD_CORE, PROXY_CORE, runHttpBench, runSplitBench, runTracingBench, type ContenderResult } from './http-bench';
 import { benchGate } from './gate-bench';
 import { overloadLines, runOverloadBench, type OverloadResult } from './overload-bench';
 
@@ -92,7 +92,7 @@ function bigBodiesTable(rows: BigBodiesResult[]): string[] {
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { quick: { type: 'boolean' }, only: { type: 'string' } }, strict: true });
   const quick = Boolean(values.quick);
-  if (values.only !== undefined && values.only !== 'overload' && values.only !== 'tracing') throw new Error(`--only takes "overload" or "tracing", got "${values.only}"`);
+  if (values.only !== undefined && !['overload', 'tracing', 'split'].includes(values.only)) throw new Error(`--only takes "overload", "tracing" or "split", got "${values.only}"`);
   const log = (line: string): void => console.log(line);
   ensureTools(log);
   // The load side (this script, wrk, the upstream) on core 1; each proxy alone on core 0.
@@ -116,6 +116,13 @@ async function main(): Promise<void> {
   if (values.only === 'overload') {
     const overload = await runOverload();
     writeResults({ at: new Date().toISOString(), quick, machine, pinning: { proxy: PROXY_CORE, load: LOAD_CORE }, overload }, machine, log);
+    return;
+  }
+  if (values.only === 'split') {
+    const contenders = await runSplitBench(options, log);
+    log('\n25 % split with admission control and without (overload: false), median of runs');
+    for (const line of table(contenders, options.connections)) log(line);
+    writeResults({ at: new Date().toISOString(), quick, machine, pinning: { proxy: PROXY_CORE, load: LOAD_CORE }, options, split: contenders }, machine, log);
     return;
   }
   if (values.only === 'tracing') {
