@@ -42,6 +42,8 @@ export interface GradientLimitOptions {
   readonly probeEveryMs: number;
   readonly probeSamples: number;
   readonly minProbeGapMs: number;
+  /** Latency (ms) under which the limit never shrinks: no shopper notices a queue that short. */
+  readonly fastMs: number;
   /** A sharp change must also move the latency by at least this much (ms). */
   readonly sharpChangeMs: number;
   /** Headroom added each window: headroom × √limit requests (Envoy adds √limit; half of it keeps a small upstream's own queue shorter). */
@@ -59,6 +61,7 @@ export const GRADIENT_DEFAULTS: GradientLimitOptions = Object.freeze({
   probeSamples: 20,
   minProbeGapMs: 5_000,
   sharpChangeMs: 5,
+  fastMs: 20,
   headroom: 0.5,
 });
 
@@ -134,7 +137,10 @@ export class GradientLimit {
     const rtt = this.sum / this.count;
     const atFloor = this.limit <= o.minLimit;
     if (this.minRtt === 0 || rtt < this.minRtt || atFloor) this.minRtt = rtt;
-    const gradient = Math.min(2, Math.max(0.5, (this.minRtt * (1 + o.tolerance) + this.slackMs) / rtt));
+    // An upstream answering within `fastMs` is not queueing in a way a shopper notices: holding
+    // requests back in the proxy then only costs the proxy (fewer answers per event-loop turn).
+    const tolerated = Math.max(o.fastMs, this.minRtt * (1 + o.tolerance) + this.slackMs);
+    const gradient = Math.min(2, Math.max(0.5, tolerated / rtt));
     let next = this.estimate * gradient + o.headroom * Math.sqrt(this.estimate);
     // Only traffic that fills the limit is evidence the upstream takes more.
     if (next > this.estimate && this.peakInFlight < this.estimate / 2) next = this.estimate;
