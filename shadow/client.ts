@@ -37,6 +37,9 @@ export class ShadowClient {
   async send(request: MirrorRequest): Promise<ShadowAnswer> {
     const headers: Record<string, string | string[]> = {};
     for (const [name, value] of Object.entries(request.headers)) if (!NOT_MIRRORED.has(name)) headers[name] = value;
+    // Every mirrored request says so, so a service can tell it from a shopper's (leave it out of
+    // analytics, say); a write is also a dry run (x-strangler-shadow), which extracted honours.
+    headers['x-strangler-mirror'] = '1';
     if (request.dryRun) headers['x-strangler-shadow'] = '1';
     const started = performance.now();
     const response = await this.pool(request.origin).request({
