@@ -57,13 +57,11 @@ const catalogue = (last: number): string => JSON.stringify({ items: Array.from({
  * - `eta`: legacy disagrees with itself once (k = 1), extracted gets it wrong on 5 requests.
  */
 const windowProduct = (side: 'legacy' | 'extracted'): Answering => {
-  const calls = new Map<number, number>();
   return (_n, req) => {
     const k = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('k'));
     // The shopper's answer, or the mirror's (legacy's second): the mirror is asked at the same moment
     // as the shopper's request, so which reaches legacy first is a race; the header says which is which.
     const call = req.headers['x-strangler-mirror'] === '1' ? 1 : 0;
-    calls.set(k, (calls.get(k) ?? 0) + 1);
     const legacyCache = [['HIT', 'MISS'], ['MISS', 'HIT'], ['HIT', 'HIT'], ['HIT', 'HIT']][k % 4][Math.min(call, 1)];
     const cache = side === 'legacy' ? legacyCache : ['HIT', 'HIT', 'MISS', 'HIT'][k % 4];
     const stock = side === 'extracted' && k % 5 === 0 ? 0 : 12;
