@@ -188,13 +188,20 @@ export function newerSchemaMessage(current: number): string {
   return `the diff store has schema version ${current}, newer than this strangler understands (${SCHEMA_VERSION})`;
 }
 
+/**
+ * Applies the missing migrations, one immediate transaction each. The version is read inside the
+ * transaction: with workers, several processes open one file at once, and a version read before
+ * taking the lock would make the second run a migration the first has just applied ("table
+ * already exists").
+ */
 export function migrate(db: Database.Database): void {
-  const current = db.pragma('user_version', { simple: true }) as number;
-  if (current > SCHEMA_VERSION) throw new Error(newerSchemaMessage(current));
-  for (let version = current; version < SCHEMA_VERSION; version++) {
-    db.transaction(() => {
-      MIGRATIONS[version](db);
-      db.pragma(`user_version = ${version + 1}`);
-    }).immediate();
-  }
+  const step = db.transaction((): boolean => {
+    const current = db.pragma('user_version', { simple: true }) as number;
+    if (current > SCHEMA_VERSION) throw new Error(newerSchemaMessage(current));
+    if (current === SCHEMA_VERSION) return true;
+    MIGRATIONS[current](db);
+    db.pragma(`user_version = ${current + 1}`);
+    return false;
+  });
+  while (!step.immediate()) { /* the next migration */ }
 }
