@@ -152,7 +152,7 @@ export async function startProxy(config: ProxyConfig = proxyConfigFromEnv(), log
   // Releases the slots of routes idle for 15 minutes (a reload drops removed routes at once).
   const sweepTimer = setInterval(() => windows.sweep(null), 60_000).unref();
   const upgrade = createUpgradeHandler({
-    rules: store, flags, metrics, log, accessLog: accessLogger(log, 'websocket'), breakers, traffic, websockets,
+    rules: store, flags, metrics, log, accessLog: accessLogger(log, 'websocket'), breakers, traffic, websockets, rateLimits, admission, windows,
     decideInputs: { overrideDigest: overrideTokenDigest(config.overrideToken), newAnonymousId },
   });
   // Shoppers who connect between listen and the shadow worker's start wait for it: with shadow
