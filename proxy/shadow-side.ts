@@ -1,4 +1,5 @@
 import type { ShadowOutcome } from '../shadow/outcomes';
+import type { NoisePicture } from '../shadow/noise-probes';
 import { redactLocation, redactSecrets, storeKind, type StoreKind } from '../shadow/store/location';
 import { ShadowWorker, type CapturedShadowJob, type LastVerdict } from '../shadow/worker/shadow-worker';
 import type { ProxyConfig } from './config';
@@ -132,6 +133,11 @@ export class ShadowSide {
   /** A route's latest `strangler rollout` verdict as the store has it (null: none, or no store open). */
   lastVerdict(route: string): LastVerdict | null {
     return this.worker?.lastVerdicts.get(route) ?? null;
+  }
+
+  /** A route's noise probe picture (which fields are known noise, how they were learned); null: no read mirrored yet. */
+  noisePicture(route: string): NoisePicture | null {
+    return this.worker?.noisePictures.get(route) ?? null;
   }
 
   /** Figures /metrics reads at scrape time. */

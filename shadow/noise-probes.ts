@@ -57,3 +57,26 @@ export class NoiseProbes {
 function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
+
+/**
+ * The pictures of one route from several processes (a cluster's /status): each process probes on
+ * its own, so reads and probes add up, a field is known when any process knows it, the route is
+ * learning while any process is, and the rate shown is the highest (a learning process asks twice on every read).
+ */
+export function mergeNoisePictures(parts: ReadonlyArray<NoisePicture | null | undefined>): NoisePicture | null {
+  const pictures = parts.filter((p): p is NoisePicture => p != null);
+  if (pictures.length === 0) return null;
+  const known = new Map<string, { path: string; seen: number; firstAt: string }>();
+  for (const p of pictures) {
+    for (const k of p.known) {
+      const had = known.get(k.path);
+      known.set(k.path, had ? { path: k.path, seen: had.seen + k.seen, firstAt: had.firstAt < k.firstAt ? had.firstAt : k.firstAt } : { ...k });
+    }
+  }
+  const learning = pictures.some((p) => p.phase === 'learning');
+  return {
+    route: pictures[0].route, phase: learning ? 'learning' : 'settled', probeRate: Math.max(...pictures.map((p) => p.probeRate)),
+    since: pictures.map((p) => p.since).sort()[0], settledAt: learning ? null : pictures.map((p) => p.settledAt!).sort().at(-1)!,
+    reads: pictures.reduce((n, p) => n + p.reads, 0), probes: pictures.reduce((n, p) => n + p.probes, 0), known: [...known.values()],
+  };
+}

@@ -1,5 +1,5 @@
 import { afterRead, probeRate, shouldProbe, startProbing, underRules, type ProbePolicy, type ProbeState } from '../noise-probe';
-import { NoiseProbes } from '../noise-probes';
+import { mergeNoisePictures, NoiseProbes, type NoisePicture } from '../noise-probes';
 
 const POLICY: ProbePolicy = { settleAfter: 3, recheckEvery: 10, maxFields: 4 };
 const probe = (state: ProbeState, noisy: string[], at = 1): ProbeState => afterRead(state, noisy, at, POLICY);
@@ -67,5 +67,21 @@ describe('NoiseProbes: each route\'s state, with the clock and the draw injected
       route: 'product', phase: 'settled', probeRate: 0.1, since: '2026-01-01T00:00:00.000Z', settledAt: '2026-01-01T00:00:03.000Z',
       reads: 5, probes: 4, known: [{ path: 'body.items[].renderId', seen: 1, firstAt: '2026-01-01T00:00:00.000Z' }],
     }]);
+  });
+});
+
+describe('mergeNoisePictures: one route over a cluster\'s processes', () => {
+  const picture = (over: Partial<NoisePicture>): NoisePicture => ({
+    route: 'product', phase: 'settled', probeRate: 0.1, since: '2026-01-01T00:00:00.000Z', settledAt: '2026-01-01T00:01:00.000Z', reads: 100, probes: 30, known: [], ...over,
+  });
+  test('adds reads and probes, joins the known fields, and is learning while any process is', () => {
+    const a = picture({ known: [{ path: 'body.cache', seen: 3, firstAt: '2026-01-01T00:00:05.000Z' }] });
+    const b = picture({ since: '2025-12-31T23:59:00.000Z', settledAt: '2026-01-01T00:02:00.000Z', known: [{ path: 'body.cache', seen: 2, firstAt: '2026-01-01T00:00:01.000Z' }, { path: 'body.eta', seen: 1, firstAt: '2026-01-01T00:00:09.000Z' }] });
+    expect(mergeNoisePictures([a, null, b])).toEqual({
+      route: 'product', phase: 'settled', probeRate: 0.1, since: '2025-12-31T23:59:00.000Z', settledAt: '2026-01-01T00:02:00.000Z', reads: 200, probes: 60,
+      known: [{ path: 'body.cache', seen: 5, firstAt: '2026-01-01T00:00:01.000Z' }, { path: 'body.eta', seen: 1, firstAt: '2026-01-01T00:00:09.000Z' }],
+    });
+    expect(mergeNoisePictures([a, picture({ phase: 'learning', probeRate: 1, settledAt: null })])).toMatchObject({ phase: 'learning', probeRate: 1, settledAt: null });
+    expect(mergeNoisePictures([null, undefined])).toBeNull();
   });
 });

@@ -1,5 +1,6 @@
 import type { WireAnswer } from '../decode-answer';
 import type { ShadowJob, ShadowOutcome } from '../mirror';
+import type { NoisePicture } from '../noise-probes';
 import type { DiffStoreOptions } from '../store/diff-store';
 import type { LastVerdict } from '../store/store';
 import type { ShopperMark } from '../store/shoppers';
@@ -85,4 +86,6 @@ export type FromWorker =
   /** Since the last report: outcomes as [route, outcome, count], ids of finished jobs; store counters are totals. */
   | { readonly type: 'report'; readonly outcomes: ReadonlyArray<readonly [string, ShadowOutcome, number]>; readonly done: readonly number[]; readonly store: StoreCounters; readonly health: StoreHealth }
   | { readonly type: 'verdicts'; readonly verdicts: readonly LastVerdict[] }
+  /** Each route's noise probe picture (noise-probes.ts), sent when it changed, at most once a second. */
+  | { readonly type: 'noise'; readonly pictures: readonly NoisePicture[] }
   | { readonly type: 'stopped' };

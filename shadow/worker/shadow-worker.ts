@@ -1,4 +1,5 @@
 import type { ShadowOutcome } from '../mirror';
+import type { NoisePicture } from '../noise-probes';
 import type { DiffStoreOptions } from '../store/diff-store';
 import type { ShopperMark } from '../store/shoppers';
 import type { TrafficDelta } from '../store/traffic';
@@ -55,6 +56,8 @@ export class ShadowWorker {
   private past: StoreCounters = NO_COUNTERS;
   /** Each route's latest rollout verdict in the store, read by the worker every 2 s. */
   lastVerdicts: ReadonlyMap<string, LastVerdict> = new Map();
+  /** Each route's noise probe picture, as the worker last sent it (at most once a second). */
+  noisePictures: ReadonlyMap<string, NoisePicture> = new Map();
   /** Attempts to start a new worker after one died (at most one a second). */
   restarts = 0;
   /** Jobs offered and not yet posted, with the buffers the post will move. */
@@ -216,6 +219,7 @@ export class ShadowWorker {
     const { gen, ready } = spawnGeneration(this.script, { diffDb, replica, storeOptions, shadowTimeoutMs, captureBytes }, {
       report: (g, message) => this.report(g, message),
       verdicts: (message) => { this.lastVerdicts = new Map(message.verdicts.map((v) => [v.route, v])); },
+      noise: (message) => { this.noisePictures = new Map(message.pictures.map((p) => [p.route, p])); },
       exit: (g, error, wasReady) => this.died(g, error, wasReady),
     });
     this.current = gen;
