@@ -1,5 +1,6 @@
 import type { ShadowOutcome } from '../shadow/outcomes';
 import type { GuardWindow } from '../shadow/store/guard-window';
+import type { NoisePicture } from '../shadow/noise-probes';
 import { redactLocation, redactSecrets, storeKind, type StoreKind } from '../shadow/store/location';
 import { ShadowWorker, type CapturedShadowJob, type LastVerdict } from '../shadow/worker/shadow-worker';
 import type { ProxyConfig } from './config';
@@ -148,6 +149,11 @@ export class ShadowSide {
   /** Whether the route's evidence is being sampled down (mirrors dropped) over the last minute. */
   lastMinute(route: string, percent: number): SamplingView {
     return this.sampling.view(route, percent);
+  }
+
+  /** A route's noise probe picture (which fields are known noise, how they were learned); null: no read mirrored yet. */
+  noisePicture(route: string): NoisePicture | null {
+    return this.worker?.noisePictures.get(route) ?? null;
   }
 
   /** Figures /metrics reads at scrape time. */

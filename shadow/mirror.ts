@@ -1,7 +1,7 @@
 import { bodyText } from './compare/body-kind';
 import { judge, type ShadowAnswer, type Verdict } from './compare/compare';
-import { genericPath } from './compare/paths';
 import type { ShadowClient } from './client';
+import { NoiseProbes } from './noise-probes';
 import type { DiffStore } from './store/diff-store';
 import type { ShadowOutcome } from './outcomes';
 import { redactBody, redactTarget, safeHeaders } from './redact';
@@ -20,6 +20,8 @@ export interface ShadowJob {
   readonly servedBy: 'legacy' | 'extracted';
   readonly served: ShadowAnswer;
   readonly source: 'live' | 'replay';
+  /** The rules' table hash the job was sampled under: a new one starts the route's noise probing afresh. */
+  readonly rules?: string;
 }
 
 export type { ShadowOutcome } from './outcomes';
@@ -29,23 +31,23 @@ export interface MirrorEvents { outcome(route: string, outcome: ShadowOutcome): 
 /** Request headers kept with a diff row so `strangler replay` can send the request again. */
 const REPLAY_HEADERS = ['accept', 'accept-language', 'content-type', 'x-region'];
 const SAMPLE_CAP = 4096;
-/** Noisy fields remembered per route (generic form) for its writes, bounded so a pathological route cannot grow it. */
-const MAX_LEARNED_NOISE = 256;
 
 /**
  * Mirrors sampled requests off the shopper's path: `offer` never awaits and never throws; at most
- * `maxInFlight` jobs run at once, the rest are dropped and counted. Every read is asked of legacy a
- * second time, as Diffy does: where legacy disagrees with itself is noise for that request, and
- * the stored rows let a window of them judge which fields are noisy (window-noise.ts). Asking
- * again only when something differed would bias that judgement: legacy's self-disagreement would
- * be counted only on the requests where extracted already differed. Writes go only to extracted
- * as a dry run, never to legacy; they are judged with the noise the route's reads have shown.
+ * `maxInFlight` jobs run at once, the rest are dropped and counted. A read is asked of legacy a
+ * second time (the noise probe) when `probes` says so (noise-probe.ts): every read while the
+ * route's noise picture is being learned, a random few once it is settled. Where legacy disagrees
+ * with itself is noise for that request, and the stored rows let a window of them judge which
+ * fields are noisy (window-noise.ts). Whether to probe never depends on what differed: asking
+ * again only when extracted differed would count legacy's self-disagreement on a biased sample.
+ * Reads not probed, and writes (which go only to extracted, as a dry run, never to legacy), are
+ * judged with the fields the route's probes have shown noisy; their rows store `noise: null`.
  */
 export class Mirror {
   private inFlight = 0;
-  private readonly learnedNoise = new Map<string, Set<string>>();
 
-  constructor(private readonly client: ShadowClient, private readonly store: DiffStore, private readonly events: MirrorEvents, readonly maxInFlight = 64) {}
+  constructor(private readonly client: ShadowClient, private readonly store: DiffStore, private readonly events: MirrorEvents, readonly maxInFlight = 64,
+    readonly probes = new NoiseProbes()) {}
 
   busy(): number {
     return this.inFlight;
@@ -86,38 +88,37 @@ export class Mirror {
     const ask = (origin: string, dryRun: boolean): Promise<ShadowAnswer> => this.client.send({
       origin, method: job.method, target: job.target, headers: job.headers, body: job.body, dryRun,
     });
+    const probe = read && this.probes.take(job.route, job.rules ?? null);
     // Writes go to extracted only, as a dry run; legacy's second answer is asked with the other side's, so it costs no time.
     const asked: Promise<[ShadowAnswer, ShadowAnswer | null]> = job.servedBy === 'legacy'
-      ? Promise.all([ask(job.extractedOrigin, true), read ? ask(job.legacyOrigin, false) : null])
-      : Promise.all([ask(job.legacyOrigin, false), ask(job.legacyOrigin, false)]);
+      ? Promise.all([ask(job.extractedOrigin, true), probe ? ask(job.legacyOrigin, false) : null])
+      : Promise.all([ask(job.legacyOrigin, false), probe ? ask(job.legacyOrigin, false) : null]);
     asked.catch(() => undefined); // awaited below, once the served answer is in; never an unhandled rejection meanwhile
     const servedAnswer = await served;
     if (servedAnswer === null) return null;
     let legacy: ShadowAnswer;
     let legacyAgain: ShadowAnswer | null;
     let extracted: ShadowAnswer;
-    let learned = this.learnedNoise.get(job.route);
-    if (!learned) { learned = new Set(); this.learnedNoise.set(job.route, learned); }
     let verdict: Verdict;
     try {
       const [other, again] = await asked;
       if (job.servedBy === 'legacy') [legacy, extracted, legacyAgain] = [servedAnswer, other, again];
       else [extracted, legacy, legacyAgain] = [servedAnswer, other, again];
-      verdict = judge(legacy, legacyAgain, extracted, job.config, read ? [] : learned);
+      verdict = judge(legacy, legacyAgain, extracted, job.config, probe ? [] : this.probes.known(job.route));
     } catch {
       this.store.count(job.route, job.at, 'errors');
       this.events.outcome(job.route, 'error');
       return 'error';
     }
-    for (const path of verdict.legacyDiffers) if (learned.size < MAX_LEARNED_NOISE) learned.add(genericPath(path));
+    if (read) this.probes.record(job.route, probe ? verdict.legacyDiffers : null);
     const outcome = verdict.outcome;
     const sample = (answer: ShadowAnswer): string | null => (outcome === 'mismatch' ? sampleOf(answer) : null);
     this.store.add({
       at: job.at, route: job.route, method: job.method, target: redactTarget(job.target), servedBy: job.servedBy,
       legacyStatus: legacy.status, extractedStatus: extracted.status, legacyMs: round(legacy.ms), extractedMs: round(extracted.ms),
-      // Every differing path and every path legacy disagreed with itself at, so that a window of rows
-      // can be judged again when it is read (window-verdict.ts); `outcome` is this request's own verdict.
-      outcome, paths: verdict.differing, noise: verdict.legacyDiffers, legacySample: sample(legacy), extractedSample: sample(extracted),
+      // Every differing path and every path legacy disagreed with itself at (null: not probed), so that a
+      // window of rows can be judged again when it is read (window-verdict.ts); `outcome` is this request's own verdict.
+      outcome, paths: verdict.differing, noise: probe ? verdict.legacyDiffers : null, legacySample: sample(legacy), extractedSample: sample(extracted),
       requestHeaders: read ? safeHeaders(job.headers, REPLAY_HEADERS) : {}, source: job.source,
     });
     this.events.outcome(job.route, outcome);

@@ -8,6 +8,7 @@ import { flagWarnings } from '../flags/feature-to-flag';
 import type { FlagSource } from '../flags/flag-state';
 import type { UpstreamPools } from '../forward/pools';
 import type { Admission, GateView } from '../overload/admission';
+import type { NoisePicture } from '../../shadow/noise-probes';
 import { noOutcomes } from '../../shadow/outcomes';
 import type { ProxyMetrics } from '../observability/metrics';
 import { formatIssue } from '../rules/load';
@@ -33,6 +34,8 @@ export interface LoopState {
   readonly admission?: Admission;
   /** The OpenTelemetry exporter's settings and counts (tracing/). */
   tracing?(): TracingStatus;
+  /** A route's noise probe picture (shadow/noise-probes.ts); null before its first mirrored read. */
+  noise?(route: string): NoisePicture | null;
 }
 
 /** The rules part of GET /status: what is active and how the last reload went (a cluster's primary owns it). */
@@ -90,9 +93,13 @@ export function statusReport(store: RulesStore, flags: FlagSource, metrics: Prox
         flagState: flagState === null ? null : { ...flagState, fetchedAt: flagInfo.lastFetchAt ?? null, stateFrom: flagInfo.stateFrom ?? null },
         flagWarnings: flagState === null ? [] : flagWarnings(route.group, flagState),
         // outcomes: since the process started; `truncated` ones were past the capture cap, not compared.
-        // lastMinute: mirrors dropped past the evidence pipeline's capacity mean the evidence is sampled down.
-        shadow: route.shadow ? { percent: route.shadow.percent, budget: route.shadow.budget, outcomes: { ...(metrics.routeStats(route.name)?.shadow ?? noOutcomes()) },
-          lastMinute: loop.shadowLastMinute?.(route.name, route.shadow.percent) ?? null } : null,
+        shadow: route.shadow ? {
+          percent: route.shadow.percent, budget: route.shadow.budget, outcomes: { ...(metrics.routeStats(route.name)?.shadow ?? noOutcomes()) },
+          // lastMinute: mirrors dropped past the evidence pipeline's capacity mean the evidence is sampled down.
+          lastMinute: loop.shadowLastMinute?.(route.name, route.shadow.percent) ?? null,
+          // Which fields legacy is known to disagree with itself on, and how often it is asked twice to learn them.
+          noise: loop.noise?.(route.name) ?? null,
+        } : null,
         // null: the route has no breaker. Its state is this process's own.
         breaker: loop.breakers.status(route.name),
         rollout: rolloutStatus(route, percent, loop.lastVerdict(route.name)),

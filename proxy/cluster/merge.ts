@@ -2,6 +2,7 @@ import client from 'prom-client';
 import type { RulesHealth } from '../admin/stats';
 import { formatRouteWindow, sumRawWindows, type RawRouteWindow } from '../observability/traffic-windows';
 import { effectivePercent } from '../shadow-sampling';
+import { mergeNoisePictures, type NoisePicture } from '../../shadow/noise-probes';
 
 /**
  * How a cluster's primary turns its workers' answers into one: /status, /stats and /metrics
@@ -121,7 +122,10 @@ export function mergeStatus(rulesPart: Json, workerReports: readonly Json[], wor
     const shadow = route.shadow as Json | null;
     return {
       ...route,
-      shadow: shadow === null ? null : { ...shadow, outcomes: sumNumbers(all.map((r) => (r.shadow as Json | null)?.outcomes)), lastMinute: sumLastMinute(shadow, all) },
+      shadow: shadow === null ? null : {
+        ...shadow, outcomes: sumNumbers(all.map((r) => (r.shadow as Json | null)?.outcomes)), lastMinute: sumLastMinute(shadow, all),
+        noise: mergeNoisePictures(all.map((r) => (r.shadow as Json | null)?.noise as NoisePicture | null | undefined)),
+      },
       breaker: worstBreaker(all.map((r) => r.breaker)),
       observed: sumObserved(all),
     };

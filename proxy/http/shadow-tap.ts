@@ -107,6 +107,8 @@ export function startShadow(hook: ShadowHook, rules: CompiledRules, route: Compi
     legacyOrigin: rules.legacy.url, extractedOrigin: route.extracted.url, method: req.method ?? 'GET', target: req.url ?? '/',
     // A copy of the body: the offer may move its bytes to the worker thread, and the shopper's request still needs them.
     headers: flatToObject(headers), body: body === null ? null : Buffer.from(body), servedBy, served: later, source: 'live',
+    // New rules start the route's noise probing afresh (shadow/noise-probe.ts).
+    rules: rules.hash,
   };
   // Mirrors count towards each upstream's limit and yield to shoppers: a read asks the other side
   // and legacy again (noise), a write only extracted (as a dry run).

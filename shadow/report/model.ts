@@ -2,6 +2,7 @@ import { DIFFY_THRESHOLDS, type FieldNoise, type NoiseThresholds } from '../comp
 import type { ConversionGuard } from '../../proxy/rules/types';
 import { conversionView, type ConversionView } from '../stats/conversion-verdict';
 import type { EvidenceStore } from '../store/evidence';
+import { noiseLearning, type NoiseLearning } from './noise-learning';
 import { readRouteWindow } from '../store/route-window';
 import type { ReplicaRows, StoreReader } from '../store/store';
 
@@ -51,6 +52,8 @@ export interface RouteReport {
   noiseRequests: number;
   /** Fields legacy disagreed with itself on, each with both rates and whether that makes it noise. */
   noiseFields: FieldNoise[];
+  /** Which fields are known noise and how they were learned: reads probed, probe rate, since when. */
+  noiseProbe?: NoiseLearning;
   budget: number;
   overBudget: boolean;
   topPaths: PathCount[];
@@ -125,7 +128,7 @@ export async function buildReport(store: StoreReader & Pick<EvidenceStore, 'conv
     for (const t of window.topPaths.slice(0, 10)) topPaths.push({ path: t.path, count: t.rows, example: await store.example(t.exampleId) });
     routes.push({
       route, sampled: stats.sampled, compared: window.compared, matched: window.matched, truncated: window.truncated, dropped: stats.dropped, errors: stats.errors,
-      mismatches: window.mismatched, mismatchRate, noiseRequests: window.noiseRequests, noiseFields: [...window.noiseFields], budget,
+      mismatches: window.mismatched, mismatchRate, noiseRequests: window.noiseRequests, noiseFields: [...window.noiseFields], noiseProbe: noiseLearning(window), budget,
       overBudget: mismatchRate !== null && mismatchRate > budget,
       topPaths,
       latency: { legacy: latency(times.map((t) => t.legacy)), extracted: latency(times.map((t) => t.extracted)) },

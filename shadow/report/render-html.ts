@@ -1,6 +1,7 @@
 import type { NoiseThresholds } from '../compare/window-noise';
 import type { DiffReport, RouteReport } from './model';
 import { CONVERSION_HEADERS, CONVERSION_NOTE, conversionCells } from './conversion-text';
+import { noiseLearningLine } from './noise-learning';
 import { rolloutCells } from './rollout-text';
 
 const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -111,6 +112,7 @@ export function renderHtml(report: DiffReport): string {
 ${r.topPaths.length === 0 ? '<p>No differing fields.</p>' : `<table><tr><th>differing field</th><th>count</th><th>example request</th></tr>${r.topPaths.map((p) => `<tr><td><code>${esc(p.path)}</code></td><td>${p.count}</td><td><code>${esc(p.example?.target ?? '')}</code></td></tr>`).join('')}</table>
 ${r.topPaths[0].example && r.topPaths[0].example.legacy !== null ? `<div class="side"><div><h3>legacy (${r.topPaths[0].example.legacyStatus})</h3><pre>${esc(r.topPaths[0].example.legacy ?? '')}</pre></div><div><h3>extracted (${r.topPaths[0].example.extractedStatus})</h3><pre>${esc(r.topPaths[0].example.extracted ?? '')}</pre></div></div>` : ''}`}
 ${noiseTable(r, report.noiseThresholds)}
+${r.noiseProbe && r.noiseProbe.readsCompared > 0 ? `<p class="muted noise-probe">${esc(noiseLearningLine(r.noiseProbe, (f) => f))}</p>` : ''}
 </section>`).join('\n');
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Strangler diff report</title>
 <style>body{font-family:system-ui,sans-serif;margin:1.5rem;color:#222}table{border-collapse:collapse;margin:.5rem 0}td,th{border-bottom:1px solid #ddd;padding:.3rem .6rem;text-align:left}

@@ -1,5 +1,6 @@
 import type { DiffReport } from './model';
 import { CONVERSION_HEADERS, CONVERSION_NOTE, conversionCells } from './conversion-text';
+import { noiseLearningLine } from './noise-learning';
 import { rolloutCells } from './rollout-text';
 
 const pct = (rate: number | null): string => (rate === null ? 'n/a' : `${(rate * 100).toFixed(2)}%`);
@@ -55,6 +56,7 @@ export function renderMarkdown(report: DiffReport): string {
       lines.push(`| \`${cell(f.field)}\` | ${pct(f.legacyRate)} (${f.legacyDiffers}) | ${pct(f.extractedRate)} (${f.extractedDiffers}) | ${f.relativePercent.toFixed(1)}% | ${f.absolutePercent.toFixed(2)} pts | ${f.noise ? 'noise' : 'real'} |`);
     }
   }
+  for (const r of report.routes.filter((route) => route.noiseProbe && route.noiseProbe.readsCompared > 0)) lines.push('', `${r.route}: ${noiseLearningLine(r.noiseProbe!, (f) => `\`${cell(f)}\``)}`);
   if (report.routes.some((r) => r.noiseFields.length > 0)) {
     const t = report.noiseThresholds;
     lines.push('', `A field is real when legacy ≠ extracted more often than legacy ≠ legacy, by more than ${t.relativePercent}% relative and ${t.absolutePercent} points absolute; otherwise noise, and its differences are no mismatch.`);

@@ -49,7 +49,7 @@ export interface ShadowRow {
   readonly outcome: 'match' | 'mismatch' | 'error' | 'truncated';
   readonly servedBy: 'legacy' | 'extracted';
   readonly paths: readonly string[];
-  readonly noise: readonly string[];
+  readonly noise: readonly string[] | null;
 }
 
 export type VerdictKind = 'advance' | 'hold' | 'rollback' | 'complete' | 'resume' | 'rolled-back' | 'left-alone';

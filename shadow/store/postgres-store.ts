@@ -13,7 +13,7 @@ import { migratePostgres, schemaVersion } from './postgres-schema';
 import { EVIDENCE_SCHEMA, GUARD_SCHEMA, SCHEMA_VERSION } from './schema';
 import { DAY_MS, dayOf, NO_SHOPPERS, sidesOf, type WindowShoppers } from './shoppers';
 import { clean, cleanJson, diffColumns, INSERT_DIFFS, UPSERT_LATENCY, UPSERT_STATS, UPSERT_TRAFFIC } from './postgres-batch';
-import { pathList, summaryOf, type CapturedRead, type DiffExample, type LastVerdict, type OpenOptions, type ReplicaRows, type Store, type StoredDiff, type WriteBatch } from './store';
+import { noiseList, pathList, summaryOf, type CapturedRead, type DiffExample, type LastVerdict, type OpenOptions, type ReplicaRows, type Store, type StoredDiff, type WriteBatch } from './store';
 import { emptySide, LATENCY_BOUNDS_MS } from './traffic';
 
 const MINUTE_MS = 60_000;
@@ -154,7 +154,7 @@ export class PostgresStore implements Store {
         for (const r of page.rows as Row[]) {
           const id = r.id as number;
           yield { id, at: r.at as number, method: r.method as string, outcome: r.outcome as StoredDiff['outcome'], servedBy: r.served_by as StoredDiff['servedBy'],
-            paths: pathList(r.paths, 'paths', id), noise: pathList(r.noise, 'noise', id) };
+            paths: pathList(r.paths, 'paths', id), noise: noiseList(r.noise, id) };
         }
         if (page.rows.length < PAGE_ROWS) break;
       }

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { EvidenceStoreError, type PercentEvent, type ShadowRow, type SideTraffic, type StoredVerdict } from './evidence';
 import { EVIDENCE_SCHEMA, GUARD_SCHEMA, migrate, REPLICA_SCHEMA, SCHEMA_VERSION } from './schema';
 import { DAY_MS, dayOf, NO_SHOPPERS, sidesOf, type WindowShoppers } from './shoppers';
-import { pathList, summaryOf, type CapturedRead, type DiffExample, type LastVerdict, type OpenOptions, type ReplicaRows, type Store, type StoredDiff, type WriteBatch } from './store';
+import { noiseList, pathList, summaryOf, type CapturedRead, type DiffExample, type LastVerdict, type OpenOptions, type ReplicaRows, type Store, type StoredDiff, type WriteBatch } from './store';
 import { emptySide, LATENCY_BOUNDS_MS } from './traffic';
 
 const MINUTE_MS = 60_000;
@@ -121,7 +121,7 @@ export class SqliteStore implements Store {
   async *comparisons(route: string, since: number, until: number): AsyncIterable<StoredDiff> {
     const select = this.db.prepare('SELECT id, at, method, outcome, served_by AS servedBy, paths, noise FROM diffs WHERE route = ? AND at >= ? AND at < ? ORDER BY id');
     for (const r of select.iterate(route, since, until) as Iterable<{ id: number; at: number; method: string; outcome: StoredDiff['outcome']; servedBy: StoredDiff['servedBy']; paths: string; noise: string }>) {
-      yield { id: r.id, at: r.at, method: r.method, outcome: r.outcome, servedBy: r.servedBy, paths: pathList(r.paths, 'paths', r.id), noise: pathList(r.noise, 'noise', r.id) };
+      yield { id: r.id, at: r.at, method: r.method, outcome: r.outcome, servedBy: r.servedBy, paths: pathList(r.paths, 'paths', r.id), noise: noiseList(r.noise, r.id) };
     }
   }
 

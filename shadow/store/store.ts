@@ -25,7 +25,8 @@ export interface DiffRow {
   extractedMs: number | null;
   outcome: 'match' | 'mismatch' | 'error' | 'truncated';
   paths: readonly string[];
-  noise: readonly string[];
+  /** Where legacy's two answers differed; null: legacy was asked once (a read not probed, a write). */
+  noise: readonly string[] | null;
   legacySample: string | null;
   extractedSample: string | null;
   requestHeaders: Readonly<Record<string, string>>;
@@ -143,6 +144,14 @@ export function pathList(value: unknown, column: string, id: number): string[] {
     throw new Error(`diffs row ${id}: ${column} is not a JSON list of paths: ${String(typeof value === 'string' ? value : JSON.stringify(value)).slice(0, 80)}`);
   }
   return parsed as string[];
+}
+
+/**
+ * diffs.noise as stored: a JSON list of paths, or JSON null for a row whose legacy was asked once
+ * (no column was added for it: older rows all hold lists).
+ */
+export function noiseList(value: unknown, id: number): string[] | null {
+  return value === null || value === 'null' ? null : pathList(value, 'noise', id);
 }
 
 /** The one-line summary a stored verdict's evidence holds, if any. */

@@ -136,6 +136,19 @@ export function storeSuite(fixture: StoreFixture): void {
       expect((await store.example(window.topPaths[0].exampleId))?.target).toBe('/api/products/1');
     });
 
+    test('a read not probed stores noise as JSON null (no column added) and is read back as null, beside rows with lists', async () => {
+      const location = await fixture.fresh();
+      await written(location, 'r1', (s) => {
+        s.add(row(T0, 'r', { outcome: 'match', paths: ['body.cache'], noise: ['body.cache'] }));
+        s.add(row(T0 + 1, 'r', { outcome: 'match', paths: ['body.cache'], noise: null }));
+        s.add(row(T0 + 2, 'r', { outcome: 'mismatch', paths: ['body.price'], noise: null }));
+      });
+      const store = await opened(location);
+      expect((await all(store.comparisons('r', T0, T0 + 10))).map((r) => r.noise)).toEqual([['body.cache'], null, null]);
+      expect((await all(store.shadowRows('r', T0, T0 + 10))).map((r) => r.noise)).toEqual([['body.cache'], null, null]);
+      expect(await readRouteWindow(store, 'r', T0, T0 + 10)).toMatchObject({ compared: 3, mismatched: 1, noiseRequests: 1, readsCompared: 3 });
+    });
+
     test('shadow and traffic counters: summed per minute across flushes and across replicas, per side, with the latency histogram', async () => {
       const location = await fixture.fresh();
       const counts = (s: DiffStore): void => {

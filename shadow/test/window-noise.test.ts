@@ -28,6 +28,20 @@ describe('judgeFieldNoise: Diffy\'s rule over a window', () => {
     expect(one(100_000, 33, 2).noise).toBe(false);
     expect(judgeFieldNoise(100, [{ field: 'x', extractedDiffers: 25, legacyDiffers: 16 }], { relativePercent: 30, absolutePercent: 0 })[0].noise).toBe(true);
   });
+  test('with legacy probed on a sample, each rate is over its own denominator', () => {
+    // 1000 compared, 100 probed: legacy flapped on 18 of its probes, extracted differed on 180 reads.
+    expect(judgeFieldNoise({ compared: 1000, probed: 100 }, [{ field: 'body.cache', extractedDiffers: 180, legacyDiffers: 18 }])[0])
+      .toEqual({ field: 'body.cache', extractedDiffers: 180, legacyDiffers: 18, extractedRate: 0.18, legacyRate: 0.18, relativePercent: 0, absolutePercent: 0, noise: true });
+    // The same counts over one denominator would call it real: 18 of 1000 against 180 of 1000.
+    expect(judgeFieldNoise(1000, [{ field: 'body.cache', extractedDiffers: 180, legacyDiffers: 18 }])[0].noise).toBe(false);
+    // Exactly at the relative threshold on rates: 0.24 against 0.16 (8 of 40 = 20 %) stays noise; one more is real.
+    expect(judgeFieldNoise({ compared: 100, probed: 50 }, [{ field: 'x', extractedDiffers: 24, legacyDiffers: 8 }])[0]).toMatchObject({ relativePercent: 20, noise: true });
+    expect(judgeFieldNoise({ compared: 100, probed: 50 }, [{ field: 'x', extractedDiffers: 25, legacyDiffers: 8 }])[0].noise).toBe(false);
+    // Nothing probed: no evidence of noise.
+    expect(judgeFieldNoise({ compared: 10, probed: 0 }, [{ field: 'x', extractedDiffers: 3, legacyDiffers: 0 }])[0]).toMatchObject({ legacyRate: 0, relativePercent: 100, absolutePercent: 30, noise: false });
+    expect(() => judgeFieldNoise({ compared: 10, probed: 11 }, [])).toThrow(/requests probed must be a whole number from 0 to those compared \(10\), not 11/);
+    expect(() => judgeFieldNoise({ compared: 10, probed: 2 }, [{ field: 'x', extractedDiffers: 0, legacyDiffers: 3 }])).toThrow(/x: counts must be whole numbers from 0 to requests probed \(2\), not 3/);
+  });
   test('bad input is a clear error', () => {
     expect(() => judgeFieldNoise(-1, [])).toThrow(/requests must be a whole number ≥ 0, not -1/);
     expect(() => judgeFieldNoise(10, [{ field: 'body.f', extractedDiffers: 11, legacyDiffers: 0 }])).toThrow(/body.f: counts must be whole numbers from 0 to requests \(10\), not 11/);
@@ -66,6 +80,15 @@ describe('judgeWindow: a route\'s rows judged again with the window\'s noise', (
     expect(judgeWindow([...rows, write])).toMatchObject({ compared: 101, mismatched: 6, mismatchPaths: [{ path: 'body.eta', rows: 5 }, { path: 'body.total', rows: 1 }] });
     // Without reads there is no evidence of noise: the write's every difference counts.
     expect(judgeWindow([write]).mismatchPaths).toEqual([{ path: 'body.cache', rows: 1 }, { path: 'body.total', rows: 1 }]);
+  });
+  test('a read not probed (noise null) is judged with the window\'s noise and counts only in extracted\'s rate', () => {
+    const unprobed = (paths: string[]): StoredComparison => ({ method: 'GET', outcome: 'mismatch', paths, noise: null });
+    const window = [read(['body.cache'], ['body.cache'], 'match'), read([], [], 'match'), unprobed(['body.cache']), unprobed(['body.cache', 'body.eta'])];
+    expect(judgeWindow(window)).toMatchObject({ compared: 4, mismatched: 1, noiseRequests: 2, readsCompared: 4, mismatchPaths: [{ path: 'body.eta', rows: 1 }] });
+    expect(judgeWindow(window).noiseFields).toEqual([expect.objectContaining({ field: 'body.cache', legacyDiffers: 1, legacyRate: 0.5, extractedDiffers: 3, extractedRate: 0.75, noise: true })]);
+    // A write stored as before the probe was sampled ([]) or as now (null) is never evidence of noise.
+    const writes: StoredComparison[] = [{ method: 'POST', outcome: 'match', paths: ['body.total'], noise: [] }, { method: 'POST', outcome: 'match', paths: ['body.total'], noise: null }];
+    expect(judgeWindow(writes)).toMatchObject({ compared: 2, mismatched: 2, noiseRequests: 0, readsCompared: 0 });
   });
   test('a row past the capture cap is truncated, not compared, unless something else differs; it adds nothing to the noise rates', () => {
     const cut = read(['body(truncated)'], [], 'truncated');

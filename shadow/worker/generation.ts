@@ -25,6 +25,7 @@ export interface GenerationEvents {
   report(gen: Generation, message: Extract<FromWorker, { type: 'report' }>): void;
   verdicts(message: Extract<FromWorker, { type: 'verdicts' }>): void;
   conversions(message: Extract<FromWorker, { type: 'conversions' }>): void;
+  noise?(message: Extract<FromWorker, { type: 'noise' }>): void;
   /** The thread ended: `error` says why; `wasReady` is false when it never opened the store. */
   exit(gen: Generation, error: Error, wasReady: boolean): void;
 }
@@ -49,6 +50,7 @@ export function spawnGeneration(script: string, setup: Omit<WorkerSetup, 'inFlig
       else if (message.type === 'report') events.report(gen, message);
       else if (message.type === 'verdicts') events.verdicts(message);
       else if (message.type === 'conversions') events.conversions(message);
+      else if (message.type === 'noise') events.noise?.(message);
       else if (message.type === 'stopped') stopped();
     });
     worker.on('error', (error) => { failure ??= error; });

@@ -1,5 +1,6 @@
 import type { WireAnswer } from '../decode-answer';
 import type { ShadowJob, ShadowOutcome } from '../mirror';
+import type { NoisePicture } from '../noise-probes';
 import type { DiffStoreOptions } from '../store/diff-store';
 import type { GuardWindow } from '../store/guard-window';
 import type { LastVerdict } from '../store/store';
@@ -90,4 +91,6 @@ export type FromWorker =
   | { readonly type: 'verdicts'; readonly verdicts: readonly LastVerdict[] }
   /** The counts asked for (none while the store cannot be read), and how long reading them took. */
   | { readonly type: 'conversions'; readonly windows: readonly GuardWindow[]; readonly tookMs: number }
+  /** Each route's noise probe picture (noise-probes.ts), sent when it changed, at most once a second. */
+  | { readonly type: 'noise'; readonly pictures: readonly NoisePicture[] }
   | { readonly type: 'stopped' };

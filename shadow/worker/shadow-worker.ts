@@ -1,4 +1,5 @@
 import type { ShadowOutcome } from '../mirror';
+import type { NoisePicture } from '../noise-probes';
 import type { DiffStoreOptions } from '../store/diff-store';
 import type { GuardWindow } from '../store/guard-window';
 import type { ShopperMark } from '../store/shoppers';
@@ -64,6 +65,8 @@ export class ShadowWorker {
   private guardWindows: ReadonlyMap<string, GuardWindow> = new Map();
   /** No store read for /stats before this (ms since the epoch): see conversions(). */
   private nextConversionRead = 0;
+  /** Each route's noise probe picture, as the worker last sent it (at most once a second). */
+  noisePictures: ReadonlyMap<string, NoisePicture> = new Map();
   /** Attempts to start a new worker after one died (at most one a second). */
   restarts = 0;
   /** Jobs offered and not yet posted, with the buffers the post will move. */
@@ -255,6 +258,7 @@ export class ShadowWorker {
       report: (g, message) => this.report(g, message),
       verdicts: (message) => { this.lastVerdicts = new Map(message.verdicts.map((v) => [v.route, v])); },
       conversions: (message) => this.conversionsRead(message),
+      noise: (message) => { this.noisePictures = new Map(message.pictures.map((p) => [p.route, p])); },
       exit: (g, error, wasReady) => this.died(g, error, wasReady),
     });
     this.current = gen;

@@ -16,6 +16,8 @@ import type { FromWorker, StoreCounters, StoreHealth, ToWorker, WireJob, WireSer
 const REPORT_EVERY_MS = 100;
 /** How often the latest rollout verdicts are read from the store for the dashboard. */
 const VERDICTS_EVERY_MS = 2000;
+/** How often the routes' noise probe pictures are sent to the main thread (for /status), when they changed. */
+const NOISE_EVERY_MS = 1000;
 /** After the grace period, how long closing the client may take before the store is closed anyway. */
 const CLOSE_CLIENT_MS = 250;
 /**
@@ -76,6 +78,13 @@ async function main(): Promise<void> {
   };
   readVerdicts();
   const verdictTimer = setInterval(readVerdicts, VERDICTS_EVERY_MS);
+  let lastNoise = '[]';
+  const sendNoise = (): void => {
+    const pictures = mirror.probes.pictures();
+    const text = JSON.stringify(pictures);
+    if (text !== lastNoise) { lastNoise = text; post({ type: 'noise', pictures }); }
+  };
+  const noiseTimer = setInterval(sendNoise, NOISE_EVERY_MS);
 
   /** Jobs posted with the shopper's request, waiting for their served answer. */
   const waiting = new Map<number, (served: WireServed | null) => void>();
@@ -103,6 +112,7 @@ async function main(): Promise<void> {
     await Promise.race([client.close(), sleep(CLOSE_CLIENT_MS)]);
     clearInterval(timer);
     clearInterval(verdictTimer);
+    clearInterval(noiseTimer);
     try { await store.close(); } catch { /* the last flush's failure is already counted; nothing more to do */ }
     report();
     post({ type: 'stopped' });
