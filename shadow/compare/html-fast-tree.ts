@@ -20,6 +20,10 @@ export interface FastElement {
   /** Source offsets: from `<` of the start tag to after the end tag (or to the end of the page). */
   readonly start: number;
   end: number;
+  /** Where its content starts (after the start tag, and the line feed a `<pre>` drops); -1 for void and raw-text elements. */
+  inner: number;
+  /** Where its end tag starts (`<`) when one closed it in the body; -1 otherwise. */
+  close: number;
 }
 export interface FastDocument { readonly doctype: string | null; readonly root: FastElement; readonly text: string }
 
@@ -111,6 +115,27 @@ export function parseFastHtml(source: string): FastDocument | null {
   }
 }
 
+/**
+ * Reads the content of `el` (a copy of an element of another page, with no children yet) from
+ * `source`, at `el.inner`, as the page's reading would with `ancestors` open (from `<html>`, in the
+ * body), up to and including `el`'s end tag. False when that reading needs repairs or the page
+ * ends first. The page's other text must have been read regular elsewhere: this reads only this part.
+ */
+export function readElementContent(source: string, el: FastElement, ancestors: readonly FastElement[]): boolean {
+  const reader = new Reader(source);
+  try {
+    return reader.readInside(el, ancestors);
+  } catch (error) {
+    if (error instanceof Irregular) return false;
+    throw error;
+  }
+}
+
+/** Tags whose content starts after a line feed the reader may drop: where it starts depends on the character after the start tag. */
+export function dropsFirstLineFeed(tag: string): boolean {
+  return SKIP_FIRST_LF.has(tag);
+}
+
 class Reader {
   private at = 0;
   private readonly stack: FastElement[] = [];
@@ -143,6 +168,13 @@ class Reader {
     // What is still open, and <html> and <body> (which take whitespace after their end tags), end with the page.
     for (const el of [...this.stack, html, body]) el.end = text.length;
     return { doctype, root: html, text };
+  }
+
+  readInside(el: FastElement, ancestors: readonly FastElement[]): boolean {
+    this.stack.push(...ancestors, el);
+    this.at = el.inner;
+    this.content('body', ancestors.length);
+    return el.close >= 0;
   }
 
   private skipSpaceAndComments(): void {
@@ -184,7 +216,7 @@ class Reader {
     if (m === null || m[1] === '/') return irregular();
     const tag = m[2].toLowerCase();
     if (expected !== null && tag !== expected) irregular();
-    const el: FastElement = { nodeName: tag, tagName: tag, attrs: [], childNodes: [], start: this.at, end: -1 };
+    const el: FastElement = { nodeName: tag, tagName: tag, attrs: [], childNodes: [], start: this.at, end: -1, inner: -1, close: -1 };
     let at = TAG.lastIndex;
     for (;;) {
       SPACE.lastIndex = at;
@@ -241,8 +273,11 @@ class Reader {
     else parent.childNodes.push({ nodeName: '#text', value });
   }
 
-  /** Reads until `</until>` closes it (head, body), or the end of the page (body only). */
-  private content(until: 'head' | 'body'): void {
+  /**
+   * Reads until `</until>` closes it (head, body), or the end of the page (body only), or, with
+   * `depth`, until the element at that depth of the stack is closed.
+   */
+  private content(until: 'head' | 'body', depth = -1): void {
     const { text, stack } = this;
     for (;;) {
       const current = stack[stack.length - 1];
@@ -266,8 +301,9 @@ class Reader {
         const tag = this.endTag();
         if (tag !== current.tagName) irregular();
         current.end = this.at;
+        if (until === 'body') current.close = lt;
         stack.pop();
-        if (tag === until) return;
+        if (tag === until || stack.length === depth) return;
         continue;
       }
       if (!((next >= 65 && next <= 90) || (next >= 97 && next <= 122))) irregular(); // `<` as text, `<!x>`, `<?x>`: left to parse5
@@ -283,6 +319,7 @@ class Reader {
         if (text.charCodeAt(this.at) === 10) this.at++;
         else if (text.charCodeAt(this.at) === 38) irregular(); // a reference that may be a line feed
       }
+      el.inner = this.at;
       stack.push(el);
     }
   }
