@@ -37,7 +37,9 @@ export function parseFastHtmlBeside(first: FastDocument, text: string, shared: S
   // The first page has neither; the second may have them only where it differs.
   const changed = text.slice(prefix, suffixA + delta);
   if (changed.includes('\0') || changed.includes('\r')) return null;
-  const copy: FastElement = { ...enclosing, childNodes: [], end: -1, close: -1 };
+  const copy = enclosing.copy([]);
+  copy.end = -1;
+  copy.close = -1;
   if (!readElementContent(text, copy, ancestors) || copy.close !== enclosing.close + delta || copy.end !== enclosing.end + delta) return null;
   // E's ancestors, copied from the innermost out, each holding the new child where the old one was.
   let replaced = copy;
@@ -46,7 +48,7 @@ export function parseFastHtmlBeside(first: FastDocument, text: string, shared: S
     const parent = ancestors[i];
     const child = replaced;
     const was = old;
-    replaced = { ...parent, childNodes: parent.childNodes.map((n) => (n === was ? child : n)) };
+    replaced = parent.copy(parent.childNodes.map((n) => (n === was ? child : n)));
     old = parent;
   }
   return { doctype: first.doctype, root: replaced, text };

@@ -11,7 +11,7 @@
  * can skip the elements whose source they share (html-fast-diff.ts).
  */
 
-export interface FastText { readonly nodeName: '#text'; value: string }
+export interface FastText { readonly nodeName: '#text'; readonly value: string }
 export interface FastElement {
   readonly nodeName: string;
   readonly tagName: string;
@@ -24,6 +24,8 @@ export interface FastElement {
   inner: number;
   /** Where its end tag starts (`<`) when one closed it in the body; -1 otherwise. */
   close: number;
+  /** The same element (attributes, offsets) with other child nodes. */
+  copy(childNodes: Array<FastElement | FastText>): FastElement;
 }
 export interface FastDocument { readonly doctype: string | null; readonly root: FastElement; readonly text: string }
 
@@ -136,9 +138,106 @@ export function dropsFirstLineFeed(tag: string): boolean {
   return SKIP_FIRST_LF.has(tag);
 }
 
+type Attribute = { name: string; value: string };
+
+/**
+ * The attributes of the start tag whose name ends at `at`, into `out`; returns where the tag ends.
+ * With `out` null it only checks them, and returns minus where the tag ends when a value holds a
+ * `&` (read it with `out` to know whether the reference is one the reader takes).
+ */
+function readAttributes(text: string, from: number, out: Attribute[] | null): number {
+  let at = from;
+  let reference = false;
+  for (;;) {
+    SPACE.lastIndex = at;
+    SPACE.test(text);
+    at = SPACE.lastIndex;
+    const c = text.charCodeAt(at);
+    if (c === 62) { at++; break; } // >
+    if (c === 47) { at++; continue; } // a / not before > is read as space
+    if (Number.isNaN(c) || c === 61) irregular(); // the end of the page in a tag, or a name that starts with =
+    ATTR_NAME.lastIndex = at;
+    ATTR_NAME.test(text);
+    const nameEnd = ATTR_NAME.lastIndex;
+    const nameStart = at;
+    at = nameEnd;
+    SPACE.lastIndex = at;
+    SPACE.test(text);
+    let valueStart = at;
+    let valueEnd = at;
+    if (text.charCodeAt(SPACE.lastIndex) === 61) {
+      at = SPACE.lastIndex + 1;
+      SPACE.lastIndex = at;
+      SPACE.test(text);
+      at = SPACE.lastIndex;
+      const q = text.charCodeAt(at);
+      if (q === 34 || q === 39) {
+        const close = text.indexOf(q === 34 ? '"' : '\'', at + 1);
+        if (close < 0) irregular();
+        valueStart = at + 1;
+        valueEnd = close;
+        at = close + 1;
+      } else {
+        UNQUOTED.lastIndex = at;
+        UNQUOTED.test(text);
+        valueStart = at;
+        valueEnd = UNQUOTED.lastIndex;
+        at = UNQUOTED.lastIndex;
+      }
+    }
+    if (out === null) {
+      if (!reference) { const amp = text.indexOf('&', valueStart); reference = amp >= 0 && amp < valueEnd; }
+      continue;
+    }
+    const name = text.slice(nameStart, nameEnd).toLowerCase();
+    if (!out.some((a) => a.name === name)) out.push({ name, value: decode(text.slice(valueStart, valueEnd)) });
+  }
+  return reference ? -at : at;
+}
+
+/** A run of text with no character reference: taken from the page when first looked at. */
+class SourceText implements FastText {
+  readonly nodeName = '#text' as const;
+  constructor(private readonly source: string, private readonly from: number, private readonly to: number) {}
+  get value(): string { return this.source.slice(this.from, this.to); }
+}
+
+/** An element as parse5 shapes it; its attributes read from its source when first looked at. */
+class LazyElement implements FastElement {
+  readonly nodeName: string;
+  childNodes: Array<FastElement | FastText> = [];
+  end = -1;
+  inner = -1;
+  close = -1;
+  private read: Attribute[] | null = null;
+
+  constructor(readonly tagName: string, readonly start: number, private readonly source: string, private readonly attrsAt: number) {
+    this.nodeName = tagName;
+  }
+
+  get attrs(): Attribute[] {
+    return this.readAttributes();
+  }
+
+  readAttributes(): Attribute[] {
+    if (this.read === null) { this.read = []; readAttributes(this.source, this.attrsAt, this.read); }
+    return this.read;
+  }
+
+  copy(childNodes: Array<FastElement | FastText>): FastElement {
+    const el = new LazyElement(this.tagName, this.start, this.source, this.attrsAt);
+    Object.assign(el, { childNodes, end: this.end, inner: this.inner, close: this.close, read: this.read });
+    return el;
+  }
+}
+
 class Reader {
   private at = 0;
   private readonly stack: FastElement[] = [];
+  /** How many elements of each tag are open (on the stack). */
+  private readonly open = new Map<string, number>();
+  /** The first `&` at or after some position already read: where text must be decoded. */
+  private amp = -1;
   constructor(private readonly text: string) {}
 
   read(): FastDocument {
@@ -149,17 +248,17 @@ class Reader {
     if (dt) { doctype = dt[1].toLowerCase(); this.at += dt[0].length; } else if (text.startsWith('<!', this.at) && !text.startsWith('<!--', this.at)) irregular();
     this.skipSpaceAndComments();
     const html = this.startTag('html');
-    this.stack.push(html);
+    this.push(html);
     this.skipSpaceAndComments();
     const head = this.startTag('head');
     html.childNodes.push(head);
-    this.stack.push(head);
+    this.push(head);
     this.content('head');
     // After </head>: whitespace goes to <html>, then <body>.
     this.whitespaceInto(html);
     const body = this.startTag('body');
     html.childNodes.push(body);
-    this.stack.push(body);
+    this.push(body);
     this.content('body');
     // After </body> (and </html>), whitespace still goes to <body>; nothing else may follow.
     this.whitespaceInto(body);
@@ -171,7 +270,7 @@ class Reader {
   }
 
   readInside(el: FastElement, ancestors: readonly FastElement[]): boolean {
-    this.stack.push(...ancestors, el);
+    for (const open of [...ancestors, el]) this.push(open);
     this.at = el.inner;
     this.content('body', ancestors.length);
     return el.close >= 0;
@@ -193,7 +292,7 @@ class Reader {
       SPACE.lastIndex = this.at;
       SPACE.test(this.text);
       this.at = SPACE.lastIndex;
-      if (this.at > before) this.appendText(parent, this.text.slice(before, this.at));
+      if (this.at > before) this.appendText(parent, { nodeName: '#text', value: this.text.slice(before, this.at) });
       if (!this.text.startsWith('<!--', this.at)) return;
       this.comment();
     }
@@ -208,7 +307,11 @@ class Reader {
     this.at = end + 3;
   }
 
-  /** A start tag of `expected` (any when null) at `at`: its element, its attributes decoded, the first of a repeated one kept. */
+  /**
+   * A start tag of `expected` (any when null) at `at`: its element. Its attributes are only checked
+   * here, and read (decoded, the first of a repeated one kept) when first looked at, unless one has
+   * a character reference, which must be read now to know whether the page is regular.
+   */
   private startTag(expected: string | null): FastElement {
     const { text } = this;
     TAG.lastIndex = this.at;
@@ -216,44 +319,10 @@ class Reader {
     if (m === null || m[1] === '/') return irregular();
     const tag = m[2].toLowerCase();
     if (expected !== null && tag !== expected) irregular();
-    const el: FastElement = { nodeName: tag, tagName: tag, attrs: [], childNodes: [], start: this.at, end: -1, inner: -1, close: -1 };
-    let at = TAG.lastIndex;
-    for (;;) {
-      SPACE.lastIndex = at;
-      SPACE.test(text);
-      at = SPACE.lastIndex;
-      const c = text.charCodeAt(at);
-      if (c === 62) { at++; break; } // >
-      if (c === 47) { at++; continue; } // a / not before > is read as space
-      if (Number.isNaN(c) || c === 61) irregular(); // the end of the page in a tag, or a name that starts with =
-      ATTR_NAME.lastIndex = at;
-      ATTR_NAME.exec(text);
-      const name = text.slice(at, ATTR_NAME.lastIndex).toLowerCase();
-      at = ATTR_NAME.lastIndex;
-      SPACE.lastIndex = at;
-      SPACE.test(text);
-      let value = '';
-      if (text.charCodeAt(SPACE.lastIndex) === 61) {
-        at = SPACE.lastIndex + 1;
-        SPACE.lastIndex = at;
-        SPACE.test(text);
-        at = SPACE.lastIndex;
-        const q = text.charCodeAt(at);
-        if (q === 34 || q === 39) {
-          const close = text.indexOf(q === 34 ? '"' : '\'', at + 1);
-          if (close < 0) irregular();
-          value = text.slice(at + 1, close);
-          at = close + 1;
-        } else {
-          UNQUOTED.lastIndex = at;
-          UNQUOTED.test(text);
-          value = text.slice(at, UNQUOTED.lastIndex);
-          at = UNQUOTED.lastIndex;
-        }
-      }
-      if (!el.attrs.some((a) => a.name === name)) el.attrs.push({ name, value: decode(value) });
-    }
-    this.at = at;
+    const el = new LazyElement(tag, this.at, text, TAG.lastIndex);
+    const end = readAttributes(text, TAG.lastIndex, null);
+    if (end < 0) el.readAttributes();
+    this.at = end < 0 ? -end : end;
     return el;
   }
 
@@ -267,10 +336,34 @@ class Reader {
     return m[2].toLowerCase();
   }
 
-  private appendText(parent: FastElement, value: string): void {
-    const last = parent.childNodes[parent.childNodes.length - 1];
-    if (last !== undefined && last.nodeName === '#text') (last as FastText).value += value;
-    else parent.childNodes.push({ nodeName: '#text', value });
+  private push(el: FastElement): void {
+    this.stack.push(el);
+    this.open.set(el.tagName, (this.open.get(el.tagName) ?? 0) + 1);
+  }
+
+  private pop(): void {
+    const el = this.stack.pop() as FastElement;
+    this.open.set(el.tagName, (this.open.get(el.tagName) as number) - 1);
+  }
+
+  private isOpen(tag: string): boolean {
+    return (this.open.get(tag) ?? 0) > 0;
+  }
+
+  private appendText(parent: FastElement, node: FastText): void {
+    const nodes = parent.childNodes;
+    const last = nodes[nodes.length - 1];
+    if (last !== undefined && last.nodeName === '#text') nodes[nodes.length - 1] = { nodeName: '#text', value: (last as FastText).value + node.value };
+    else nodes.push(node);
+  }
+
+  /** The text from `from` to `to`, decoded now when it has a reference (which may make the page irregular), else when first looked at. */
+  private textNode(from: number, to: number): FastText {
+    if (this.amp < from) {
+      const amp = this.text.indexOf('&', from);
+      this.amp = amp < 0 ? Infinity : amp;
+    }
+    return this.amp < to ? { nodeName: '#text', value: decode(this.text.slice(from, to)) } : new SourceText(this.text, from, to);
   }
 
   /**
@@ -284,11 +377,9 @@ class Reader {
       const lt = text.indexOf('<', this.at);
       const textEnd = lt < 0 ? text.length : lt;
       if (textEnd > this.at) {
-        const run = text.slice(this.at, textEnd);
-        const blank = WHITESPACE_ONLY.test(run);
         // Text in the head or in table structure is moved by the standard (to the body, before the table).
-        if (!blank && (until === 'head' || TABLE_CONTEXT.has(current.tagName))) irregular();
-        this.appendText(current, decode(run));
+        if ((until === 'head' || TABLE_CONTEXT.has(current.tagName)) && !WHITESPACE_ONLY.test(text.slice(this.at, textEnd))) irregular();
+        this.appendText(current, this.textNode(this.at, textEnd));
         this.at = textEnd;
       }
       if (lt < 0) {
@@ -302,7 +393,7 @@ class Reader {
         if (tag !== current.tagName) irregular();
         current.end = this.at;
         if (until === 'body') current.close = lt;
-        stack.pop();
+        this.pop();
         if (tag === until || stack.length === depth) return;
         continue;
       }
@@ -320,7 +411,7 @@ class Reader {
         else if (text.charCodeAt(this.at) === 38) irregular(); // a reference that may be a line feed
       }
       el.inner = this.at;
-      stack.push(el);
+      this.push(el);
     }
   }
 
@@ -333,11 +424,11 @@ class Reader {
     if (current.tagName === 'select' || current.tagName === 'optgroup' || current.tagName === 'option') {
       if (tag !== 'option' && tag !== 'optgroup' && tag !== 'hr') irregular();
     }
-    if (tag === 'select' && stack.some((e) => e.tagName === 'select')) irregular();
-    if ((tag === 'option' || tag === 'optgroup' || tag === 'hr') && stack.some((e) => e.tagName === 'option')) irregular();
-    if (CLOSES_P.has(tag) && stack.some((e) => e.tagName === 'p')) irregular();
+    if (tag === 'select' && this.isOpen('select')) irregular();
+    if ((tag === 'option' || tag === 'optgroup' || tag === 'hr') && this.isOpen('option')) irregular();
+    if (CLOSES_P.has(tag) && this.isOpen('p')) irregular();
     const own = CLOSES_OWN[tag];
-    if (own !== undefined && stack.some((e) => own.includes(e.tagName))) irregular();
+    if (own !== undefined && own.some((t) => this.isOpen(t))) irregular();
     const items = CLOSES_ITEM[tag];
     if (items !== undefined) {
       for (let i = stack.length - 1; i >= 0; i--) {
@@ -346,7 +437,7 @@ class Reader {
         if (SPECIAL.has(open) && !WALK_PAST.has(open)) break;
       }
     }
-    if ((tag === 'input' || tag === 'textarea' || tag === 'keygen') && stack.some((e) => e.tagName === 'select')) irregular();
+    if ((tag === 'input' || tag === 'textarea' || tag === 'keygen') && this.isOpen('select')) irregular();
   }
 
   private rawText(el: FastElement, references: boolean): void {
