@@ -46,21 +46,22 @@ const CLOSES_P = new Set([
   'header', 'hgroup', 'main', 'menu', 'nav', 'ol', 'p', 'search', 'section', 'summary', 'ul', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'pre',
   'listing', 'form', 'table', 'hr', 'xmp', 'li', 'dd', 'dt', 'plaintext',
 ]);
+// The tables by name are Maps, not objects: a tag or reference named `constructor` or `valueOf` is none of theirs.
 /** Start tags that close an open element of their own kind (or a sibling kind) when one is open. */
-const CLOSES_OWN: Record<string, readonly string[]> = {
+const CLOSES_OWN = new Map<string, readonly string[]>(Object.entries({
   option: ['option'], optgroup: ['option', 'optgroup'], a: ['a'], nobr: ['nobr'], button: ['button'],
   form: ['form'], h1: ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'], h2: ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'], h3: ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'],
   h4: ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'], h5: ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'], h6: ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'],
-};
+}));
 /** Table structure: each may only be written straight inside its parent here, as its own end tag closes it. */
-const TABLE_PARENT: Record<string, readonly string[]> = {
+const TABLE_PARENT = new Map<string, readonly string[]>(Object.entries({
   caption: ['table'], colgroup: ['table'], thead: ['table'], tbody: ['table'], tfoot: ['table'], col: ['colgroup'], tr: ['thead', 'tbody', 'tfoot'],
   td: ['tr'], th: ['tr'],
-};
+}));
 /** Inside these only the table structure above (and whitespace) may be written. */
 const TABLE_CONTEXT = new Set(['table', 'thead', 'tbody', 'tfoot', 'tr', 'colgroup']);
 /** Items a new one closes (the standard's walk up the open elements, which stops at a special element other than these three). */
-const CLOSES_ITEM: Record<string, readonly string[]> = { li: ['li'], dd: ['dd', 'dt'], dt: ['dd', 'dt'] };
+const CLOSES_ITEM = new Map<string, readonly string[]>([['li', ['li']], ['dd', ['dd', 'dt']], ['dt', ['dd', 'dt']]]);
 const WALK_PAST = new Set(['address', 'div', 'p']);
 /** The standard's special elements. */
 const SPECIAL = new Set([
@@ -72,7 +73,7 @@ const SPECIAL = new Set([
   'track', 'ul', 'wbr', 'xmp',
 ]);
 const IN_HEAD = new Set(['meta', 'link', 'base', 'basefont', 'bgsound', 'title', 'style', 'script', 'noscript', 'noframes']);
-const NAMED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: '\'', nbsp: '\u00a0' };
+const NAMED = new Map([['amp', '&'], ['lt', '<'], ['gt', '>'], ['quot', '"'], ['apos', '\''], ['nbsp', '\u00a0']]);
 const WHITESPACE_ONLY = /^[ \t\n\f]*$/;
 
 class Irregular extends Error {}
@@ -84,7 +85,8 @@ function decode(text: string): string {
   return text.replace(/&([^;\s&<>"'=`]*)(;?)/g, (whole, name: string, semi: string) => {
     if (name === '') return whole;
     if (semi === '' || name.length > 8) return irregular();
-    if (name in NAMED) return NAMED[name];
+    const named = NAMED.get(name);
+    if (named !== undefined) return named;
     const numeric = /^#(?:([0-9]{1,7})|[xX]([0-9a-fA-F]{1,6}))$/.exec(name);
     if (numeric === null) return irregular();
     const code = numeric[1] !== undefined ? Number(numeric[1]) : parseInt(numeric[2], 16);
@@ -418,7 +420,7 @@ class Reader {
   /** Throws Irregular when opening `tag` here would make the standard close or move something. */
   private checkOpen(tag: string, current: FastElement): void {
     const { stack } = this;
-    const parents = TABLE_PARENT[tag];
+    const parents = TABLE_PARENT.get(tag);
     if (parents !== undefined) { if (!parents.includes(current.tagName)) irregular(); return; }
     if (TABLE_CONTEXT.has(current.tagName)) irregular();
     if (current.tagName === 'select' || current.tagName === 'optgroup' || current.tagName === 'option') {
@@ -427,9 +429,9 @@ class Reader {
     if (tag === 'select' && this.isOpen('select')) irregular();
     if ((tag === 'option' || tag === 'optgroup' || tag === 'hr') && this.isOpen('option')) irregular();
     if (CLOSES_P.has(tag) && this.isOpen('p')) irregular();
-    const own = CLOSES_OWN[tag];
+    const own = CLOSES_OWN.get(tag);
     if (own !== undefined && own.some((t) => this.isOpen(t))) irregular();
-    const items = CLOSES_ITEM[tag];
+    const items = CLOSES_ITEM.get(tag);
     if (items !== undefined) {
       for (let i = stack.length - 1; i >= 0; i--) {
         const open = stack[i].tagName;
