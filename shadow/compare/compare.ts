@@ -1,6 +1,8 @@
 import { bodyKind, bodyText, type BodyKind } from './body-kind';
 import { diffHtml } from './html-diff';
 import { diffFastHtml } from './html-fast-diff';
+import { sharedText } from './common-text';
+import { parseFastHtmlBeside } from './html-fast-region';
 import { parseFastHtml, type FastDocument } from './html-fast-tree';
 import { parseHtmlDocument, type HtmlDocument } from './html-tree';
 import { diffJsonText } from './json-text-diff';
@@ -71,6 +73,18 @@ export class ParsedBodies {
     return document;
   }
 
+  /**
+   * `answer`'s page for comparing with `first`'s: read only where the two differ when it can be
+   * (html-fast-region.ts; not kept, as its shared elements are `first`'s), else whole.
+   */
+  fastHtmlBeside(first: ShadowAnswer, answer: ShadowAnswer): FastDocument | null {
+    const base = this.fastHtmlOf(first);
+    if (base === null) return null;
+    if (this.fastHtml.has(answer)) return this.fastHtml.get(answer) ?? null;
+    const text = this.textOf(answer);
+    return parseFastHtmlBeside(base, text, sharedText(base.text, text)) ?? this.fastHtmlOf(answer);
+  }
+
   htmlOf(answer: ShadowAnswer): HtmlDocument {
     let document = this.html.get(answer);
     if (document === undefined) {
@@ -95,7 +109,7 @@ function bodyDiff(a: ShadowAnswer, b: ShadowAnswer, kind: BodyKind, config: Comp
   if (kind === 'html') {
     // Two well-formed pages: the fast reading, which gives what parse5's would; otherwise parse5's.
     const fastA = parsed.fastHtmlOf(a);
-    const fastB = fastA === null ? null : parsed.fastHtmlOf(b);
+    const fastB = fastA === null ? null : parsed.fastHtmlBeside(a, b);
     return fastA !== null && fastB !== null ? diffFastHtml(fastA, fastB, config.normalisers) : diffHtml(parsed.htmlOf(a), parsed.htmlOf(b));
   }
   if (kind === 'text') return diffTextLines(parsed.textOf(a), parsed.textOf(b), config.normalisers);

@@ -2,7 +2,7 @@
  * diffHtml on two pages html-fast-tree.ts could read, with the same paths in the same order, at a
  * fraction of the cost: elements are reduced only when looked at, and a pair of elements whose
  * source is the same text (both before the first character at which the pages differ, or both after
- * the last) is not looked into at all. The fast reader takes an element's subtree from its source
+ * the last), or that is one object in both (html-fast-region.ts), is not looked into at all. The fast reader takes an element's subtree from its source
  * alone (it refuses every page where the standard would repair across elements), so the same
  * source is the same subtree.
  */
@@ -21,7 +21,7 @@ export function diffFastHtml(a: FastDocument, b: FastDocument, normalisers: read
       return view;
     },
     tag: (el) => el.tagName,
-    same: (x, y) => (x.start === y.start && x.end <= prefix) || (x.start >= suffixA && y.start - x.start === delta),
+    same: (x, y) => x === y || (x.start === y.start && x.end <= prefix) || (x.start >= suffixA && y.start - x.start === delta),
   };
   const out: string[] = [];
   if (a.doctype !== b.doctype) out.push('doctype');

@@ -11,7 +11,7 @@
  * can skip the elements whose source they share (html-fast-diff.ts).
  */
 
-export interface FastText { readonly nodeName: '#text'; value: string }
+export interface FastText { readonly nodeName: '#text'; readonly value: string }
 export interface FastElement {
   readonly nodeName: string;
   readonly tagName: string;
@@ -20,6 +20,12 @@ export interface FastElement {
   /** Source offsets: from `<` of the start tag to after the end tag (or to the end of the page). */
   readonly start: number;
   end: number;
+  /** Where its content starts (after the start tag, and the line feed a `<pre>` drops); -1 for void and raw-text elements. */
+  inner: number;
+  /** Where its end tag starts (`<`) when one closed it in the body; -1 otherwise. */
+  close: number;
+  /** The same element (attributes, offsets) with other child nodes. */
+  copy(childNodes: Array<FastElement | FastText>): FastElement;
 }
 export interface FastDocument { readonly doctype: string | null; readonly root: FastElement; readonly text: string }
 
@@ -40,21 +46,22 @@ const CLOSES_P = new Set([
   'header', 'hgroup', 'main', 'menu', 'nav', 'ol', 'p', 'search', 'section', 'summary', 'ul', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'pre',
   'listing', 'form', 'table', 'hr', 'xmp', 'li', 'dd', 'dt', 'plaintext',
 ]);
+// The tables by name are Maps, not objects: a tag or reference named `constructor` or `valueOf` is none of theirs.
 /** Start tags that close an open element of their own kind (or a sibling kind) when one is open. */
-const CLOSES_OWN: Record<string, readonly string[]> = {
+const CLOSES_OWN = new Map<string, readonly string[]>(Object.entries({
   option: ['option'], optgroup: ['option', 'optgroup'], a: ['a'], nobr: ['nobr'], button: ['button'],
   form: ['form'], h1: ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'], h2: ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'], h3: ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'],
   h4: ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'], h5: ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'], h6: ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'],
-};
+}));
 /** Table structure: each may only be written straight inside its parent here, as its own end tag closes it. */
-const TABLE_PARENT: Record<string, readonly string[]> = {
+const TABLE_PARENT = new Map<string, readonly string[]>(Object.entries({
   caption: ['table'], colgroup: ['table'], thead: ['table'], tbody: ['table'], tfoot: ['table'], col: ['colgroup'], tr: ['thead', 'tbody', 'tfoot'],
   td: ['tr'], th: ['tr'],
-};
+}));
 /** Inside these only the table structure above (and whitespace) may be written. */
 const TABLE_CONTEXT = new Set(['table', 'thead', 'tbody', 'tfoot', 'tr', 'colgroup']);
 /** Items a new one closes (the standard's walk up the open elements, which stops at a special element other than these three). */
-const CLOSES_ITEM: Record<string, readonly string[]> = { li: ['li'], dd: ['dd', 'dt'], dt: ['dd', 'dt'] };
+const CLOSES_ITEM = new Map<string, readonly string[]>([['li', ['li']], ['dd', ['dd', 'dt']], ['dt', ['dd', 'dt']]]);
 const WALK_PAST = new Set(['address', 'div', 'p']);
 /** The standard's special elements. */
 const SPECIAL = new Set([
@@ -66,7 +73,7 @@ const SPECIAL = new Set([
   'track', 'ul', 'wbr', 'xmp',
 ]);
 const IN_HEAD = new Set(['meta', 'link', 'base', 'basefont', 'bgsound', 'title', 'style', 'script', 'noscript', 'noframes']);
-const NAMED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: '\'', nbsp: '\u00a0' };
+const NAMED = new Map([['amp', '&'], ['lt', '<'], ['gt', '>'], ['quot', '"'], ['apos', '\''], ['nbsp', '\u00a0']]);
 const WHITESPACE_ONLY = /^[ \t\n\f]*$/;
 
 class Irregular extends Error {}
@@ -78,7 +85,8 @@ function decode(text: string): string {
   return text.replace(/&([^;\s&<>"'=`]*)(;?)/g, (whole, name: string, semi: string) => {
     if (name === '') return whole;
     if (semi === '' || name.length > 8) return irregular();
-    if (name in NAMED) return NAMED[name];
+    const named = NAMED.get(name);
+    if (named !== undefined) return named;
     const numeric = /^#(?:([0-9]{1,7})|[xX]([0-9a-fA-F]{1,6}))$/.exec(name);
     if (numeric === null) return irregular();
     const code = numeric[1] !== undefined ? Number(numeric[1]) : parseInt(numeric[2], 16);
@@ -111,9 +119,127 @@ export function parseFastHtml(source: string): FastDocument | null {
   }
 }
 
+/**
+ * Reads the content of `el` (a copy of an element of another page, with no children yet) from
+ * `source`, at `el.inner`, as the page's reading would with `ancestors` open (from `<html>`, in the
+ * body), up to and including `el`'s end tag. False when that reading needs repairs or the page
+ * ends first. The page's other text must have been read regular elsewhere: this reads only this part.
+ */
+export function readElementContent(source: string, el: FastElement, ancestors: readonly FastElement[]): boolean {
+  const reader = new Reader(source);
+  try {
+    return reader.readInside(el, ancestors);
+  } catch (error) {
+    if (error instanceof Irregular) return false;
+    throw error;
+  }
+}
+
+/** Tags whose content starts after a line feed the reader may drop: where it starts depends on the character after the start tag. */
+export function dropsFirstLineFeed(tag: string): boolean {
+  return SKIP_FIRST_LF.has(tag);
+}
+
+type Attribute = { name: string; value: string };
+
+/**
+ * The attributes of the start tag whose name ends at `at`, into `out`; returns where the tag ends.
+ * With `out` null it only checks them, and returns minus where the tag ends when a value holds a
+ * `&` (read it with `out` to know whether the reference is one the reader takes).
+ */
+function readAttributes(text: string, from: number, out: Attribute[] | null): number {
+  let at = from;
+  let reference = false;
+  for (;;) {
+    SPACE.lastIndex = at;
+    SPACE.test(text);
+    at = SPACE.lastIndex;
+    const c = text.charCodeAt(at);
+    if (c === 62) { at++; break; } // >
+    if (c === 47) { at++; continue; } // a / not before > is read as space
+    if (Number.isNaN(c) || c === 61) irregular(); // the end of the page in a tag, or a name that starts with =
+    ATTR_NAME.lastIndex = at;
+    ATTR_NAME.test(text);
+    const nameEnd = ATTR_NAME.lastIndex;
+    const nameStart = at;
+    at = nameEnd;
+    SPACE.lastIndex = at;
+    SPACE.test(text);
+    let valueStart = at;
+    let valueEnd = at;
+    if (text.charCodeAt(SPACE.lastIndex) === 61) {
+      at = SPACE.lastIndex + 1;
+      SPACE.lastIndex = at;
+      SPACE.test(text);
+      at = SPACE.lastIndex;
+      const q = text.charCodeAt(at);
+      if (q === 34 || q === 39) {
+        const close = text.indexOf(q === 34 ? '"' : '\'', at + 1);
+        if (close < 0) irregular();
+        valueStart = at + 1;
+        valueEnd = close;
+        at = close + 1;
+      } else {
+        UNQUOTED.lastIndex = at;
+        UNQUOTED.test(text);
+        valueStart = at;
+        valueEnd = UNQUOTED.lastIndex;
+        at = UNQUOTED.lastIndex;
+      }
+    }
+    if (out === null) {
+      if (!reference) { const amp = text.indexOf('&', valueStart); reference = amp >= 0 && amp < valueEnd; }
+      continue;
+    }
+    const name = text.slice(nameStart, nameEnd).toLowerCase();
+    if (!out.some((a) => a.name === name)) out.push({ name, value: decode(text.slice(valueStart, valueEnd)) });
+  }
+  return reference ? -at : at;
+}
+
+/** A run of text with no character reference: taken from the page when first looked at. */
+class SourceText implements FastText {
+  readonly nodeName = '#text' as const;
+  constructor(private readonly source: string, private readonly from: number, private readonly to: number) {}
+  get value(): string { return this.source.slice(this.from, this.to); }
+}
+
+/** An element as parse5 shapes it; its attributes read from its source when first looked at. */
+class LazyElement implements FastElement {
+  readonly nodeName: string;
+  childNodes: Array<FastElement | FastText> = [];
+  end = -1;
+  inner = -1;
+  close = -1;
+  private read: Attribute[] | null = null;
+
+  constructor(readonly tagName: string, readonly start: number, private readonly source: string, private readonly attrsAt: number) {
+    this.nodeName = tagName;
+  }
+
+  get attrs(): Attribute[] {
+    return this.readAttributes();
+  }
+
+  readAttributes(): Attribute[] {
+    if (this.read === null) { this.read = []; readAttributes(this.source, this.attrsAt, this.read); }
+    return this.read;
+  }
+
+  copy(childNodes: Array<FastElement | FastText>): FastElement {
+    const el = new LazyElement(this.tagName, this.start, this.source, this.attrsAt);
+    Object.assign(el, { childNodes, end: this.end, inner: this.inner, close: this.close, read: this.read });
+    return el;
+  }
+}
+
 class Reader {
   private at = 0;
   private readonly stack: FastElement[] = [];
+  /** How many elements of each tag are open (on the stack). */
+  private readonly open = new Map<string, number>();
+  /** The first `&` at or after some position already read: where text must be decoded. */
+  private amp = -1;
   constructor(private readonly text: string) {}
 
   read(): FastDocument {
@@ -124,17 +250,17 @@ class Reader {
     if (dt) { doctype = dt[1].toLowerCase(); this.at += dt[0].length; } else if (text.startsWith('<!', this.at) && !text.startsWith('<!--', this.at)) irregular();
     this.skipSpaceAndComments();
     const html = this.startTag('html');
-    this.stack.push(html);
+    this.push(html);
     this.skipSpaceAndComments();
     const head = this.startTag('head');
     html.childNodes.push(head);
-    this.stack.push(head);
+    this.push(head);
     this.content('head');
     // After </head>: whitespace goes to <html>, then <body>.
     this.whitespaceInto(html);
     const body = this.startTag('body');
     html.childNodes.push(body);
-    this.stack.push(body);
+    this.push(body);
     this.content('body');
     // After </body> (and </html>), whitespace still goes to <body>; nothing else may follow.
     this.whitespaceInto(body);
@@ -143,6 +269,13 @@ class Reader {
     // What is still open, and <html> and <body> (which take whitespace after their end tags), end with the page.
     for (const el of [...this.stack, html, body]) el.end = text.length;
     return { doctype, root: html, text };
+  }
+
+  readInside(el: FastElement, ancestors: readonly FastElement[]): boolean {
+    for (const open of [...ancestors, el]) this.push(open);
+    this.at = el.inner;
+    this.content('body', ancestors.length);
+    return el.close >= 0;
   }
 
   private skipSpaceAndComments(): void {
@@ -161,7 +294,7 @@ class Reader {
       SPACE.lastIndex = this.at;
       SPACE.test(this.text);
       this.at = SPACE.lastIndex;
-      if (this.at > before) this.appendText(parent, this.text.slice(before, this.at));
+      if (this.at > before) this.appendText(parent, { nodeName: '#text', value: this.text.slice(before, this.at) });
       if (!this.text.startsWith('<!--', this.at)) return;
       this.comment();
     }
@@ -176,7 +309,11 @@ class Reader {
     this.at = end + 3;
   }
 
-  /** A start tag of `expected` (any when null) at `at`: its element, its attributes decoded, the first of a repeated one kept. */
+  /**
+   * A start tag of `expected` (any when null) at `at`: its element. Its attributes are only checked
+   * here, and read (decoded, the first of a repeated one kept) when first looked at, unless one has
+   * a character reference, which must be read now to know whether the page is regular.
+   */
   private startTag(expected: string | null): FastElement {
     const { text } = this;
     TAG.lastIndex = this.at;
@@ -184,44 +321,10 @@ class Reader {
     if (m === null || m[1] === '/') return irregular();
     const tag = m[2].toLowerCase();
     if (expected !== null && tag !== expected) irregular();
-    const el: FastElement = { nodeName: tag, tagName: tag, attrs: [], childNodes: [], start: this.at, end: -1 };
-    let at = TAG.lastIndex;
-    for (;;) {
-      SPACE.lastIndex = at;
-      SPACE.test(text);
-      at = SPACE.lastIndex;
-      const c = text.charCodeAt(at);
-      if (c === 62) { at++; break; } // >
-      if (c === 47) { at++; continue; } // a / not before > is read as space
-      if (Number.isNaN(c) || c === 61) irregular(); // the end of the page in a tag, or a name that starts with =
-      ATTR_NAME.lastIndex = at;
-      ATTR_NAME.exec(text);
-      const name = text.slice(at, ATTR_NAME.lastIndex).toLowerCase();
-      at = ATTR_NAME.lastIndex;
-      SPACE.lastIndex = at;
-      SPACE.test(text);
-      let value = '';
-      if (text.charCodeAt(SPACE.lastIndex) === 61) {
-        at = SPACE.lastIndex + 1;
-        SPACE.lastIndex = at;
-        SPACE.test(text);
-        at = SPACE.lastIndex;
-        const q = text.charCodeAt(at);
-        if (q === 34 || q === 39) {
-          const close = text.indexOf(q === 34 ? '"' : '\'', at + 1);
-          if (close < 0) irregular();
-          value = text.slice(at + 1, close);
-          at = close + 1;
-        } else {
-          UNQUOTED.lastIndex = at;
-          UNQUOTED.test(text);
-          value = text.slice(at, UNQUOTED.lastIndex);
-          at = UNQUOTED.lastIndex;
-        }
-      }
-      if (!el.attrs.some((a) => a.name === name)) el.attrs.push({ name, value: decode(value) });
-    }
-    this.at = at;
+    const el = new LazyElement(tag, this.at, text, TAG.lastIndex);
+    const end = readAttributes(text, TAG.lastIndex, null);
+    if (end < 0) el.readAttributes();
+    this.at = end < 0 ? -end : end;
     return el;
   }
 
@@ -235,25 +338,50 @@ class Reader {
     return m[2].toLowerCase();
   }
 
-  private appendText(parent: FastElement, value: string): void {
-    const last = parent.childNodes[parent.childNodes.length - 1];
-    if (last !== undefined && last.nodeName === '#text') (last as FastText).value += value;
-    else parent.childNodes.push({ nodeName: '#text', value });
+  private push(el: FastElement): void {
+    this.stack.push(el);
+    this.open.set(el.tagName, (this.open.get(el.tagName) ?? 0) + 1);
   }
 
-  /** Reads until `</until>` closes it (head, body), or the end of the page (body only). */
-  private content(until: 'head' | 'body'): void {
+  private pop(): void {
+    const el = this.stack.pop() as FastElement;
+    this.open.set(el.tagName, (this.open.get(el.tagName) as number) - 1);
+  }
+
+  private isOpen(tag: string): boolean {
+    return (this.open.get(tag) ?? 0) > 0;
+  }
+
+  private appendText(parent: FastElement, node: FastText): void {
+    const nodes = parent.childNodes;
+    const last = nodes[nodes.length - 1];
+    if (last !== undefined && last.nodeName === '#text') nodes[nodes.length - 1] = { nodeName: '#text', value: (last as FastText).value + node.value };
+    else nodes.push(node);
+  }
+
+  /** The text from `from` to `to`, decoded now when it has a reference (which may make the page irregular), else when first looked at. */
+  private textNode(from: number, to: number): FastText {
+    if (this.amp < from) {
+      const amp = this.text.indexOf('&', from);
+      this.amp = amp < 0 ? Infinity : amp;
+    }
+    return this.amp < to ? { nodeName: '#text', value: decode(this.text.slice(from, to)) } : new SourceText(this.text, from, to);
+  }
+
+  /**
+   * Reads until `</until>` closes it (head, body), or the end of the page (body only), or, with
+   * `depth`, until the element at that depth of the stack is closed.
+   */
+  private content(until: 'head' | 'body', depth = -1): void {
     const { text, stack } = this;
     for (;;) {
       const current = stack[stack.length - 1];
       const lt = text.indexOf('<', this.at);
       const textEnd = lt < 0 ? text.length : lt;
       if (textEnd > this.at) {
-        const run = text.slice(this.at, textEnd);
-        const blank = WHITESPACE_ONLY.test(run);
         // Text in the head or in table structure is moved by the standard (to the body, before the table).
-        if (!blank && (until === 'head' || TABLE_CONTEXT.has(current.tagName))) irregular();
-        this.appendText(current, decode(run));
+        if ((until === 'head' || TABLE_CONTEXT.has(current.tagName)) && !WHITESPACE_ONLY.test(text.slice(this.at, textEnd))) irregular();
+        this.appendText(current, this.textNode(this.at, textEnd));
         this.at = textEnd;
       }
       if (lt < 0) {
@@ -266,8 +394,9 @@ class Reader {
         const tag = this.endTag();
         if (tag !== current.tagName) irregular();
         current.end = this.at;
-        stack.pop();
-        if (tag === until) return;
+        if (until === 'body') current.close = lt;
+        this.pop();
+        if (tag === until || stack.length === depth) return;
         continue;
       }
       if (!((next >= 65 && next <= 90) || (next >= 97 && next <= 122))) irregular(); // `<` as text, `<!x>`, `<?x>`: left to parse5
@@ -283,25 +412,26 @@ class Reader {
         if (text.charCodeAt(this.at) === 10) this.at++;
         else if (text.charCodeAt(this.at) === 38) irregular(); // a reference that may be a line feed
       }
-      stack.push(el);
+      el.inner = this.at;
+      this.push(el);
     }
   }
 
   /** Throws Irregular when opening `tag` here would make the standard close or move something. */
   private checkOpen(tag: string, current: FastElement): void {
     const { stack } = this;
-    const parents = TABLE_PARENT[tag];
+    const parents = TABLE_PARENT.get(tag);
     if (parents !== undefined) { if (!parents.includes(current.tagName)) irregular(); return; }
     if (TABLE_CONTEXT.has(current.tagName)) irregular();
     if (current.tagName === 'select' || current.tagName === 'optgroup' || current.tagName === 'option') {
       if (tag !== 'option' && tag !== 'optgroup' && tag !== 'hr') irregular();
     }
-    if (tag === 'select' && stack.some((e) => e.tagName === 'select')) irregular();
-    if ((tag === 'option' || tag === 'optgroup' || tag === 'hr') && stack.some((e) => e.tagName === 'option')) irregular();
-    if (CLOSES_P.has(tag) && stack.some((e) => e.tagName === 'p')) irregular();
-    const own = CLOSES_OWN[tag];
-    if (own !== undefined && stack.some((e) => own.includes(e.tagName))) irregular();
-    const items = CLOSES_ITEM[tag];
+    if (tag === 'select' && this.isOpen('select')) irregular();
+    if ((tag === 'option' || tag === 'optgroup' || tag === 'hr') && this.isOpen('option')) irregular();
+    if (CLOSES_P.has(tag) && this.isOpen('p')) irregular();
+    const own = CLOSES_OWN.get(tag);
+    if (own !== undefined && own.some((t) => this.isOpen(t))) irregular();
+    const items = CLOSES_ITEM.get(tag);
     if (items !== undefined) {
       for (let i = stack.length - 1; i >= 0; i--) {
         const open = stack[i].tagName;
@@ -309,7 +439,7 @@ class Reader {
         if (SPECIAL.has(open) && !WALK_PAST.has(open)) break;
       }
     }
-    if ((tag === 'input' || tag === 'textarea' || tag === 'keygen') && stack.some((e) => e.tagName === 'select')) irregular();
+    if ((tag === 'input' || tag === 'textarea' || tag === 'keygen') && this.isOpen('select')) irregular();
   }
 
   private rawText(el: FastElement, references: boolean): void {

@@ -37,6 +37,7 @@ const regular = [
   '<!DOCTYPE html><html><head></head><body><p>open at the end <b>of the page',
   `<html><head></head><body><p>no doctype</p></body></html>`,
   `<!doctype html><html><head>\n<meta charset="utf-8">\n</head>\n<body>x</body>\n</html>\n\n<!-- after -->\n`,
+  page('<constructor>a custom element named like an object\'s property</constructor><tostring>x</tostring>'),
 ];
 
 const refused = [
@@ -44,6 +45,7 @@ const refused = [
   page('<p>AT&T &copy; 2024</p>'), page('<svg><path d="M0"/></svg>'), page('<template><p>x</p></template>'), page('<a href=1><a href=2>x</a></a>'),
   page('<table>text<tr></tr></table>'), page('<p>x</p>', '<title>t</title><div>in head</div>'), '<p>no html element</p>', page('<p>1 < 2</p>'),
   page('<p>x</p>\r\n'), page('<h1><h2>x</h2></h1>'), page('<select><div>x</div></select>'), page('<p>&#128;</p>'), page('<pre>&#10;x</pre>'),
+  page('<p>&valueOf;</p>'), page('<p>&toString;</p>'),
 ];
 
 const corpus = (parse(fs.readFileSync(path.join(__dirname, 'corpus', 'html.yaml'), 'utf8')) as Array<{ legacy: string; extracted: string; again?: string; config?: { normalisers?: string[] } }>);
