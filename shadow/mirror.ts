@@ -20,6 +20,8 @@ export interface ShadowJob {
   readonly servedBy: 'legacy' | 'extracted';
   readonly served: ShadowAnswer;
   readonly source: 'live' | 'replay';
+  /** The shopper request's trace id, kept with the diff row; absent for a replay. */
+  readonly traceId?: string | null;
 }
 
 export type { ShadowOutcome } from './outcomes';
@@ -118,7 +120,7 @@ export class Mirror {
       // Every differing path and every path legacy disagreed with itself at, so that a window of rows
       // can be judged again when it is read (window-verdict.ts); `outcome` is this request's own verdict.
       outcome, paths: verdict.differing, noise: verdict.legacyDiffers, legacySample: sample(legacy), extractedSample: sample(extracted),
-      requestHeaders: read ? safeHeaders(job.headers, REPLAY_HEADERS) : {}, source: job.source,
+      requestHeaders: read ? safeHeaders(job.headers, REPLAY_HEADERS) : {}, source: job.source, traceId: job.traceId ?? null,
     });
     this.events.outcome(job.route, outcome);
     return outcome;
