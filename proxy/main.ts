@@ -152,7 +152,7 @@ export async function startProxy(config: ProxyConfig = proxyConfigFromEnv(), log
   // Releases the slots of routes idle for 15 minutes (a reload drops removed routes at once).
   const sweepTimer = setInterval(() => windows.sweep(null), 60_000).unref();
   const upgrade = createUpgradeHandler({
-    rules: store, flags, metrics, log, accessLog: accessLogger(log, 'websocket'), breakers, traffic, websockets,
+    rules: store, flags, metrics, log, accessLog: accessLogger(log, 'websocket'), breakers, traffic, websockets, rateLimits, admission, windows,
     decideInputs: { overrideDigest: overrideTokenDigest(config.overrideToken), newAnonymousId },
   });
   // Shoppers who connect between listen and the shadow worker's start wait for it: with shadow
@@ -168,7 +168,7 @@ export async function startProxy(config: ProxyConfig = proxyConfigFromEnv(), log
   }, upgrade);
   let ready = false;
   let allowed: ReadonlySet<string> = new Set();
-  const loop = { breakers, admission, lastVerdict: (route: string) => shadowSide.lastVerdict(route), websockets: () => websockets.status(), diffStore: () => shadowSide.diffStore(), tracing: tracingStatus };
+  const loop = { breakers, admission, lastVerdict: (route: string) => shadowSide.lastVerdict(route), conversions: (routes: readonly string[], now: number) => shadowSide.conversions(routes, now), websockets: () => websockets.status(), diffStore: () => shadowSide.diffStore(), tracing: tracingStatus };
   const refreshGauges = (): void => {
     const shadow = shadowSide.sample();
     metrics.shadowInFlight.set(shadow.inFlight);

@@ -1,4 +1,5 @@
 import type { ShadowOutcome } from '../shadow/outcomes';
+import type { GuardWindow } from '../shadow/store/guard-window';
 import { redactLocation, redactSecrets, storeKind, type StoreKind } from '../shadow/store/location';
 import { ShadowWorker, type CapturedShadowJob, type LastVerdict } from '../shadow/worker/shadow-worker';
 import type { ProxyConfig } from './config';
@@ -7,6 +8,8 @@ import type { ProxyMetrics } from './observability/metrics';
 import type { ShopperMarks } from './observability/shopper-marks';
 import type { TrafficCounters } from './observability/traffic-counters';
 import type { TrafficWindows } from './observability/traffic-windows';
+
+const NO_WINDOWS: ReadonlyMap<string, GuardWindow> = new Map();
 
 /** How often the evidence counters go to the store: it is at most about this far behind the proxy. */
 const SHIP_TRAFFIC_EVERY_MS = 1000;
@@ -133,6 +136,11 @@ export class ShadowSide {
   /** A route's latest `strangler rollout` verdict as the store has it (null: none, or no store open). */
   lastVerdict(route: string): LastVerdict | null {
     return this.worker?.lastVerdicts.get(route) ?? null;
+  }
+
+  /** Guarded routes' conversion counts as last read from the store, asking for a fresh read when due (none without a store). */
+  conversions(routes: readonly string[], now: number): ReadonlyMap<string, GuardWindow> {
+    return this.worker?.conversions(routes, now) ?? NO_WINDOWS;
   }
 
   /** Figures /metrics reads at scrape time. */

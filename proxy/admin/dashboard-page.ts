@@ -3,7 +3,7 @@ import crypto from 'node:crypto';
 /**
  * GET /dashboard: one self-contained page that polls GET /stats every second and draws each
  * upstream's admission control (learned limit, in flight, queued), each route's figures (shed
- * requests included) and a requests/s chart (inline SVG). Nothing leaves the admin origin: no CDN,
+ * requests included, and a guarded route's conversion per side) and a requests/s chart (inline SVG). Nothing leaves the admin origin: no CDN,
  * no font, no image; the Content-Security-Policy allows exactly this page's own script and style
  * (by hash) and fetches to 'self'. The page holds no URL at all (the SVG namespace is taken from
  * an <svg> the HTML parser made). Every figure and name is set as text, never as markup.
@@ -48,6 +48,11 @@ main.stale .route{opacity:.6}
 .verdict-rollback{color:var(--bad);font-weight:600}
 .verdict-advance,.verdict-complete{color:var(--ok)}
 .muted{color:var(--muted)}
+.conversion{font-size:.92rem;margin:0 0 .5rem}
+.conversion .side{font-weight:600}
+.guard-pass{color:var(--ok);font-weight:600}
+.guard-rollback{color:var(--bad);font-weight:600}
+.guard-hold,.guard-not-judged{color:var(--warn)}
 .body{display:flex;flex-wrap:wrap;gap:1rem 1.5rem;align-items:flex-start}
 .body table{flex:none}
 table{border-collapse:collapse;font-variant-numeric:tabular-nums;font-size:.92rem}
@@ -142,6 +147,9 @@ const SCRIPT = `
     card.rollout = header.appendChild(el('span', 'rollout'));
     card.rollout.setAttribute('data-f', 'rollout');
     section.appendChild(header);
+    // A guarded route's conversion per side (hidden for the others).
+    card.conversion = section.appendChild(el('p', 'conversion'));
+    card.conversion.hidden = true;
 
     var body = section.appendChild(el('div', 'body'));
     var table = body.appendChild(el('table', 'figures'));
@@ -278,6 +286,36 @@ const SCRIPT = `
     target.replaceChildren.apply(target, nodes);
   }
 
+  function fmtConv(v) { return v === null || v === undefined ? 'n/a' : (v * 100).toFixed(1) + '%'; }
+  var GUARD_WORDS = { pass: 'pass', hold: 'hold', rollback: 'ROLLBACK', 'not-judged': 'not judged at ' };
+
+  // The conversion guard over the current step, as the store counts it: each side's rate with the
+  // shoppers behind it, the drop with its always-valid interval, and the verdict rollout would give.
+  function conversionNodes(target, c, percent) {
+    target.hidden = c === null || c === undefined;
+    if (target.hidden) return;
+    var key = JSON.stringify(c) + percent;
+    if (target.getAttribute('data-drawn') === key) return;
+    target.setAttribute('data-drawn', key);
+    var nodes = [document.createTextNode('conversion to ' + c.goal + ' since ' + clock(c.since) + ': ')];
+    BACKENDS.forEach(function (b, i) {
+      if (i > 0) nodes.push(document.createTextNode(' \u00b7 '));
+      nodes.push(document.createTextNode(b + ' '));
+      var v = el('span', 'side', fmtConv(c[b].rate) + ' (' + c[b].converted + '/' + c[b].shoppers + ' shoppers)');
+      v.setAttribute('data-f', 'conversion.' + b);
+      nodes.push(v);
+    });
+    var drop = 'drop ' + fmtConv(c.drop) + (c.interval ? ' [' + fmtConv(c.interval[0]) + ' .. ' + fmtConv(c.interval[1]) + '] at ' + Math.round(c.confidence * 100) + '%' : '') + ' (max ' + fmtConv(c.maxDrop) + ')';
+    var d = el('span', null, drop);
+    d.setAttribute('data-f', 'conversion.drop');
+    nodes.push(document.createTextNode(' \u00b7 '), d, document.createTextNode(' \u00b7 '));
+    var word = c.verdict === 'not-judged' ? GUARD_WORDS[c.verdict] + percent + '%' : c.verdict === 'hold' ? 'hold: ' + Math.min(c.legacy.shoppers, c.extracted.shoppers) + '/' + c.minShoppers + ' shoppers a side' : (GUARD_WORDS[c.verdict] || c.verdict);
+    var w = el('span', 'guard-' + String(c.verdict).replace(/[^a-z-]/g, ''), word);
+    w.setAttribute('data-f', 'conversion.verdict');
+    nodes.push(w);
+    target.replaceChildren.apply(target, nodes);
+  }
+
   function update(card, route) {
     card.svc.textContent = '\\u2192 ' + route.extracted;
     card.percent.textContent = route.percent + '% to extracted (' + route.percentSource + ')';
@@ -287,6 +325,7 @@ const SCRIPT = `
     card.breaker.setAttribute('data-state', b[1]);
     card.section.className = 'route' + (b[1] === 'open' || b[1] === 'half-open' ? ' ' + b[1] : '');
     rolloutNodes(card.rollout, route.rollout);
+    conversionNodes(card.conversion, route.conversion, route.percent);
     WINDOWS.forEach(function (w) {
       var win = route.windows[w[0]];
       BACKENDS.forEach(function (be) {

@@ -1,3 +1,4 @@
+import type { GuardWindow } from '../../shadow/store/guard-window';
 import type { LastVerdict } from '../../shadow/worker/protocol';
 import type { DiffStoreView } from '../shadow-side';
 import type { BreakerBoard } from '../breaker/breaker-board';
@@ -19,6 +20,8 @@ import { TRACING_OFF, type TracingStatus } from '../tracing/types';
 export interface LoopState {
   readonly breakers: BreakerBoard;
   lastVerdict(route: string): LastVerdict | null;
+  /** Guarded routes' conversion counts from the store, as last read (a fresh read is asked for when due). */
+  conversions?(routes: readonly string[], now: number): ReadonlyMap<string, GuardWindow>;
   /** WebSocket connections open now, in all and per route and backend. */
   websockets(): { open: number; routes: Record<string, Record<string, number>> };
   /** The diff store's health (shadow-side.ts): kind, redacted location, ok, lastError, buffered, dropped. */

@@ -161,10 +161,25 @@ function sumSeries(parts: readonly Json[]): unknown {
 }
 
 /**
+ * A guarded route's conversion is read from the store every worker writes to, so each worker's
+ * reading already counts every worker's shoppers: they are never summed; the latest read is shown.
+ */
+function freshestConversion(parts: readonly unknown[]): unknown {
+  let freshest: Json | null = null;
+  for (const part of parts) {
+    if (part === null || typeof part !== 'object') continue;
+    const c = part as Json;
+    if (freshest === null || String(c.until) > String(freshest.until)) freshest = c;
+  }
+  return freshest;
+}
+
+/**
  * GET /stats of a cluster: each worker sends its windows' counts (`raw`); the sums are formatted
  * as one process would (latency histograms add, so p50/p95 are of every request, not averages;
  * shed requests add). Each upstream's limit, in flight and waiting are the workers' sums.
  * The rules' health is the primary's, which reads the file; `workers` counts those serving.
+ * A guarded route's conversion is the latest any worker read from the shared store (not a sum).
  */
 export function mergeStats(rules: RulesHealth, workers: number, workerReports: readonly Json[]): Json {
   const [first] = workerReports;
@@ -185,6 +200,7 @@ export function mergeStats(rules: RulesHealth, workers: number, workerReports: r
         windows: Object.fromEntries(names.map((name) => [name, windows[name].shadow])),
       },
       series: sumSeries(all.map((r) => r.series as Json)),
+      conversion: freshestConversion(all.map((r) => r.conversion)),
     };
   });
   const since = workerReports.map((r) => String(r.since)).sort()[0] ?? null;

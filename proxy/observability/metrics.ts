@@ -97,7 +97,7 @@ export class ProxyMetrics {
   });
   readonly websocketUpgrades = new client.Counter({
     name: 'strangler_websocket_upgrades_total',
-    help: 'WebSocket handshakes on websocket routes, by route, backend and result (ok, declined, refused, timeout, failed, rejected, abandoned, shutdown)',
+    help: 'WebSocket handshakes on websocket routes, by route, backend and result (ok, declined, refused, timeout, failed, rejected, shed, abandoned, shutdown)',
     labelNames: ['route', 'backend', 'result'], registers: [this.registry],
   });
   readonly shed = new client.Counter({ name: 'strangler_shed_total', help: 'Requests answered by the proxy without being sent upstream, by route and reason: overload (503, admission control) or rate_limit (429)', labelNames: ['route', 'reason'], registers: [this.registry] });

@@ -196,3 +196,22 @@ test('a worker\'s log batch never passes its bound, so processes sharing one pip
   expect(Math.max(...writes.map((w) => w.length))).toBeLessThanOrEqual(4096);
   expect(writes.every((w) => w.endsWith('\n'))).toBe(true);
 });
+
+test('/stats of a cluster: a guarded route\'s conversion is read from the shared store by each worker, so the freshest read is shown, never a sum', () => {
+  const conversion = (until: number, legacy: number, extracted: number): Loose => ({
+    goal: 'order', legacy: { shoppers: legacy, converted: 3, rate: 3 / legacy }, extracted: { shoppers: extracted, converted: 1, rate: 1 / extracted },
+    since: new Date(T0).toISOString(), until: new Date(until).toISOString(),
+  });
+  const w = new TrafficWindows(() => T0);
+  const route = (name: string, c: Loose | null): Loose => ({ name, percent: 50, breaker: null, shadow: { percent: null, budget: null }, series: w.series(name, T0), raw: { '1m': w.raw(name, '1m', T0) }, conversion: c });
+  const report = (c: Loose | null): Record<string, unknown> => ({ since: new Date(T0).toISOString(), routes: [route('r', c), route('plain', null)] });
+  const rules = { epoch: 1, servingLastGood: false, error: null, lastReloadAt: new Date(T0).toISOString() };
+  const fresher = conversion(T0 + 10_000, 12, 11);
+  for (const order of [[conversion(T0 + 5000, 10, 10), fresher, null], [null, fresher, conversion(T0 + 5000, 10, 10)]]) {
+    const merged = mergeStats(rules, 3, order.map(report)) as Loose;
+    expect(merged.routes[0].conversion).toEqual(fresher);
+    expect(merged.routes[1].conversion).toBeNull();
+  }
+  // Before any worker has read the store.
+  expect((mergeStats(rules, 2, [report(null), report(null)]) as Loose).routes[0].conversion).toBeNull();
+});

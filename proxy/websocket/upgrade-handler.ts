@@ -17,9 +17,13 @@ import type { AccessEntry } from '../observability/access-log';
 import type { Logger } from '../observability/logger';
 import type { ProxyMetrics } from '../observability/metrics';
 import type { TrafficCounters } from '../observability/traffic-counters';
+import type { TrafficWindows } from '../observability/traffic-windows';
+import type { Admission } from '../overload/admission';
+import type { RateLimits } from '../overload/rate-limits';
 import type { ActiveRules } from '../rules/store';
 import type { CompiledRoute } from '../rules/types';
 import { asksForWebSocket, handshakeRefusal } from './handshake';
+import { admitHandshake } from './handshake-admission';
 import type { HandshakeOutcome, WebSocketRelay } from './relay';
 import type { WebSocketBackend, WebSocketSide } from './websocket-side';
 
@@ -34,6 +38,11 @@ export interface UpgradeDeps {
   readonly breakers: BreakerBoard;
   readonly traffic: TrafficCounters;
   readonly websockets: WebSocketSide;
+  /** The route's rate limit applies to handshakes, as to requests. */
+  readonly rateLimits: RateLimits;
+  /** A handshake waits for its upstream's slot like a request (null: admission control off). */
+  readonly admission: Admission | null;
+  readonly windows: TrafficWindows;
 }
 
 /** One handshake that was decided: everything its outcome needs to be recorded. */
@@ -47,6 +56,8 @@ interface WebSocketExchange {
   readonly decision: Decision;
   readonly backend: WebSocketBackend;
   readonly setCookie: string | null;
+  /** Frees the admission slot the handshake holds (none: a no-op). */
+  release: () => void;
 }
 
 const REFUSED_RESULT: Partial<Record<string, string>> = { refused: 'refused', timeout: 'timeout', 'client-gone': 'abandoned', shutdown: 'shutdown' };
@@ -85,15 +96,51 @@ export function createUpgradeHandler(deps: UpgradeDeps): (req: http.IncomingMess
     const ex: WebSocketExchange = {
       req, socket, started, requestId, rules, route, decision, backend: decision.side,
       setCookie: decision.newIdentity && decision.identity !== null ? anonCookie(decision.identity) : null,
+      release: () => undefined,
     };
-    const relay = deps.websockets.current();
-    if (relay !== null) { tunnel(deps, ex, relay, head); return; }
-    // A reload has just added the first websocket route: http-proxy is still loading.
-    deps.websockets.ensureLoaded().then((loaded) => tunnel(deps, ex, loaded, head), (error: Error) => {
-      deps.log.error({ error: error.message }, 'http-proxy could not be loaded; WebSocket handshakes fail');
-      handshakeDone(deps, ex, { kind: 'failed', failure: 'error', error });
-    });
+    if (route.rateLimit !== null) {
+      const limited = deps.rateLimits.check(route, decision.identity, req.socket.remoteAddress, req.headers, started);
+      if (limited !== null) { shed(deps, ex, 'STRANGLER_ERR_RATE_LIMITED', limited.headers); return; }
+    }
+    if (deps.admission === null || route.maxQueueMs === null) { open(deps, ex, head); return; }
+    const upstream = decision.side === 'extracted' ? route.extracted : rules.table.legacy;
+    admitHandshake(deps.admission, upstream, route.priority, Math.min(route.maxQueueMs, route.timeoutMs), socket, (release) => {
+      ex.release = release;
+      open(deps, ex, head);
+    }, () => shed(deps, ex, 'STRANGLER_ERR_OVERLOADED', OVERLOADED_HEADERS));
   };
+}
+
+/** 503 when shed by admission control, 429 over the rate limit; the route's breaker is not told. */
+const OVERLOADED_HEADERS: Readonly<Record<string, string>> = Object.freeze({ 'retry-after': '1' });
+
+/**
+ * A handshake refused before anything was sent upstream: counted in strangler_shed_total and the
+ * route's shed figures, logged, but neither a request to a backend nor evidence about one.
+ */
+function shed(deps: UpgradeDeps, ex: WebSocketExchange, code: 'STRANGLER_ERR_RATE_LIMITED' | 'STRANGLER_ERR_OVERLOADED', headers: Readonly<Record<string, string>>): void {
+  const { route, decision } = ex;
+  if (decision.probe) deps.breakers.probeAbandoned(route);
+  const status = sendSocketError(ex.socket, code, { requestId: ex.requestId, route: route.name, backend: null, setCookie: ex.setCookie }, Object.entries(headers).flat());
+  const reason = code === 'STRANGLER_ERR_RATE_LIMITED' ? 'rate_limit' : 'overload';
+  deps.metrics.shed.labels(route.name, reason).inc();
+  deps.windows.shed(route.name, reason, Date.now());
+  deps.metrics.websocketUpgrades.labels(route.name, 'none', 'shed').inc();
+  deps.accessLog({
+    reqId: ex.requestId, method: ex.req.method!, path: ex.req.url!, route: route.name, side: decision.side, backend: decision.side, bucket: decision.bucket,
+    reason: decision.reason, status, ms: Math.round((performance.now() - ex.started) * 10) / 10, epoch: ex.rules.epoch, code,
+  });
+}
+
+/** Tunnels a decided, admitted handshake (http-proxy is loaded on the first websocket route). */
+function open(deps: UpgradeDeps, ex: WebSocketExchange, head: Buffer): void {
+  const relay = deps.websockets.current();
+  if (relay !== null) { tunnel(deps, ex, relay, head); return; }
+  // A reload has just added the first websocket route: http-proxy is still loading.
+  deps.websockets.ensureLoaded().then((loaded) => tunnel(deps, ex, loaded, head), (error: Error) => {
+    deps.log.error({ error: error.message }, 'http-proxy could not be loaded; WebSocket handshakes fail');
+    handshakeDone(deps, ex, { kind: 'failed', failure: 'error', error });
+  });
 }
 
 function refuse(deps: UpgradeDeps, req: http.IncomingMessage, socket: Duplex, started: number, requestId: string, code: StranglerErrorCode, route: CompiledRoute | null, detail?: string): void {
@@ -132,6 +179,7 @@ function withoutLength(flat: readonly string[]): string[] {
 /** Answers a handshake that did not open (the relay calls this synchronously), and records every one. */
 function handshakeDone(deps: UpgradeDeps, ex: WebSocketExchange, outcome: HandshakeOutcome): void {
   const { route, backend, decision } = ex;
+  ex.release();
   const extracted = decision.side === 'extracted';
   const context = { requestId: ex.requestId, route: route.name, backend, setCookie: ex.setCookie };
   switch (outcome.kind) {

@@ -43,11 +43,12 @@ async function waitHttp(url: string, ms = 15000): Promise<void> {
 export interface Running { name: string; url: string; pids(): number[]; adminUrl?: string; stop(): Promise<void> }
 
 /** Starts a command pinned to one core, its output discarded (logs cost the same whoever reads them). */
-function pinned(core: number, command: string, args: string[], env: Record<string, string> = {}): ChildProcess {
+export function pinned(core: number, command: string, args: string[], env: Record<string, string> = {}): ChildProcess {
   return spawn('taskset', ['-c', String(core), command, ...args], { stdio: 'ignore', env: { ...process.env, ...env } });
 }
 
-function stopper(child: ChildProcess): () => Promise<void> {
+/** Stops a child: SIGTERM, then SIGKILL if it has not exited within 5 s. */
+export function stopper(child: ChildProcess): () => Promise<void> {
   return () => new Promise((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) { resolve(); return; }
     const timer = setTimeout(() => child.kill('SIGKILL'), 5000);

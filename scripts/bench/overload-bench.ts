@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort, repoRoot, startStrangler, type Running } from './contenders';
+import { freePort, pinned, repoRoot, startStrangler, stopper, type Running } from './contenders';
 import { LOAD_CORE, PROXY_CORE } from './http-bench';
 
 /**
@@ -185,16 +185,9 @@ async function startHaproxy(core: number, upstreamPort: number): Promise<Running
   const port = await freePort();
   const conf = path.join(dir, 'haproxy.cfg');
   fs.writeFileSync(conf, haproxyConfig(port, upstreamPort));
-  const child = spawn('taskset', ['-c', String(core), 'haproxy', '-f', conf], { stdio: 'ignore' });
+  const child = pinned(core, 'haproxy', ['-f', conf]);
   await new Promise((r) => setTimeout(r, 700));
-  return {
-    name: 'haproxy', url: `http://127.0.0.1:${port}`, maxconn: WORKERS, pids: () => [child.pid!],
-    stop: () => new Promise((resolve) => {
-      if (child.exitCode !== null) { resolve(); return; }
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-    }),
-  };
+  return { name: 'haproxy', url: `http://127.0.0.1:${port}`, maxconn: WORKERS, pids: () => [child.pid!], stop: stopper(child) };
 }
 
 interface BenchUpstream { readonly url: string; readonly port: number; close(): Promise<void> }

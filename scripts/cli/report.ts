@@ -3,7 +3,7 @@ import path from 'node:path';
 import { parseDuration } from '../../proxy/rules/duration';
 import { loadRules } from '../../proxy/rules/load';
 import type { CompiledRules } from '../../proxy/rules/types';
-import { buildReport } from '../../shadow/report/model';
+import { buildReport, type GuardInForce } from '../../shadow/report/model';
 import { renderHtml } from '../../shadow/report/render-html';
 import { renderMarkdown } from '../../shadow/report/render-md';
 import { EvidenceStoreError } from '../../shadow/store/evidence';
@@ -12,7 +12,7 @@ import { openStore } from '../../shadow/store/open-store';
 import type { Store } from '../../shadow/store/store';
 import { noArguments, out, parse, usageError, warn, type CommandCall } from './command-line';
 import { reportRollouts } from './rollout/report-rollout';
-import { CommandError, rulesFilePath } from './rules-file';
+import { CommandError, percentInFile, rulesFilePath } from './rules-file';
 
 export interface ReportOptions { sinceMs: number; out: string; db: string; rules: string; retainMs: number; json: boolean }
 
@@ -44,6 +44,11 @@ async function rolloutsOf(rules: CompiledRules | null, store: Store, options: Re
   return reportRollouts(rules, store, fs.statSync(options.rules).mtimeMs, now);
 }
 
+/** Each route with a conversion guard, at the percent in the rules file (a killed route is at 0); none without valid rules. */
+function guardsOf(rules: CompiledRules | null): Map<string, GuardInForce> {
+  return new Map((rules?.routes ?? []).flatMap((r) => (r.rollout?.guard ? [[r.name, { guard: r.rollout.guard, percent: percentInFile(r) }] as const] : [])));
+}
+
 /** `strangler report`: report.html, report.md and report.json; exit 1 when a route is over budget. */
 export async function runReport(options: ReportOptions, out: (line: string) => void, warn: (line: string) => void): Promise<number> {
   const rules = rulesIfValid(options.rules, warn);
@@ -53,7 +58,7 @@ export async function runReport(options: ReportOptions, out: (line: string) => v
     const pruned = await store.prune(Date.now() - options.retainMs);
     if (pruned > 0) warn(`pruned ${pruned} rows older than the retention`);
     const until = Date.now();
-    const report = await buildReport(store, store.location, until - options.sinceMs, until + 1, budgets, undefined, await rolloutsOf(rules, store, options, until));
+    const report = await buildReport(store, store.location, until - options.sinceMs, until + 1, budgets, undefined, await rolloutsOf(rules, store, options, until), undefined, guardsOf(rules));
     fs.mkdirSync(options.out, { recursive: true });
     fs.writeFileSync(path.join(options.out, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
     const markdown = renderMarkdown(report);

@@ -84,7 +84,8 @@ export interface WsClient {
 
 export interface RefusedHandshake { status: number; headers: http.IncomingHttpHeaders; body: string }
 
-function connect(port: number, path: string, headers: Record<string, string>): { ws: WebSocket; result: Promise<WsClient | RefusedHandshake> } {
+/** Starts a handshake through the proxy: `result` is the open WebSocket or the refusal, whichever comes. */
+export function connect(port: number, path: string, headers: Record<string, string>): { ws: WebSocket; result: Promise<WsClient | RefusedHandshake> } {
   const ws = new WebSocket(`ws://127.0.0.1:${port}${path}`, { headers, maxPayload: 16 * 1024 * 1024 });
   const messages: Array<string | Buffer> = [];
   const waiters: Array<(message: string | Buffer) => void> = [];

@@ -1,4 +1,7 @@
 import { DIFFY_THRESHOLDS, type FieldNoise, type NoiseThresholds } from '../compare/window-noise';
+import type { ConversionGuard } from '../../proxy/rules/types';
+import { conversionView, type ConversionView } from '../stats/conversion-verdict';
+import type { EvidenceStore } from '../store/evidence';
 import { readRouteWindow } from '../store/route-window';
 import type { ReplicaRows, StoreReader } from '../store/store';
 
@@ -56,6 +59,17 @@ export interface RouteReport {
   trend: TrendPoint[];
   /** Null for a route without a rollout block. */
   rollout: RouteRollout | null;
+  /**
+   * The conversion guard over the report's window, judged as `strangler rollout` judges it at the
+   * route's percent in the rules file; null for a route without a guard.
+   */
+  conversion: ConversionView | null;
+}
+
+/** A guarded route's guard and the percent in force in the rules file (the guard is not judged at 0 % or 100 %). */
+export interface GuardInForce {
+  readonly guard: ConversionGuard;
+  readonly percent: number;
 }
 
 export interface DiffReport {
@@ -83,15 +97,23 @@ function latency(values: Array<number | null>): LatencySummary {
   return { p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99), samples: sorted.length };
 }
 
+/** The guard's counts over the window (the store's minutes holding since … until − 1: the window is half-open) and its verdict. */
+async function conversionOf(store: Pick<EvidenceStore, 'conversions'>, route: string, since: number, until: number, guarded: GuardInForce | undefined): Promise<ConversionView | null> {
+  if (guarded === undefined) return null;
+  return conversionView(guarded.guard, await store.conversions(route, since, until - 1), guarded.percent);
+}
+
 /**
  * Reads the diff store for [since, until) into the report every renderer draws from. Budgets come
  * from the rules file (`shadow.budget`); a route in the store but not in the rules gets `defaultBudget`.
- * Routes with a rollout plan (`rollouts`) are in the report even without comparisons. `location`
- * names the store in the report and must already be redacted (store.location is).
+ * Routes with a rollout plan (`rollouts`) or a conversion guard (`guards`) are in the report even
+ * without comparisons. `location` names the store in the report and must already be redacted
+ * (store.location is).
  */
-export async function buildReport(store: StoreReader, location: string, since: number, until: number, budgets: ReadonlyMap<string, number>,
-  defaultBudget = 0.01, rollouts: ReadonlyMap<string, RouteRollout> = new Map(), thresholds: NoiseThresholds = DIFFY_THRESHOLDS): Promise<DiffReport> {
-  const routeNames = new Set<string>([...rollouts.keys(), ...await store.routesWithData(since, until)]);
+export async function buildReport(store: StoreReader & Pick<EvidenceStore, 'conversions'>, location: string, since: number, until: number, budgets: ReadonlyMap<string, number>,
+  defaultBudget = 0.01, rollouts: ReadonlyMap<string, RouteRollout> = new Map(), thresholds: NoiseThresholds = DIFFY_THRESHOLDS,
+  guards: ReadonlyMap<string, GuardInForce> = new Map()): Promise<DiffReport> {
+  const routeNames = new Set<string>([...rollouts.keys(), ...guards.keys(), ...await store.routesWithData(since, until)]);
   const routes: RouteReport[] = [];
   for (const route of [...routeNames].sort()) {
     const window = await readRouteWindow(store, route, since, until, thresholds);
@@ -110,6 +132,7 @@ export async function buildReport(store: StoreReader, location: string, since: n
       latency: { legacy: latency(times.map((t) => t.legacy)), extracted: latency(times.map((t) => t.extracted)) },
       trend,
       rollout: rollouts.get(route) ?? null,
+      conversion: await conversionOf(store, route, since, until, guards.get(route)),
     });
   }
   return {

@@ -1,5 +1,6 @@
 import type { NoiseThresholds } from '../compare/window-noise';
 import type { DiffReport, RouteReport } from './model';
+import { CONVERSION_HEADERS, CONVERSION_NOTE, conversionCells } from './conversion-text';
 import { rolloutCells } from './rollout-text';
 
 const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -75,6 +76,20 @@ function rolloutTable(routes: RouteReport[]): string {
 <table class="rollout"><tr><th>route</th><th>percent</th><th>step</th><th>last verdict</th><th>at 100 % since</th><th>comparisons since</th><th>mismatch rate since</th><th>retire legacy</th></tr>${rows}</table>`;
 }
 
+/** Each guarded route's conversion per side, the drop with its interval, and the guard's verdict. */
+function conversionTable(routes: RouteReport[]): string {
+  const guarded = routes.filter((r) => r.conversion !== null);
+  if (guarded.length === 0) return '';
+  const badge = { pass: 'good', hold: 'wait', rollback: 'bad', 'not-judged': 'wait' } as const;
+  const rows = guarded.map((r) => {
+    const { cells, verdict } = conversionCells(r.route, r.conversion!);
+    const last = cells.length - 1;
+    return `<tr class="${verdict}">${cells.map((c, i) => `<td>${i === last ? `<span class="badge ${badge[verdict]}">${esc(c)}</span>` : esc(c)}</td>`).join('')}</tr>`;
+  }).join('\n');
+  return `<h2>Conversion guard</h2><p class="muted">${esc(CONVERSION_NOTE)}</p>
+<table class="conversion"><tr>${CONVERSION_HEADERS.map((h) => `<th>${esc(h)}</th>`).join('')}</tr>${rows}</table>`;
+}
+
 /** The fields legacy disagreed with itself on, each with the two rates behind its noise call. */
 function noiseTable(route: RouteReport, thresholds: NoiseThresholds): string {
   if (route.noiseFields.length === 0) return '';
@@ -101,12 +116,13 @@ ${noiseTable(r, report.noiseThresholds)}
 <style>body{font-family:system-ui,sans-serif;margin:1.5rem;color:#222}table{border-collapse:collapse;margin:.5rem 0}td,th{border-bottom:1px solid #ddd;padding:.3rem .6rem;text-align:left}
 tr.over td{background:#fde2e2}.verdict{font-size:1.3rem}.charts{display:flex;gap:2rem;flex-wrap:wrap}figure{margin:0}figcaption{color:#666;font-size:.85rem}
 .side{display:grid;grid-template-columns:1fr 1fr;gap:1rem}pre{background:#f6f6f6;padding:.5rem;white-space:pre-wrap;word-break:break-all;max-height:20rem;overflow:auto}svg text{font-size:12px}.muted{color:#777}
-.badge{display:inline-block;padding:.15rem .5rem;border-radius:4px;color:#fff;font-weight:600}.badge.good{background:#5cb85c}.badge.bad{background:#d9534f}</style></head>
+.badge{display:inline-block;padding:.15rem .5rem;border-radius:4px;color:#fff;font-weight:600}.badge.good{background:#5cb85c}.badge.bad{background:#d9534f}.badge.wait{background:#6c757d}</style></head>
 <body><h1>Strangler diff report</h1><p class="verdict"><span class="badge ${report.ok ? 'good' : 'bad'}">${report.ok ? 'PASS' : 'FAIL'}</span> ${report.ok ? 'every route within budget' : 'at least one route over budget'}</p>
 <p>${esc(report.since)} → ${esc(report.until)} · store <code>${esc(report.store)}</code> · generated ${esc(report.generatedAt)}</p>
 ${routes.length === 0 ? '<p>No shadow comparisons in this period.</p>' : `${ratesChart(routes)}
 <table><tr><th>route</th><th>sampled</th><th>compared</th><th>matched</th><th title="past the capture cap: not compared">truncated</th><th>dropped</th><th>errors</th><th>mismatches</th><th>rate</th><th>budget</th><th></th></tr>${rows}</table>`}
 ${rolloutTable(routes)}
+${conversionTable(routes)}
 ${replicasTable(report)}
 ${details}</body></html>\n`;
 }

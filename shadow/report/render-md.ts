@@ -1,4 +1,5 @@
 import type { DiffReport } from './model';
+import { CONVERSION_HEADERS, CONVERSION_NOTE, conversionCells } from './conversion-text';
 import { rolloutCells } from './rollout-text';
 
 const pct = (rate: number | null): string => (rate === null ? 'n/a' : `${(rate * 100).toFixed(2)}%`);
@@ -24,6 +25,16 @@ export function renderMarkdown(report: DiffReport): string {
     for (const r of ramped) {
       const c = rolloutCells(r.rollout!);
       lines.push(`| ${r.route} | ${c.percent} | ${c.step} | ${cell(c.verdict)} | ${c.atFullSince} | ${c.comparisons} | ${c.mismatchRate} | ${r.rollout!.ready ? '✅ ready' : c.retire} |`);
+    }
+  }
+  const guarded = report.routes.filter((r) => r.conversion !== null);
+  if (guarded.length > 0) {
+    const mark = { pass: '✅ ', hold: '⏳ ', rollback: '❌ ', 'not-judged': '' } as const;
+    lines.push('', '## Conversion guard', '', CONVERSION_NOTE, '', `| ${CONVERSION_HEADERS.join(' | ')} |`, '|---|---|---:|---:|---:|---|---:|---|');
+    for (const r of guarded) {
+      const { cells, verdict } = conversionCells(r.route, r.conversion!);
+      cells[cells.length - 1] = `${mark[verdict]}${cells[cells.length - 1]}`;
+      lines.push(`| ${cells.map(cell).join(' | ')} |`);
     }
   }
   if (report.replicas.length > 0) {

@@ -1,4 +1,5 @@
 import { redactLocation, redactSecrets, replicaName, storeKind, type StoreKind } from './location';
+import { readGuardWindow, type GuardWindow } from './guard-window';
 import { openStore } from './open-store';
 import type { DiffRow, LastVerdict, ShadowStatDelta, Store } from './store';
 import { addMark, type ShopperMark, type ShopperSpan } from './shoppers';
@@ -264,6 +265,15 @@ export class DiffStore {
   /** Each route's latest rollout verdict (the rollout command writes them; the proxy shows them); none before the store is reached. */
   async lastVerdicts(): Promise<LastVerdict[]> {
     return this.store ? this.store.lastVerdicts() : [];
+  }
+
+  /** Guarded routes' conversion counts over their current step (guard-window.ts), one route after another; none before the store is reached. */
+  async guardWindows(routes: readonly string[], now: number): Promise<GuardWindow[]> {
+    const store = this.store;
+    if (store === null) return [];
+    const windows: GuardWindow[] = [];
+    for (const route of routes) windows.push(await readGuardWindow(store, route, now));
+    return windows;
   }
 
   async prune(now: number): Promise<number> {

@@ -9,6 +9,7 @@ function route(name: string, mismatchRate: number, budget: number, legacyP50: nu
     topPaths: [], trend: [{ hour: '2026-12-02T04', compared: 100, mismatches: Math.round(mismatchRate * 100), rate: mismatchRate }],
     latency: { legacy: { p50: legacyP50, p95: 12.5, p99: 40, samples: 100 }, extracted: { p50: 3.25, p95: 9, p99: 31, samples: 100 } },
     rollout: null,
+    conversion: null,
   };
 }
 

@@ -24,6 +24,7 @@ export interface Generation {
 export interface GenerationEvents {
   report(gen: Generation, message: Extract<FromWorker, { type: 'report' }>): void;
   verdicts(message: Extract<FromWorker, { type: 'verdicts' }>): void;
+  conversions(message: Extract<FromWorker, { type: 'conversions' }>): void;
   /** The thread ended: `error` says why; `wasReady` is false when it never opened the store. */
   exit(gen: Generation, error: Error, wasReady: boolean): void;
 }
@@ -47,6 +48,7 @@ export function spawnGeneration(script: string, setup: Omit<WorkerSetup, 'inFlig
       else if (message.type === 'failed') { failure = new Error(message.message); void worker.terminate(); }
       else if (message.type === 'report') events.report(gen, message);
       else if (message.type === 'verdicts') events.verdicts(message);
+      else if (message.type === 'conversions') events.conversions(message);
       else if (message.type === 'stopped') stopped();
     });
     worker.on('error', (error) => { failure ??= error; });

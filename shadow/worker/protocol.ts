@@ -1,6 +1,7 @@
 import type { WireAnswer } from '../decode-answer';
 import type { ShadowJob, ShadowOutcome } from '../mirror';
 import type { DiffStoreOptions } from '../store/diff-store';
+import type { GuardWindow } from '../store/guard-window';
 import type { LastVerdict } from '../store/store';
 import type { ShopperMark } from '../store/shoppers';
 import type { TrafficDelta } from '../store/traffic';
@@ -82,6 +83,8 @@ export type ToWorker =
   | { readonly type: 'counts'; readonly counts: readonly StatCount[] }
   /** The proxy's evidence counters since the last message, added to the store's. */
   | { readonly type: 'traffic'; readonly deltas: readonly TrafficDelta[]; readonly shoppers?: readonly ShopperMark[] }
+  /** Read these guarded routes' conversion counts from the store (for /stats); answered by `conversions`. */
+  | { readonly type: 'read-conversions'; readonly routes: readonly string[] }
   | { readonly type: 'stop'; readonly graceMs: number };
 
 export type FromWorker =
@@ -92,4 +95,6 @@ export type FromWorker =
     /** Traced jobs among `done`, with their outcome (null: not compared); absent when none. */
     readonly traced?: ReadonlyArray<readonly [number, ShadowOutcome | null]> }
   | { readonly type: 'verdicts'; readonly verdicts: readonly LastVerdict[] }
+  /** The counts asked for (none while the store cannot be read), and how long reading them took. */
+  | { readonly type: 'conversions'; readonly windows: readonly GuardWindow[]; readonly tookMs: number }
   | { readonly type: 'stopped' };

@@ -1,5 +1,6 @@
 import type { ShadowOutcome } from '../mirror';
 import type { DiffStoreOptions } from '../store/diff-store';
+import type { GuardWindow } from '../store/guard-window';
 import type { ShopperMark } from '../store/shoppers';
 import type { TrafficDelta } from '../store/traffic';
 import { NO_COUNTERS, spawnGeneration, type Generation } from './generation';
@@ -33,6 +34,10 @@ const BATCH_EVERY_MS = 5;
 /** ...or as soon as this many are waiting. */
 const BATCH_MAX = 32;
 const SHIP_COUNTS_EVERY_MS = 100;
+/** /stats reads the conversion guard's counts from the store at most this often... */
+const CONVERSIONS_EVERY_MS = 5000;
+/** ...and waits at least this many times the last read's duration before the next (a read takes at most ~5 % of the worker's time). */
+const READ_COST_SHARE = 20;
 /** How long stop() waits, past the grace period, for the worker to close the store before terminating it. */
 const CLOSE_STORE_MS = 5000;
 
@@ -55,6 +60,10 @@ export class ShadowWorker {
   private past: StoreCounters = NO_COUNTERS;
   /** Each route's latest rollout verdict in the store, read by the worker every 2 s. */
   lastVerdicts: ReadonlyMap<string, LastVerdict> = new Map();
+  /** Guarded routes' conversion counts as the store last had them (guard-window.ts), for /stats. */
+  private guardWindows: ReadonlyMap<string, GuardWindow> = new Map();
+  /** No store read for /stats before this (ms since the epoch): see conversions(). */
+  private nextConversionRead = 0;
   /** Attempts to start a new worker after one died (at most one a second). */
   restarts = 0;
   /** Jobs offered and not yet posted, with the buffers the post will move. */
@@ -163,6 +172,27 @@ export class ShadowWorker {
     return true;
   }
 
+  /**
+   * The conversion counts last read for these routes, and a new read asked for when one is due.
+   * /stats is polled every second (by each worker of a cluster), and the read is a query over the
+   * step's shoppers that grows with them, so it runs at most every CONVERSIONS_EVERY_MS and never
+   * more often than READ_COST_SHARE times its own last duration: on a store of a million shoppers
+   * a day, a slow read reads less often instead of occupying the worker thread. Nobody polling, no read.
+   */
+  conversions(routes: readonly string[], now: number): ReadonlyMap<string, GuardWindow> {
+    const gen = this.current;
+    if (routes.length > 0 && now >= this.nextConversionRead && !this.stopping && gen?.ready) {
+      this.nextConversionRead = now + CONVERSIONS_EVERY_MS;
+      gen.worker.postMessage({ type: 'read-conversions', routes } satisfies ToWorker);
+    }
+    return this.guardWindows;
+  }
+
+  private conversionsRead(message: Extract<FromWorker, { type: 'conversions' }>): void {
+    if (message.windows.length > 0) this.guardWindows = new Map(message.windows.map((w) => [w.route, w]));
+    this.nextConversionRead = Math.max(this.nextConversionRead, Date.now() + READ_COST_SHARE * message.tookMs);
+  }
+
   /** Jobs handed to the worker and not finished. */
   busy(): number {
     return this.current ? Atomics.load(this.current.inFlight, 0) : 0;
@@ -219,6 +249,7 @@ export class ShadowWorker {
     const { gen, ready } = spawnGeneration(this.script, { diffDb, replica, storeOptions, shadowTimeoutMs, captureBytes }, {
       report: (g, message) => this.report(g, message),
       verdicts: (message) => { this.lastVerdicts = new Map(message.verdicts.map((v) => [v.route, v])); },
+      conversions: (message) => this.conversionsRead(message),
       exit: (g, error, wasReady) => this.died(g, error, wasReady),
     });
     this.current = gen;

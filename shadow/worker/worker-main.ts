@@ -10,6 +10,7 @@ import type { ShadowAnswer } from '../compare/compare';
 import { decodeAnswer } from '../decode-answer';
 import { Mirror, type ShadowJob, type ShadowOutcome } from '../mirror';
 import { DEFAULT_STORE_OPTIONS, DiffStore } from '../store/diff-store';
+import type { GuardWindow } from '../store/guard-window';
 import type { FromWorker, StoreCounters, StoreHealth, ToWorker, WireJob, WireServed, WorkerSetup } from './protocol';
 
 const REPORT_EVERY_MS = 100;
@@ -125,6 +126,11 @@ async function main(): Promise<void> {
     } else if (message.type === 'traffic') {
       store.addTraffic(message.deltas);
       if (message.shoppers) store.addShoppers(message.shoppers);
+    }
+    else if (message.type === 'read-conversions') {
+      const started = Date.now();
+      const answer = (windows: GuardWindow[]): void => post({ type: 'conversions', windows, tookMs: Date.now() - started });
+      store.guardWindows(message.routes, started).then(answer, () => answer([]));
     }
     else if (message.type === 'stop') void stop(message.graceMs);
   });

@@ -1,47 +1,22 @@
 import http from 'node:http';
 import { ask, flood, type Answer } from '../../../scripts/testing/flood';
 import { request } from '../../../scripts/testing/http-client';
-import { startPooledUpstream, type PooledUpstream } from '../../../scripts/testing/pooled-upstream';
+import { startOverloadShop, type OverloadShop } from '../../../scripts/testing/overload-shop';
+import type { PooledUpstream } from '../../../scripts/testing/pooled-upstream';
 import { expectNoCrash } from '../../../scripts/testing/proxy-health';
-import { startTestProxy, startUpstream, type TestProxy, type TestUpstream } from '../../../scripts/testing/upstreams';
+import type { TestProxy } from '../../../scripts/testing/upstreams';
 import { until } from '../../../scripts/testing/wait';
 
-// The peak-traffic issue's upstream: 4 requests at a time, 25 ms each (about 160 answers/s).
+let shop: OverloadShop;
 let legacy: PooledUpstream;
-let svc: TestUpstream;
 let proxy: TestProxy;
 
-const rules = (legacyUrl: string, svcUrl: string): string => `version: 1
-upstreams: { legacy: "${legacyUrl}", svc: "${svcUrl}" }
-defaults:
-  overload: { max_queue: 200ms }
-routes:
-  - name: browse
-    match: { methods: [GET], path: /browse/:id }
-    extracted: svc
-  - name: checkout
-    match: { methods: [POST], path: /checkout }
-    extracted: svc
-    priority: critical
-  - name: search
-    match: { methods: [GET], path: /search }
-    extracted: svc
-    rate_limit: { by: header:x-api-key, rate: 5/m, burst: 5 }
-  - name: reports
-    match: { methods: [GET], path: /reports }
-    extracted: svc
-    overload: false
-`;
-
 beforeAll(async () => {
-  legacy = await startPooledUpstream(4, 25);
-  svc = await startUpstream('svc');
-  proxy = await startTestProxy(rules(legacy.url, svc.url));
+  shop = await startOverloadShop({ withReports: true });
+  ({ legacy, proxy } = shop);
 }, 20000);
 afterAll(async () => {
-  const code = await proxy.stop();
-  await Promise.all([legacy.close(), svc.close()]);
-  expect(code).toBe(0);
+  expect(await shop.close()).toBe(0);
 });
 afterEach(() => expectNoCrash(proxy));
 
@@ -140,37 +115,31 @@ test('a route with overload: false is sent at once, outside admission control, e
 });
 
 describe('with two workers', () => {
-  let pooled: PooledUpstream;
-  let other: TestUpstream;
-  let cluster: TestProxy;
+  let cluster: OverloadShop;
   beforeAll(async () => {
-    pooled = await startPooledUpstream(4, 25);
-    other = await startUpstream('svc');
-    cluster = await startTestProxy(rules(pooled.url, other.url), { STRANGLER_WORKERS: '2' });
+    cluster = await startOverloadShop({ withReports: true, env: { STRANGLER_WORKERS: '2' } });
   }, 30000);
   afterAll(async () => {
-    const code = await cluster.stop();
-    await Promise.all([pooled.close(), other.close()]);
-    expect(code).toBe(0);
+    expect(await cluster.close()).toBe(0);
   });
 
   test('each worker learns its own limit and sheds on its own; orders still all go through; /status sums the workers', async () => {
-    const flooding = flood({ port: cluster.port, path: (i) => `/browse/${i}` }, 150, 2500);
+    const flooding = flood({ port: cluster.proxy.port, path: (i) => `/browse/${i}` }, 150, 2500);
     const agent = new http.Agent({ keepAlive: false });
     const orders: Answer[] = [];
     await new Promise((r) => setTimeout(r, 300));
     for (let i = 0; i < 20; i++) {
-      orders.push(await ask(agent, { port: cluster.port, path: () => '/checkout', method: 'POST', body: '{}' }, i));
+      orders.push(await ask(agent, { port: cluster.proxy.port, path: () => '/checkout', method: 'POST', body: '{}' }, i));
       await new Promise((r) => setTimeout(r, 40));
     }
     const browse = await flooding;
     expect(orders.map((o) => o.status)).toEqual(orders.map(() => 200));
     expect(browse.some((a) => a.status === 503 && a.code === 'STRANGLER_ERR_OVERLOADED')).toBe(true);
-    const status = (await request({ port: cluster.adminPort, path: '/status' })).json<{ upstreams: Array<{ name: string; limit: number; workers: Array<{ limit: number | null }> }> }>();
+    const status = (await request({ port: cluster.proxy.adminPort, path: '/status' })).json<{ upstreams: Array<{ name: string; limit: number; workers: Array<{ limit: number | null }> }> }>();
     const upstream = status.upstreams.find((u) => u.name === 'legacy')!;
     expect(upstream.workers).toHaveLength(2);
     expect(upstream.limit).toBe(upstream.workers.reduce((n, w) => n + (w.limit ?? 0), 0));
-    const text = (await request({ port: cluster.adminPort, path: '/metrics' })).body;
+    const text = (await request({ port: cluster.proxy.adminPort, path: '/metrics' })).body;
     expect(metric(text, 'strangler_shed_total{route="browse",reason="overload"}')).toBe(browse.filter((a) => a.status === 503).length);
   }, 30000);
 });

@@ -1,8 +1,9 @@
 import { flood } from '../../../scripts/testing/flood';
 import { request } from '../../../scripts/testing/http-client';
-import { startPooledUpstream, type PooledUpstream } from '../../../scripts/testing/pooled-upstream';
+import { startOverloadShop, type OverloadShop } from '../../../scripts/testing/overload-shop';
+import type { PooledUpstream } from '../../../scripts/testing/pooled-upstream';
 import { expectNoCrash } from '../../../scripts/testing/proxy-health';
-import { startTestProxy, startUpstream, type TestProxy, type TestUpstream } from '../../../scripts/testing/upstreams';
+import type { TestProxy } from '../../../scripts/testing/upstreams';
 import { until } from '../../../scripts/testing/wait';
 
 /**
@@ -10,40 +11,20 @@ import { until } from '../../../scripts/testing/wait';
  * upstream's admission figures, against what the shoppers got and what /metrics counted.
  * The legacy upstream serves 4 requests at a time, 25 ms each (about 160 answers/s).
  */
+let shop: OverloadShop;
 let legacy: PooledUpstream;
-let svc: TestUpstream;
 let proxy: TestProxy;
-
-const RULES = (legacyUrl: string, svcUrl: string): string => `version: 1
-upstreams: { legacy: "${legacyUrl}", svc: "${svcUrl}" }
-defaults:
-  overload: { max_queue: 200ms }
-routes:
-  - name: browse
-    match: { methods: [GET], path: /browse/:id }
-    extracted: svc
-  - name: checkout
-    match: { methods: [POST], path: /checkout }
-    extracted: svc
-    priority: critical
-  - name: search
-    match: { methods: [GET], path: /search }
-    extracted: svc
-    rate_limit: { by: header:x-api-key, rate: 5/m, burst: 5 }
-`;
 
 interface Shed { overload: { requests: number; rps: number }; rateLimit: { requests: number; rps: number } }
 interface Upstream { name: string; url: string; limit: number | null; inFlight: number; queued: number; mirrors: number; minRttMs: number | null }
 interface Stats { upstreams: Upstream[]; routes: Array<{ name: string; windows: Record<'1m' | '15m', { seconds: number; legacy: { requests: number }; shed: Shed }> }> }
 
 beforeAll(async () => {
-  legacy = await startPooledUpstream(4, 25);
-  svc = await startUpstream('svc');
-  proxy = await startTestProxy(RULES(legacy.url, svc.url));
+  shop = await startOverloadShop({ withReports: false });
+  ({ legacy, proxy } = shop);
 }, 20000);
 afterAll(async () => {
-  await proxy?.stop();
-  await Promise.all([legacy?.close(), svc?.close()]);
+  await shop?.close();
 });
 afterEach(() => expectNoCrash(proxy));
 
@@ -59,7 +40,7 @@ test('before any request: every upstream listed with no limit learned yet and no
   const s = await stats();
   expect(s.upstreams).toEqual([
     { name: 'legacy', url: legacy.url, limit: null, inFlight: 0, queued: 0, mirrors: 0, minRttMs: null },
-    { name: 'svc', url: svc.url, limit: null, inFlight: 0, queued: 0, mirrors: 0, minRttMs: null },
+    { name: 'svc', url: shop.svc.url, limit: null, inFlight: 0, queued: 0, mirrors: 0, minRttMs: null },
   ]);
   for (const route of s.routes) {
     for (const w of ['1m', '15m'] as const) expect(route.windows[w].shed).toEqual({ overload: { requests: 0, rps: 0 }, rateLimit: { requests: 0, rps: 0 } });
@@ -115,8 +96,8 @@ test('rate-limited requests are shown apart, per route', async () => {
 });
 
 test('with 2 workers, /stats sums their shed requests and their upstream figures (each worker learns its own limit)', async () => {
-  const upstream = await startPooledUpstream(4, 25);
-  const pair = await startTestProxy(RULES(upstream.url, svc.url), { STRANGLER_WORKERS: '2' });
+  const cluster = await startOverloadShop({ withReports: false, env: { STRANGLER_WORKERS: '2' } });
+  const pair = cluster.proxy;
   try {
     const answers = await flood({ port: pair.port, path: (i) => `/browse/${i}` }, 100, 1500);
     const shed = answers.filter((a) => a.status === 503).length;
@@ -131,7 +112,6 @@ test('with 2 workers, /stats sums their shed requests and their upstream figures
     // The limit shown is the sum of the limits the workers learned (one may not have a gate yet).
     expect(merged.limit).toBe(merged.workers.reduce((n, w) => n + (w.limit ?? 0), 0));
   } finally {
-    await pair.stop();
-    await upstream.close();
+    await cluster.close();
   }
 }, 30000);

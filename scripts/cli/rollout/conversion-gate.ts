@@ -1,11 +1,8 @@
 import type { ConversionGuard } from '../../../proxy/rules/types';
-import { conversionTest, type ConversionJudgement, type SideConversions } from '../../../shadow/stats/conversion-test';
+import type { ConversionJudgement } from '../../../shadow/stats/conversion-test';
+import { conversionVerdict, type ConversionVerdict, type WindowConversions } from '../../../shadow/stats/conversion-verdict';
 
-/** A window's exposed and converted shoppers per side (DESIGN "Conversion guard"). */
-export interface WindowConversions {
-  readonly legacy: SideConversions;
-  readonly extracted: SideConversions;
-}
+export type { WindowConversions } from '../../../shadow/stats/conversion-verdict';
 
 const percentText = (rate: number | null): string => (rate === null ? 'n/a' : `${(rate * 100).toFixed(1)}%`);
 
@@ -24,20 +21,14 @@ export interface ConversionGateResult {
   readonly text: string;
 }
 
-/**
- * The guard against a window's counts. Rolls back as soon as the sequential test is sure of a drop
- * over max_drop, before min_shoppers too (the test is valid at any number of looks and shoppers);
- * otherwise waits for min_shoppers on each side, then passes. At 0 % or 100 % one side has no
- * shoppers by design: not judged.
- */
+const GATE_STATUS: Readonly<Record<ConversionVerdict, ConversionGateResult['status']>> = { pass: 'ok', rollback: 'failed', hold: 'waiting', 'not-judged': 'not-judged' };
+
+/** The guard against a window's counts, as a rollout gate (the verdict is shadow/stats/conversion-verdict.ts, which the report and /stats show too). */
 export function conversionGate(guard: ConversionGuard, conversions: WindowConversions, percent: number): ConversionGateResult {
-  const judgement = conversionTest(conversions.legacy, conversions.extracted, guard.maxDrop, guard.confidence);
+  const { verdict, judgement } = conversionVerdict(guard, conversions, percent);
   const text = conversionText(guard, conversions, judgement);
-  if (percent === 0 || percent === 100) {
-    return { status: 'not-judged', judgement, text: `not judged at ${percent}%: ${percent === 0 ? 'no shopper is on extracted' : 'no shopper is on legacy'}` };
-  }
-  if (judgement.dropped) return { status: 'failed', judgement, text };
-  const fewest = Math.min(conversions.legacy.shoppers, conversions.extracted.shoppers);
-  if (fewest < guard.minShoppers) return { status: 'waiting', judgement, text: `${fewest}/${guard.minShoppers} shoppers a side; ${text}` };
-  return { status: 'ok', judgement, text };
+  const status = GATE_STATUS[verdict];
+  if (verdict === 'not-judged') return { status, judgement, text: `not judged at ${percent}%: ${percent === 0 ? 'no shopper is on extracted' : 'no shopper is on legacy'}` };
+  if (verdict === 'hold') return { status, judgement, text: `${Math.min(conversions.legacy.shoppers, conversions.extracted.shoppers)}/${guard.minShoppers} shoppers a side; ${text}` };
+  return { status, judgement, text };
 }
