@@ -168,7 +168,8 @@ export async function startProxy(config: ProxyConfig = proxyConfigFromEnv(), log
   }, upgrade);
   let ready = false;
   let allowed: ReadonlySet<string> = new Set();
-  const loop = { breakers, admission, lastVerdict: (route: string) => shadowSide.lastVerdict(route), conversions: (routes: readonly string[], now: number) => shadowSide.conversions(routes, now), websockets: () => websockets.status(), diffStore: () => shadowSide.diffStore(), tracing: tracingStatus };
+  const loop = { breakers, admission, lastVerdict: (route: string) => shadowSide.lastVerdict(route), conversions: (routes: readonly string[], now: number) => shadowSide.conversions(routes, now), websockets: () => websockets.status(), diffStore: () => shadowSide.diffStore(), tracing: tracingStatus,
+    shadowLastMinute: (route: string, percent: number) => shadowSide.lastMinute(route, percent) };
   const refreshGauges = (): void => {
     const shadow = shadowSide.sample();
     metrics.shadowInFlight.set(shadow.inFlight);

@@ -8,6 +8,7 @@ import type { ProxyMetrics } from './observability/metrics';
 import type { ShopperMarks } from './observability/shopper-marks';
 import type { TrafficCounters } from './observability/traffic-counters';
 import type { TrafficWindows } from './observability/traffic-windows';
+import { ShadowSampling, type SamplingView } from './shadow-sampling';
 
 const NO_WINDOWS: ReadonlyMap<string, GuardWindow> = new Map();
 
@@ -51,6 +52,8 @@ export class ShadowSide {
   /** Why the worker could not start (password redacted), until it does. */
   private startError: { message: string; at: number } | null = null;
   private loggedOk: boolean | null = null;
+  /** The last minute's sampled and dropped mirrors per route, for /status. */
+  private readonly sampling = new ShadowSampling();
 
   constructor(private readonly config: ProxyConfig, private readonly metrics: ProxyMetrics, private readonly log: Logger, private readonly traffic: TrafficCounters, private readonly windows: TrafficWindows | null = null,
     private readonly shoppers: ShopperMarks | null = null) {
@@ -143,6 +146,11 @@ export class ShadowSide {
     return this.worker?.conversions(routes, now) ?? NO_WINDOWS;
   }
 
+  /** Whether the route's evidence is being sampled down (mirrors dropped) over the last minute. */
+  lastMinute(route: string, percent: number): SamplingView {
+    return this.sampling.view(route, percent);
+  }
+
   /** Figures /metrics reads at scrape time. */
   sample(): { inFlight: number; droppedRows: number; failedFlushes: number } {
     const w = this.worker;
@@ -161,6 +169,7 @@ export class ShadowSide {
 
   private counted(route: string, outcome: ShadowOutcome, count: number): void {
     this.metrics.shadowOutcomes.labels(route, outcome).inc(count);
+    this.sampling.count(route, outcome, count);
     this.metrics.route(route).shadow[outcome] += count;
     if (outcome === 'mismatch') this.metrics.mismatches.labels(route).inc(count);
     this.windows?.shadowOutcome(route, outcome, count);

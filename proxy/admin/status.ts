@@ -1,6 +1,7 @@
 import type { GuardWindow } from '../../shadow/store/guard-window';
 import type { LastVerdict } from '../../shadow/worker/protocol';
 import type { DiffStoreView } from '../shadow-side';
+import type { SamplingView } from '../shadow-sampling';
 import type { BreakerBoard } from '../breaker/breaker-board';
 import { effectivePercent } from '../decide/decide';
 import { flagWarnings } from '../flags/feature-to-flag';
@@ -26,6 +27,8 @@ export interface LoopState {
   websockets(): { open: number; routes: Record<string, Record<string, number>> };
   /** The diff store's health (shadow-side.ts): kind, redacted location, ok, lastError, buffered, dropped. */
   diffStore?(): DiffStoreView;
+  /** The last minute's sampled and dropped mirrors of a route, and the share actually mirrored (shadow-sampling.ts). */
+  shadowLastMinute?(route: string, percent: number): SamplingView;
   /** Admission control's gates, per upstream origin. */
   readonly admission?: Admission;
   /** The OpenTelemetry exporter's settings and counts (tracing/). */
@@ -87,7 +90,9 @@ export function statusReport(store: RulesStore, flags: FlagSource, metrics: Prox
         flagState: flagState === null ? null : { ...flagState, fetchedAt: flagInfo.lastFetchAt ?? null, stateFrom: flagInfo.stateFrom ?? null },
         flagWarnings: flagState === null ? [] : flagWarnings(route.group, flagState),
         // outcomes: since the process started; `truncated` ones were past the capture cap, not compared.
-        shadow: route.shadow ? { percent: route.shadow.percent, budget: route.shadow.budget, outcomes: { ...(metrics.routeStats(route.name)?.shadow ?? noOutcomes()) } } : null,
+        // lastMinute: mirrors dropped past the evidence pipeline's capacity mean the evidence is sampled down.
+        shadow: route.shadow ? { percent: route.shadow.percent, budget: route.shadow.budget, outcomes: { ...(metrics.routeStats(route.name)?.shadow ?? noOutcomes()) },
+          lastMinute: loop.shadowLastMinute?.(route.name, route.shadow.percent) ?? null } : null,
         // null: the route has no breaker. Its state is this process's own.
         breaker: loop.breakers.status(route.name),
         rollout: rolloutStatus(route, percent, loop.lastVerdict(route.name)),

@@ -1,6 +1,7 @@
 import client from 'prom-client';
 import type { RulesHealth } from '../admin/stats';
 import { formatRouteWindow, sumRawWindows, type RawRouteWindow } from '../observability/traffic-windows';
+import { effectivePercent } from '../shadow-sampling';
 
 /**
  * How a cluster's primary turns its workers' answers into one: /status, /stats and /metrics
@@ -101,6 +102,14 @@ function mergeSockets(parts: readonly unknown[]): Json {
   return sockets;
 }
 
+/** The workers' last minute of mirrors summed, and the share mirrored recomputed from the sums. */
+function sumLastMinute(shadow: Json, all: readonly Json[]): Json | null {
+  if (shadow.lastMinute === null || shadow.lastMinute === undefined) return null;
+  const sum = sumNumbers(all.map((r) => (r.shadow as Json | null)?.lastMinute));
+  const [sampled, dropped] = [sum.sampled ?? 0, sum.dropped ?? 0];
+  return { sampled, dropped, effectivePercent: effectivePercent(Number(shadow.percent), sampled, dropped) };
+}
+
 /**
  * GET /status of a cluster: the rules part (epoch, hash, last reload) is the primary's, which owns
  * the file; the routes are the first worker's, with the observed split and shadow outcomes summed
@@ -112,7 +121,7 @@ export function mergeStatus(rulesPart: Json, workerReports: readonly Json[], wor
     const shadow = route.shadow as Json | null;
     return {
       ...route,
-      shadow: shadow === null ? null : { ...shadow, outcomes: sumNumbers(all.map((r) => (r.shadow as Json | null)?.outcomes)) },
+      shadow: shadow === null ? null : { ...shadow, outcomes: sumNumbers(all.map((r) => (r.shadow as Json | null)?.outcomes)), lastMinute: sumLastMinute(shadow, all) },
       breaker: worstBreaker(all.map((r) => r.breaker)),
       observed: sumObserved(all),
     };

@@ -40,7 +40,9 @@ export class ResponseTap {
   add(chunk: Buffer): void {
     if (this.truncated) return;
     if (this.size + chunk.length > this.cap) {
-      this.chunks.push(chunk.subarray(0, this.cap - this.size));
+      const part = chunk.subarray(0, this.cap - this.size);
+      this.chunks.push(part);
+      this.size += part.length;
       this.truncated = true;
       return;
     }
@@ -50,8 +52,21 @@ export class ResponseTap {
 
   /** The captured bytes, undecoded: decoding and parsing happen on the worker thread. */
   answer(status: number, headers: readonly string[], ms: number): CapturedAnswer {
-    return { status, headers: flatToObject(headers), body: Buffer.concat(this.chunks), truncated: this.truncated, ms };
+    return { status, headers: flatToObject(headers), body: ownedCopy(this.chunks, this.size), truncated: this.truncated, ms };
   }
+}
+
+/**
+ * The chunks copied into one Buffer that owns its ArrayBuffer, so the post to the worker thread
+ * moves it instead of copying it again (Buffer.concat takes small results from Node's shared pool,
+ * which cannot be moved). A copy either way: the chunks themselves may still be in the shopper's
+ * socket's write queue, so they are never moved.
+ */
+function ownedCopy(chunks: readonly Buffer[], size: number): Buffer {
+  const out = Buffer.allocUnsafeSlow(size);
+  let at = 0;
+  for (const chunk of chunks) at += chunk.copy(out, at);
+  return out;
 }
 
 /**

@@ -43,7 +43,8 @@ async function waitHttp(url: string, ms = 15000): Promise<void> {
 export interface Running { name: string; url: string; pids(): number[]; adminUrl?: string; stop(): Promise<void> }
 
 /** Starts a command pinned to one core, its output discarded (logs cost the same whoever reads them). */
-export function pinned(core: number, command: string, args: string[], env: Record<string, string> = {}): ChildProcess {
+/** `core`: one core, or a taskset list such as "0,1". */
+export function pinned(core: number | string, command: string, args: string[], env: Record<string, string> = {}): ChildProcess {
   return spawn('taskset', ['-c', String(core), command, ...args], { stdio: 'ignore', env: { ...process.env, ...env } });
 }
 
@@ -93,7 +94,7 @@ export async function startNginx(core: number, legacyPort: number, extractedPort
 }
 
 /** Our proxy with a given rules file, on one core, logging at info to a discarded stdout. */
-export async function startStrangler(core: number, name: string, rulesYaml: string, env: (dir: string) => Promise<Record<string, string>> = async () => ({})): Promise<Running> {
+export async function startStrangler(core: number | string, name: string, rulesYaml: string, env: (dir: string) => Promise<Record<string, string>> = async () => ({})): Promise<Running> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strangler-bench-'));
   fs.writeFileSync(path.join(dir, 'rules.yaml'), rulesYaml);
   const [port, adminPort] = [await freePort(), await freePort()];

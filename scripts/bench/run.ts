@@ -11,6 +11,7 @@ import { CONCURRENT, runBigBodies, SEQUENTIAL, type BigBodiesResult } from './bi
 import { BIG_ANSWER_CONTENDERS, LOAD_CORE, PROXY_CORE, runHttpBench, runSplitBench, runTracingBench, type ContenderResult } from './http-bench';
 import { benchGate } from './gate-bench';
 import { overloadLines, runOverloadBench, type OverloadResult } from './overload-bench';
+import { runCapacity, runShadowBench, runWorkersBench, shadowLines } from './shadow-bench';
 
 /**
  * `npm run bench [-- --quick]`: the proxy side by side with its peers on loopback, in one run and
@@ -92,7 +93,8 @@ function bigBodiesTable(rows: BigBodiesResult[]): string[] {
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { quick: { type: 'boolean' }, only: { type: 'string' } }, strict: true });
   const quick = Boolean(values.quick);
-  if (values.only !== undefined && !['overload', 'tracing', 'split'].includes(values.only)) throw new Error(`--only takes "overload", "tracing" or "split", got "${values.only}"`);
+  const sections = ['overload', 'tracing', 'split', 'shadow', 'workers'];
+  if (values.only !== undefined && !sections.includes(values.only)) throw new Error(`--only takes one of ${sections.map((s) => `"${s}"`).join(', ')}, got "${values.only}"`);
   const log = (line: string): void => console.log(line);
   ensureTools(log);
   // The load side (this script, wrk, the upstream) on core 1; each proxy alone on core 0.
@@ -123,6 +125,20 @@ async function main(): Promise<void> {
     log('\n25 % split with admission control and without (overload: false), median of runs');
     for (const line of table(contenders, options.connections)) log(line);
     writeResults({ at: new Date().toISOString(), quick, machine, pinning: { proxy: PROXY_CORE, load: LOAD_CORE }, options, split: contenders }, machine, log);
+    return;
+  }
+  if (values.only === 'shadow') {
+    const shadow = await runShadowBench(options, log);
+    log('\nShadow cost, median of runs');
+    for (const line of table(shadow.contenders, options.connections)) log(line);
+    for (const line of shadowLines(shadow.contenders)) log(line);
+    writeResults({ at: new Date().toISOString(), quick, machine, pinning: { proxy: PROXY_CORE, load: LOAD_CORE }, options, shadow: shadow.contenders, capacity: shadow.capacity }, machine, log);
+    return;
+  }
+  if (values.only === 'workers') {
+    const workers = await runWorkersBench(options, log);
+    for (const line of table(workers, options.connections)) log(line);
+    writeResults({ at: new Date().toISOString(), quick, machine, pinning: { proxy: PROXY_CORE, load: LOAD_CORE }, options, workers }, machine, log);
     return;
   }
   if (values.only === 'tracing') {
@@ -157,8 +173,11 @@ async function main(): Promise<void> {
   log('\nShadow comparison alone (decode, parse, diff; legacy asked twice, its second answer the same bytes), ~200 KB answers');
   for (const line of comparisonLines(comparisons)) log(line);
 
+  log('\nShadow capacity: one shadow worker thread, noisy ~200 KB pages (a CSRF token and a render id differ every time)');
+  const capacity = await runCapacity(options.seconds, log);
+
   const overload = await runOverload();
-  writeResults({ at: new Date().toISOString(), quick, machine, pinning: { proxy: PROXY_CORE, load: LOAD_CORE }, options, http, overload, bigBodies, decisions, gate, comparisons }, machine, log);
+  writeResults({ at: new Date().toISOString(), quick, machine, pinning: { proxy: PROXY_CORE, load: LOAD_CORE }, options, http, overload, bigBodies, decisions, gate, comparisons, capacity }, machine, log);
 }
 
 function writeResults(results: Record<string, unknown>, machine: { cpus: number; model?: string; memoryGiB: number; node: string; nginx: string }, log: (line: string) => void): void {

@@ -72,6 +72,7 @@ export class ShadowWorker {
   private answers: Array<{ id: number; served: WireServed | null }> = [];
   private transfers = new Set<ArrayBuffer>();
   private batchTimer: NodeJS.Timeout | null = null;
+  private immediate: NodeJS.Immediate | null = null;
 
   private constructor(private readonly options: ShadowWorkerOptions, private readonly script: string) {
     this.shipTimer = setInterval(() => this.shipCounts(), SHIP_COUNTS_EVERY_MS).unref();
@@ -108,8 +109,10 @@ export class ShadowWorker {
     if (job.served instanceof LaterAnswer) {
       this.batch.push({ id, job: { ...job, body, served: null, ...mark } });
       // Asked at the same moment as the served side, or the shopper's next request may have moved
-      // the state the other side reads (DESIGN "Shadow traffic and diffs"): no batching delay.
-      this.postBatch();
+      // the state the other side reads (DESIGN "Shadow traffic and diffs"): no batching delay, only
+      // to the end of this turn of the event loop, so that the jobs a busy turn offers (and the
+      // answers waiting) go in one message: one wake-up of the worker thread, not one per job.
+      this.postSoon();
       job.served.onSettled((answer) => this.answer(gen, id, answer));
       return true;
     }
@@ -136,9 +139,14 @@ export class ShadowWorker {
     else this.batchTimer ??= setTimeout(() => this.postBatch(), BATCH_EVERY_MS);
   }
 
+  private postSoon(): void {
+    this.immediate ??= setImmediate(() => this.postBatch());
+  }
+
   /** Posts the jobs offered since the last batch to the current worker. */
   private postBatch(): void {
     if (this.batchTimer !== null) { clearTimeout(this.batchTimer); this.batchTimer = null; }
+    if (this.immediate !== null) { clearImmediate(this.immediate); this.immediate = null; }
     const gen = this.current;
     const jobs = this.batch;
     const answers = this.answers;
