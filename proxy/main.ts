@@ -144,7 +144,7 @@ export async function startProxy(config: ProxyConfig = proxyConfigFromEnv(), log
     rules: store, flags, forwarder: new Forwarder(pools, admission), metrics, log, accessLog: accessLogger(log), retryBodyLimit: config.retryBodyLimit,
     decideInputs: { overrideDigest: overrideTokenDigest(config.overrideToken), newAnonymousId },
     shadow: {
-      sample: (percent) => Math.random() * 100 < percent, offer: (job, done) => { shadowSide.offer(job, done ?? null); }, yielded: (job) => { shadowSide.yielded(job); },
+      sample: (percent) => Math.random() * 100 < percent, offer: (job, done, traced) => { shadowSide.offer(job, done ?? null, traced ?? null); }, yielded: (job) => { shadowSide.yielded(job); },
       mirrorSlots: (upstreams) => mirrorSlots(admission, upstreams), captureCap: config.shadowCaptureBytes,
     },
     breakers, traffic, windows, rateLimits, tracer, shoppers,

@@ -123,10 +123,11 @@ export class ShadowSide {
     return this.starting;
   }
 
-  /** `done` is called once the mirror is over (or was dropped): it frees what the proxy held for it. */
-  offer(job: CapturedShadowJob, done: (() => void) | null = null): void {
-    if (this.worker !== null) { this.worker.offer(job, done); return; }
+  /** `done` is called once the mirror is over (or was dropped): it frees what the proxy held for it; `traced` is told its outcome. */
+  offer(job: CapturedShadowJob, done: (() => void) | null = null, traced: ((outcome: ShadowOutcome | null) => void) | null = null): void {
+    if (this.worker !== null) { this.worker.offer(job, done, traced); return; }
     done?.();
+    traced?.('dropped');
     this.counted(job.route, 'dropped', 1);
   }
 

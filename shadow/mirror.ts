@@ -22,6 +22,8 @@ export interface ShadowJob {
   readonly source: 'live' | 'replay';
   /** The rules' table hash the job was sampled under: a new one starts the route's noise probing afresh. */
   readonly rules?: string;
+  /** The shopper request's trace id, kept with the diff row; absent for a replay. */
+  readonly traceId?: string | null;
 }
 
 export type { ShadowOutcome } from './outcomes';
@@ -119,7 +121,7 @@ export class Mirror {
       // Every differing path and every path legacy disagreed with itself at (null: not probed), so that a
       // window of rows can be judged again when it is read (window-verdict.ts); `outcome` is this request's own verdict.
       outcome, paths: verdict.differing, noise: probe ? verdict.legacyDiffers : null, legacySample: sample(legacy), extractedSample: sample(extracted),
-      requestHeaders: read ? safeHeaders(job.headers, REPLAY_HEADERS) : {}, source: job.source,
+      requestHeaders: read ? safeHeaders(job.headers, REPLAY_HEADERS) : {}, source: job.source, traceId: job.traceId ?? null,
     });
     this.events.outcome(job.route, outcome);
     return outcome;

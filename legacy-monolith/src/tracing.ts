@@ -6,13 +6,15 @@ import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { defaultResource, detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+import { traceShopDatabase } from './db-spans';
 import { shopTracingWanted } from './tracing-wanted';
 
 /**
  * A shop process (legacy or an extracted service) traces its HTTP server (and Express routing)
  * through the official instrumentations, exporting over OTLP/HTTP as the OTEL_* variables say.
- * The proxy's traceparent makes each service span a child of the proxy's client span. Must run
- * before Express is first loaded: the instrumentations patch modules as they are required.
+ * The proxy's traceparent makes each service span a child of the proxy's client span, and each
+ * database call is a span under the request's (db-spans.ts). Must run before Express is first
+ * loaded: the instrumentations patch modules as they are required.
  */
 export function startShopTracing(serviceName: string): boolean {
   if (!shopTracingWanted()) return false;
@@ -31,6 +33,7 @@ export function startShopTracing(serviceName: string): boolean {
       new ExpressInstrumentation(),
     ],
   });
+  traceShopDatabase(provider.getTracer('shop-db'));
   const stop = (): void => { void provider.shutdown().catch(() => undefined); };
   process.once('beforeExit', stop);
   return true;

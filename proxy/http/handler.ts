@@ -165,7 +165,7 @@ async function serve(deps: HandlerDeps, ex: Exchange): Promise<void> {
     }
   }
   // The other side is asked now, at the same moment as this one, so both answer from the same state.
-  if (ex.sampled && plan.kind !== 'stream' && route !== null) ex.shadow = startShadow(deps.shadow!, ex.rules.table, route, req, ex.headers, body, decision.side, Date.now());
+  if (ex.sampled && plan.kind !== 'stream' && route !== null) ex.shadow = startShadow(deps.shadow!, ex.rules.table, route, req, ex.headers, body, decision.side, Date.now(), ex.trace);
   const canRetry = retryable && plan.kind !== 'stream';
   const retryBody = body ?? EMPTY_BODY;
 

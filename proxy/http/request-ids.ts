@@ -29,3 +29,8 @@ export function traceparentOf(headers: IncomingHttpHeaders): string {
   const hex = randomHex24();
   return `00-${hex.slice(0, 32)}-${hex.slice(32, 48)}-01`;
 }
+
+/** The trace id of a traceparent the proxy sends (always valid: traceparentOf's), null without one. */
+export function traceIdOf(traceparent: string | string[] | undefined): string | null {
+  return typeof traceparent === 'string' && traceparent.length >= 35 ? traceparent.slice(3, 35) : null;
+}

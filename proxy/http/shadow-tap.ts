@@ -3,6 +3,9 @@ import { LaterAnswer } from '../../shadow/worker/later-answer';
 import type { CapturedAnswer, CapturedShadowJob } from '../../shadow/worker/shadow-worker';
 import { flatToObject } from '../forward/transforms/hop-by-hop';
 import type { CompiledRoute, CompiledRules, Upstream } from '../rules/types';
+import type { RequestTrace } from '../tracing/types';
+import type { ShadowOutcome } from '../../shadow/outcomes';
+import { traceIdOf } from './request-ids';
 
 /** What the handler needs of the shadow side: a sampling coin and a non-blocking offer. */
 export interface ShadowHook {
@@ -12,7 +15,7 @@ export interface ShadowHook {
    * Takes over the job's body Buffers (they may be moved to the worker thread, leaving them empty).
    * A job whose `served` is a LaterAnswer has its other side asked at once; never awaits.
    */
-  offer(job: CapturedShadowJob, done?: (() => void) | null): void;
+  offer(job: CapturedShadowJob, done?: (() => void) | null, traced?: ((outcome: ShadowOutcome | null) => void) | null): void;
   /** Counts a sampled request that was not mirrored (admission control: shoppers come first). */
   yielded(job: CapturedShadowJob): void;
   /**
@@ -95,31 +98,39 @@ export class StartedShadow {
 
 /**
  * Offers a sampled request's mirror before the request is forwarded, its served answer to follow.
- * `body` is the buffered request body; `servedBy` the side the decision chose.
+ * `body` is the buffered request body; `servedBy` the side the decision chose; `trace` the
+ * request's spans (null: tracing is off), of which the mirror starts its own linked trace.
  */
 export function startShadow(hook: ShadowHook, rules: CompiledRules, route: CompiledRoute, req: http.IncomingMessage, headers: readonly string[],
-  body: Buffer | null, servedBy: 'legacy' | 'extracted', at: number): StartedShadow | null {
+  body: Buffer | null, servedBy: 'legacy' | 'extracted', at: number, trace: RequestTrace | null = null): StartedShadow | null {
   const shadow = route.shadow;
   if (shadow === null) return null;
   const later = new LaterAnswer();
+  const mirrorHeaders = flatToObject(headers);
+  const mirror = trace === null ? null : trace.startMirror({ method: req.method ?? 'GET', target: req.url ?? '/', route: route.name, routePath: route.path, servedBy });
+  // The mirror's requests name the mirror's span, so the services' spans nest under it, not under the shopper's.
+  if (mirror !== null) mirrorHeaders.traceparent = mirror.traceparent;
   const job: CapturedShadowJob = {
     at, route: route.name, config: { ignore: shadow.ignore, arrayKeys: shadow.arrayKeys, normalisers: shadow.normalisers },
     legacyOrigin: rules.legacy.url, extractedOrigin: route.extracted.url, method: req.method ?? 'GET', target: req.url ?? '/',
     // A copy of the body: the offer may move its bytes to the worker thread, and the shopper's request still needs them.
-    headers: flatToObject(headers), body: body === null ? null : Buffer.from(body), servedBy, served: later, source: 'live',
+    headers: mirrorHeaders, body: body === null ? null : Buffer.from(body), servedBy, served: later, source: 'live',
     // New rules start the route's noise probing afresh (shadow/noise-probe.ts).
     rules: rules.hash,
+    // The diff row keeps the shopper request's trace id: its server span's, or (tracing off) the traceparent sent upstream.
+    traceId: mirror !== null ? mirror.shopperTraceId : traceIdOf(mirrorHeaders.traceparent),
   };
+  const traced = mirror === null ? null : (outcome: ShadowOutcome | null): void => mirror.ended(outcome);
   // Mirrors count towards each upstream's limit and yield to shoppers: a read asks the other side
   // and legacy again (noise), a write only extracted (as a dry run).
   if (route.maxQueueMs !== null) {
     const read = job.method === 'GET' || job.method === 'HEAD';
     const other = servedBy === 'legacy' ? route.extracted : rules.legacy;
     const release = hook.mirrorSlots(read ? [other, rules.legacy] : [route.extracted]);
-    if (release === null) { hook.yielded(job); return null; }
-    hook.offer(job, release);
+    if (release === null) { hook.yielded(job); traced?.('dropped'); return null; }
+    hook.offer(job, release, traced);
   } else {
-    hook.offer(job);
+    hook.offer(job, null, traced);
   }
   return new StartedShadow(hook.captureCap, later);
 }

@@ -11,7 +11,8 @@ import type { ForwardOutcome } from '../forward/upstream-response';
 import type { Upstream } from '../rules/types';
 import { BoundedProcessor, CountingExporter, ExportCounts } from './export-counts';
 import type { TracingConfig } from './otel-env';
-import type { AttemptKind, ProxyTracer, RequestEnd, RequestTrace, TracingStatus } from './types';
+import { mirrorTracer, startMirrorTrace } from './mirror-trace';
+import type { AttemptKind, MirrorStart, MirrorTrace, ProxyTracer, RequestEnd, RequestTrace, TracingStatus } from './types';
 
 /** The proxy's name in a trace unless OTEL_SERVICE_NAME says otherwise. */
 export const DEFAULT_SERVICE_NAME = 'strangler-proxy';
@@ -35,10 +36,12 @@ export function createSdkTracer(config: TracingConfig, exportChanged: (failing: 
     .merge(resourceFromAttributes({ [ATTR_SERVICE_NAME]: DEFAULT_SERVICE_NAME }))
     .merge(detectResources({ detectors: [envDetector] })); // OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES
   // The sampler comes from OTEL_TRACES_SAMPLER / _ARG (default parentbased_always_on).
-  const provider = new BasicTracerProvider({ resource, spanProcessors: [new BoundedProcessor(batch, counts, limit)] });
+  const processor = new BoundedProcessor(batch, counts, limit);
+  const provider = new BasicTracerProvider({ resource, spanProcessors: [processor] });
   const tracer = provider.getTracer('strangler');
+  const mirrors = mirrorTracer(resource, processor);
   return {
-    startRequest: (req) => new SdkRequestTrace(tracer, req),
+    startRequest: (req) => new SdkRequestTrace(tracer, req, mirrors),
     status: (): TracingStatus => ({ enabled: true, endpoint: config.tracesUrl, sampler: config.sampler, exported: counts.exported, dropped: counts.dropped }),
     shutdown: async () => {
       let timer: NodeJS.Timeout | undefined;
@@ -70,7 +73,7 @@ class SdkRequestTrace implements RequestTrace {
   private attempt: Span | null = null;
   private shed = false;
 
-  constructor(private readonly tracer: Tracer, private readonly req: http.IncomingMessage) {
+  constructor(private readonly tracer: Tracer, private readonly req: http.IncomingMessage, private readonly mirrors: Tracer) {
     // The caller's traceparent (and tracestate) when valid: its sampled flag decides (parent-based sampler).
     const parent = propagator.extract(ROOT_CONTEXT, req.headers, defaultTextMapGetter);
     this.server = tracer.startSpan(req.method!, { kind: SpanKind.SERVER, attributes: { 'http.request.method': req.method! } }, parent);
@@ -111,6 +114,10 @@ class SdkRequestTrace implements RequestTrace {
     span.setStatus({ code: SpanStatusCode.ERROR });
     span.end();
     this.attempt = null;
+  }
+
+  startMirror(start: MirrorStart): MirrorTrace {
+    return startMirrorTrace(this.mirrors, this.server, start);
   }
 
   finish(end: RequestEnd): void {

@@ -1,6 +1,7 @@
 import type http from 'node:http';
 import type { ForwardOutcome } from '../forward/upstream-response';
 import type { Upstream } from '../rules/types';
+import type { ShadowOutcome } from '../../shadow/outcomes';
 
 /**
  * What the request path sees of tracing: only these interfaces, so with tracing off (the tracer
@@ -39,6 +40,34 @@ export interface RequestTrace {
   attemptOutcome(outcome: ForwardOutcome): void;
   /** Ends the open client span and the server span. */
   finish(end: RequestEnd): void;
+  /** Starts the trace of this request's mirror: its own trace, linked to this request's server span (mirror-trace.ts). */
+  startMirror(start: MirrorStart): MirrorTrace;
+}
+
+/** What the mirror span says of the request it mirrors (redacted as the server span's). */
+export interface MirrorStart {
+  readonly method: string;
+  readonly target: string;
+  readonly route: string;
+  readonly routePath: string | null;
+  readonly servedBy: 'legacy' | 'extracted';
+}
+
+/**
+ * `strangler.shadow.outcome`: the comparison's outcome (shadow/outcomes.ts); `not_compared` when
+ * the shopper got nothing to compare (a failure, a fallback, a shopper who left); `unknown` when
+ * no outcome came within MIRROR_SPAN_MAX_MS.
+ */
+export type MirrorEnd = ShadowOutcome | 'not_compared' | 'unknown';
+
+/** One mirror's trace, started on the shoppers' thread; the worker's outcome ends it. */
+export interface MirrorTrace {
+  /** The shopper request's trace id (its server span's), kept with the diff row. */
+  readonly shopperTraceId: string;
+  /** The traceparent the mirror's requests carry: it names the mirror's span (sampled only when the shopper's request is). */
+  readonly traceparent: string;
+  /** Ends the span with the comparison's outcome (null: not compared); later calls are ignored. */
+  ended(outcome: ShadowOutcome | null): void;
 }
 
 /** GET /status `tracing`. */

@@ -10,7 +10,8 @@ export interface LatencySummary { p50: number | null; p95: number | null; p99: n
 export interface PathCount {
   path: string;
   count: number;
-  example: { target: string; legacy: string | null; extracted: string | null; legacyStatus: number | null; extractedStatus: number | null } | null;
+  /** `traceId`: the shopper request's trace id, to open both sides' traces of it (null when the row has none). */
+  example: { target: string; legacy: string | null; extracted: string | null; legacyStatus: number | null; extractedStatus: number | null; traceId: string | null } | null;
 }
 export interface TrendPoint { hour: string; compared: number; mismatches: number; rate: number | null }
 

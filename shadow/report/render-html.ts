@@ -109,7 +109,7 @@ export function renderHtml(report: DiffReport): string {
   const details = routes.map((r) => `<section><h2>${esc(r.route)}</h2>
 <div class="charts"><figure>${trendChart(r)}<figcaption>mismatch rate by hour (dashed: budget)</figcaption></figure>
 <figure>${latencyChart(r)}<figcaption>latency in ms: legacy (grey) vs extracted (blue)</figcaption></figure></div>
-${r.topPaths.length === 0 ? '<p>No differing fields.</p>' : `<table><tr><th>differing field</th><th>count</th><th>example request</th></tr>${r.topPaths.map((p) => `<tr><td><code>${esc(p.path)}</code></td><td>${p.count}</td><td><code>${esc(p.example?.target ?? '')}</code></td></tr>`).join('')}</table>
+${r.topPaths.length === 0 ? '<p>No differing fields.</p>' : `<table><tr><th>differing field</th><th>count</th><th>example request</th><th>trace id</th></tr>${r.topPaths.map((p) => `<tr><td><code>${esc(p.path)}</code></td><td>${p.count}</td><td><code>${esc(p.example?.target ?? '')}</code></td><td>${traceCell(p.example?.traceId ?? null)}</td></tr>`).join('')}</table>
 ${r.topPaths[0].example && r.topPaths[0].example.legacy !== null ? `<div class="side"><div><h3>legacy (${r.topPaths[0].example.legacyStatus})</h3><pre>${esc(r.topPaths[0].example.legacy ?? '')}</pre></div><div><h3>extracted (${r.topPaths[0].example.extractedStatus})</h3><pre>${esc(r.topPaths[0].example.extracted ?? '')}</pre></div></div>` : ''}`}
 ${noiseTable(r, report.noiseThresholds)}
 ${r.noiseProbe && r.noiseProbe.readsCompared > 0 ? `<p class="muted noise-probe">${esc(noiseLearningLine(r.noiseProbe, (f) => f))}</p>` : ''}
@@ -134,4 +134,9 @@ function replicasTable(report: DiffReport): string {
   if (report.replicas.length === 0) return '';
   return `<h2>Replicas</h2><p class="muted">Diff rows in this period by the proxy process that wrote them (STRANGLER_REPLICA).</p>
 <table><tr><th>replica</th><th>rows</th><th>compared</th></tr>${report.replicas.map((r) => `<tr><td><code>${esc(r.replica || '(unnamed: written before replicas were recorded)')}</code></td><td>${r.rows}</td><td>${r.compared}</td></tr>`).join('')}</table>`;
+}
+
+/** The example request's trace id, to look up in Jaeger, Tempo...: both sides' spans of that request are in it. */
+function traceCell(traceId: string | null): string {
+  return traceId === null ? '' : `<code class="trace">${esc(traceId)}</code>`;
 }

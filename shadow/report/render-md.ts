@@ -43,8 +43,8 @@ export function renderMarkdown(report: DiffReport): string {
     for (const r of report.replicas) lines.push(`| ${r.replica === '' ? '(unnamed: written before replicas were recorded)' : `\`${cell(r.replica)}\``} | ${r.rows} | ${r.compared} |`);
   }
   for (const r of report.routes.filter((route) => route.topPaths.length > 0)) {
-    lines.push('', `## ${r.route}: top differing fields`, '', '| field | count | example request |', '|---|---:|---|');
-    for (const p of r.topPaths) lines.push(`| \`${cell(p.path)}\` | ${p.count} | ${p.example ? `\`${cell(p.example.target)}\`` : ''} |`);
+    lines.push('', `## ${r.route}: top differing fields`, '', '| field | count | example request | trace id |', '|---|---:|---|---|');
+    for (const p of r.topPaths) lines.push(`| \`${cell(p.path)}\` | ${p.count} | ${p.example ? `\`${cell(p.example.target)}\`` : ''} | ${p.example?.traceId ? `\`${cell(p.example.traceId)}\`` : ''} |`);
     const first = r.topPaths[0].example;
     if (first && first.legacy !== null) {
       lines.push('', `<details><summary>Example for <code>${cell(r.topPaths[0].path)}</code> (redacted)</summary>`, '', `legacy (${first.legacyStatus}):`, '```', first.legacy ?? '', '```', `extracted (${first.extractedStatus}):`, '```', first.extracted ?? '', '```', '</details>');

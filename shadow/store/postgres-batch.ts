@@ -11,13 +11,13 @@ export const clean = (text: string | null): string | null => (text === null || !
 export const cleanJson = (value: unknown): string => JSON.stringify(value, (_key, v: unknown) => (typeof v === 'string' ? clean(v) : v));
 
 export const INSERT_DIFFS = `INSERT INTO diffs (at, route, method, target, served_by, legacy_status, extracted_status, legacy_ms, extracted_ms, outcome,
-    paths, noise, legacy_sample, extracted_sample, request_headers, source, replica)
+    paths, noise, legacy_sample, extracted_sample, request_headers, source, replica, trace_id)
   SELECT at, route, method, target, served_by, legacy_status, extracted_status, legacy_ms, extracted_ms, outcome,
-    paths::jsonb, noise::jsonb, legacy_sample, extracted_sample, request_headers::jsonb, source, $17
+    paths::jsonb, noise::jsonb, legacy_sample, extracted_sample, request_headers::jsonb, source, $17, trace_id
   FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::integer[], $7::integer[], $8::float8[], $9::float8[], $10::text[],
-    $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[])
+    $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $18::text[])
     AS r(at, route, method, target, served_by, legacy_status, extracted_status, legacy_ms, extracted_ms, outcome,
-      paths, noise, legacy_sample, extracted_sample, request_headers, source)`;
+      paths, noise, legacy_sample, extracted_sample, request_headers, source, trace_id)`;
 
 export function diffColumns(rows: readonly DiffRow[], replica: string): unknown[] {
   const column = <T>(pick: (row: DiffRow) => T): T[] => rows.map(pick);
@@ -25,7 +25,7 @@ export function diffColumns(rows: readonly DiffRow[], replica: string): unknown[
     column((r) => r.at), column((r) => clean(r.route)), column((r) => r.method), column((r) => clean(r.target)), column((r) => r.servedBy),
     column((r) => r.legacyStatus), column((r) => r.extractedStatus), column((r) => r.legacyMs), column((r) => r.extractedMs), column((r) => r.outcome),
     column((r) => cleanJson(r.paths)), column((r) => cleanJson(r.noise)), column((r) => clean(r.legacySample)), column((r) => clean(r.extractedSample)),
-    column((r) => cleanJson(r.requestHeaders)), column((r) => r.source), clean(replica),
+    column((r) => cleanJson(r.requestHeaders)), column((r) => r.source), clean(replica), column((r) => r.traceId ?? null),
   ];
 }
 

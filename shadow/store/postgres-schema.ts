@@ -119,6 +119,10 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (route, day, shopper, side)
   );
   `,
+  // 5: the shopper request's trace id on each diff row (null before, and for replays).
+  `
+  ALTER TABLE diffs ADD COLUMN trace_id text;
+  `,
 ];
 
 if (MIGRATIONS.length !== SCHEMA_VERSION) throw new Error(`PostgreSQL has ${MIGRATIONS.length} migrations, SQLite ${SCHEMA_VERSION}: they must move together`);

@@ -10,7 +10,7 @@ import pg from 'pg';
 import { EvidenceStoreError, type PercentEvent, type ShadowRow, type SideTraffic, type StoredVerdict } from './evidence';
 import { redactLocation, redactSecrets } from './location';
 import { migratePostgres, schemaVersion } from './postgres-schema';
-import { EVIDENCE_SCHEMA, GUARD_SCHEMA, SCHEMA_VERSION } from './schema';
+import { EVIDENCE_SCHEMA, GUARD_SCHEMA, SCHEMA_VERSION, TRACE_SCHEMA } from './schema';
 import { DAY_MS, dayOf, NO_SHOPPERS, sidesOf, type WindowShoppers } from './shoppers';
 import { clean, cleanJson, diffColumns, INSERT_DIFFS, UPSERT_LATENCY, UPSERT_STATS, UPSERT_TRAFFIC } from './postgres-batch';
 import { noiseList, pathList, summaryOf, type CapturedRead, type DiffExample, type LastVerdict, type OpenOptions, type ReplicaRows, type Store, type StoredDiff, type WriteBatch } from './store';
@@ -171,8 +171,10 @@ export class PostgresStore implements Store {
   }
 
   async example(id: number): Promise<DiffExample | null> {
-    const [row] = await this.rows(`SELECT target, legacy_sample AS legacy, extracted_sample AS extracted, legacy_status AS "legacyStatus", extracted_status AS "extractedStatus"
-      FROM diffs WHERE id = $1`, [id]);
+    // A database opened read only may predate trace ids (schema 5): its examples have none.
+    const traceId = this.schemaVersion >= TRACE_SCHEMA ? 'trace_id' : 'NULL::text';
+    const [row] = await this.rows(`SELECT target, legacy_sample AS legacy, extracted_sample AS extracted, legacy_status AS "legacyStatus", extracted_status AS "extractedStatus",
+      ${traceId} AS "traceId" FROM diffs WHERE id = $1`, [id]);
     return (row as unknown as DiffExample | undefined) ?? null;
   }
 

@@ -173,6 +173,12 @@ const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [
       PRIMARY KEY (route, day, shopper, side)
     ) WITHOUT ROWID;
   `),
+  // 5: from evidence to trace. A row keeps the shopper request's W3C trace id (32 hex), so an
+  // engineer can open both sides' traces of that request; null on rows from before, and on
+  // rows whose request had none (replay).
+  (db) => db.exec(`
+    ALTER TABLE diffs ADD COLUMN trace_id TEXT;
+  `),
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -182,6 +188,8 @@ export const EVIDENCE_SCHEMA = 2;
 export const REPLICA_SCHEMA = 3;
 /** The first with the conversion guard's shopper tables. */
 export const GUARD_SCHEMA = 4;
+/** The first whose diff rows keep the shopper request's trace id. */
+export const TRACE_SCHEMA = 5;
 
 /** The message for a store written by a newer strangler, the same for both stores. */
 export function newerSchemaMessage(current: number): string {

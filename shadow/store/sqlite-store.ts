@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
 import { EvidenceStoreError, type PercentEvent, type ShadowRow, type SideTraffic, type StoredVerdict } from './evidence';
-import { EVIDENCE_SCHEMA, GUARD_SCHEMA, migrate, REPLICA_SCHEMA, SCHEMA_VERSION } from './schema';
+import { EVIDENCE_SCHEMA, GUARD_SCHEMA, migrate, REPLICA_SCHEMA, SCHEMA_VERSION, TRACE_SCHEMA } from './schema';
 import { DAY_MS, dayOf, NO_SHOPPERS, sidesOf, type WindowShoppers } from './shoppers';
 import { noiseList, pathList, summaryOf, type CapturedRead, type DiffExample, type LastVerdict, type OpenOptions, type ReplicaRows, type Store, type StoredDiff, type WriteBatch } from './store';
 import { emptySide, LATENCY_BOUNDS_MS } from './traffic';
@@ -64,9 +64,9 @@ export class SqliteStore implements Store {
     const db = this.writable();
     const replica = batch.replica;
     const insertRow = db.prepare(`INSERT INTO diffs (at, route, method, target, served_by, legacy_status, extracted_status,
-      legacy_ms, extracted_ms, outcome, paths, noise, legacy_sample, extracted_sample, request_headers, source, replica)
+      legacy_ms, extracted_ms, outcome, paths, noise, legacy_sample, extracted_sample, request_headers, source, replica, trace_id)
       VALUES (@at, @route, @method, @target, @servedBy, @legacyStatus, @extractedStatus, @legacyMs, @extractedMs, @outcome, @paths, @noise,
-      @legacySample, @extractedSample, @requestHeaders, @source, @replica)`);
+      @legacySample, @extractedSample, @requestHeaders, @source, @replica, @traceId)`);
     const upsertStats = db.prepare(`INSERT INTO shadow_stats (minute, route, replica, sampled, dropped, errors) VALUES (@minute, @route, @replica, @sampled, @dropped, @errors)
       ON CONFLICT (minute, route, replica) DO UPDATE SET sampled = sampled + excluded.sampled, dropped = dropped + excluded.dropped, errors = errors + excluded.errors`);
     const upsertTraffic = db.prepare(`INSERT INTO traffic (minute, route, backend, replica, requests, failures, fallbacks, latency_ms_sum)
@@ -81,7 +81,7 @@ export class SqliteStore implements Store {
       ON CONFLICT (minute, route, backend, replica, le_ms) DO UPDATE SET count = count + excluded.count`);
     db.transaction(() => {
       for (const row of batch.rows) {
-        insertRow.run({ ...row, replica, paths: JSON.stringify(row.paths), noise: JSON.stringify(row.noise), requestHeaders: JSON.stringify(row.requestHeaders) });
+        insertRow.run({ ...row, replica, traceId: row.traceId ?? null, paths: JSON.stringify(row.paths), noise: JSON.stringify(row.noise), requestHeaders: JSON.stringify(row.requestHeaders) });
       }
       for (const s of batch.stats) upsertStats.run({ ...s, replica });
       for (const t of batch.traffic) {
@@ -126,8 +126,10 @@ export class SqliteStore implements Store {
   }
 
   async example(id: number): Promise<DiffExample | null> {
-    return (this.db.prepare(`SELECT target, legacy_sample AS legacy, extracted_sample AS extracted, legacy_status AS legacyStatus, extracted_status AS extractedStatus
-      FROM diffs WHERE id = ?`).get(id) as DiffExample | undefined) ?? null;
+    // A store opened read only may predate trace ids (schema 5): its examples have none.
+    const traceId = this.schemaVersion >= TRACE_SCHEMA ? 'trace_id' : 'NULL';
+    return (this.db.prepare(`SELECT target, legacy_sample AS legacy, extracted_sample AS extracted, legacy_status AS legacyStatus, extracted_status AS extractedStatus,
+      ${traceId} AS traceId FROM diffs WHERE id = ?`).get(id) as DiffExample | undefined) ?? null;
   }
 
   async latencies(route: string, since: number, until: number): Promise<Array<{ legacy: number | null; extracted: number | null }>> {

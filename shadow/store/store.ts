@@ -31,6 +31,8 @@ export interface DiffRow {
   extractedSample: string | null;
   requestHeaders: Readonly<Record<string, string>>;
   source: 'live' | 'replay';
+  /** The shopper request's W3C trace id (32 lowercase hex): its server span's when tracing is on, else its traceparent's; null for a replay. */
+  traceId?: string | null;
 }
 
 /** shadow_stats increments for one (minute, route). */
@@ -67,6 +69,8 @@ export interface DiffExample {
   readonly extracted: string | null;
   readonly legacyStatus: number | null;
   readonly extractedStatus: number | null;
+  /** The shopper request's trace id; null when the row has none (written before schema 5, or a replay). */
+  readonly traceId: string | null;
 }
 
 /** A captured safe request replay can send again. */

@@ -22,6 +22,10 @@ storeSuite({
     db.pragma(`user_version = ${version}`);
     db.close();
   },
+  exec: async (file, sql) => {
+    const db = new Database(file);
+    try { db.exec(sql); } finally { db.close(); }
+  },
   tables: async (file) => {
     const db = new Database(file, { readonly: true });
     try { return (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as Array<{ name: string }>).map((r) => r.name); } finally { db.close(); }

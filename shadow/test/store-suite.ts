@@ -22,6 +22,8 @@ export interface StoreFixture {
   setSchemaVersion(location: string, version: number): Promise<void>;
   /** The tables the store has. */
   tables(location: string): Promise<string[]>;
+  /** Runs SQL on the store as an older strangler would have (to build an old schema). */
+  exec(location: string, sql: string): Promise<void>;
 }
 
 const T0 = Date.UTC(2026, 11, 2, 10, 0, 0);
@@ -69,6 +71,26 @@ export function storeSuite(fixture: StoreFixture): void {
       expect(await all(again.comparisons('r', T0, T0 + 1))).toHaveLength(1);
     });
 
+    test('migration 5: a store at version 4 opens and gains trace_id; its old rows have none, new rows keep theirs', async () => {
+      const location = await fixture.fresh();
+      await (await opened(location)).close();
+      open = [];
+      // Version 4 as an older strangler left it: no trace_id column, one row.
+      await fixture.exec(location, 'ALTER TABLE diffs DROP COLUMN trace_id');
+      await fixture.setSchemaVersion(location, 4);
+      const before = await openStore(location, { readonly: true });
+      expect(before.schemaVersion).toBe(4);
+      await before.close();
+      await fixture.exec(location, `INSERT INTO diffs (at, route, method, target, served_by, outcome, paths, noise, request_headers, source)
+        VALUES (${T0}, 'r', 'GET', '/old', 'legacy', 'mismatch', '[]', '[]', '{}', 'live')`);
+      const store = await opened(location);
+      expect(store.schemaVersion).toBe(SCHEMA_VERSION);
+      await store.write({ replica: 'r1', rows: [row(T0 + 1, 'r', { target: '/new', traceId: '4bf92f3577b34da6a3ce929d0e0e4736' })], stats: [], traffic: [] });
+      const [old, fresh] = await all(store.comparisons('r', T0, T0 + 10));
+      expect(await store.example(old.id)).toMatchObject({ target: '/old', traceId: null });
+      expect(await store.example(fresh.id)).toMatchObject({ target: '/new', traceId: '4bf92f3577b34da6a3ce929d0e0e4736' });
+    });
+
     test('a store written by a newer strangler is refused, read only or not, with one clear line', async () => {
       const location = await fixture.fresh();
       await (await opened(location)).close();
@@ -87,7 +109,7 @@ export function storeSuite(fixture: StoreFixture): void {
       const headers = { accept: 'application/json', 'x-region': 'eu' };
       await written(location, 'host-a:1', (s) => {
         s.add(row(T0, 'product', { target: '/api/products/1?x=1', legacyMs: 4.5, extractedMs: 3.25, requestHeaders: headers }));
-        s.add(row(T0 + 1, 'product', { outcome: 'mismatch', paths: ['body.price', 'body.items[2].sku'], noise: ['body.generatedAt'], legacySample: '{"price":1299}', extractedSample: '{"price":1300}', servedBy: 'extracted', extractedStatus: 500 }));
+        s.add(row(T0 + 1, 'product', { traceId: '0af7651916cd43dd8448eb211c80319c', outcome: 'mismatch', paths: ['body.price', 'body.items[2].sku'], noise: ['body.generatedAt'], legacySample: '{"price":1299}', extractedSample: '{"price":1300}', servedBy: 'extracted', extractedStatus: 500 }));
         s.add(row(T0 + 2, 'product', { outcome: 'error', legacyMs: null, extractedMs: null, extractedStatus: null }));
         s.add(row(T0 + 3, 'product', { outcome: 'truncated', paths: ['body(truncated)'], method: 'HEAD' }));
         s.add(row(T0 + 4, 'cart', { method: 'POST', source: 'replay' }));
@@ -104,7 +126,8 @@ export function storeSuite(fixture: StoreFixture): void {
       expect(rows.map((r) => r.id)).toEqual([...rows.map((r) => r.id)].sort((a, b) => a - b));
       // [since, until): the row at `until` is not in it.
       expect(await all(store.comparisons('product', T0 + 1, T0 + 3))).toHaveLength(2);
-      expect(await store.example(rows[1].id)).toEqual({ target: '/api/products/1', legacy: '{"price":1299}', extracted: '{"price":1300}', legacyStatus: 200, extractedStatus: 500 });
+      expect(await store.example(rows[1].id)).toEqual({ target: '/api/products/1', legacy: '{"price":1299}', extracted: '{"price":1300}', legacyStatus: 200, extractedStatus: 500, traceId: '0af7651916cd43dd8448eb211c80319c' });
+      expect((await store.example(rows[0].id))?.traceId).toBeNull();
       expect(await store.example(999_999)).toBeNull();
       expect(await store.latencies('product', T0, T0 + 1)).toEqual([{ legacy: 4.5, extracted: 3.25 }]);
       expect(await store.latencies('product', T0, T0 + 10)).toHaveLength(4); // not the error

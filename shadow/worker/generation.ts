@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { FromWorker, StoreCounters, StoreHealth, WorkerSetup } from './protocol';
+import type { FromWorker, StoreCounters, StoreHealth, Traced, WorkerSetup } from './protocol';
 
 export const NO_COUNTERS: StoreCounters = { droppedRows: 0, failedFlushes: 0, writtenRows: 0 };
 
@@ -11,7 +11,7 @@ export interface Generation {
   ready: boolean;
   /** Jobs posted whose outcome has not come back: if the worker dies, they are counted as errors. */
   /** Jobs posted and not reported done; `done` frees what the proxy holds for the job (an upstream slot). */
-  readonly pending: Map<number, { readonly route: string; readonly at: number; readonly done: (() => void) | null }>;
+  readonly pending: Map<number, { readonly route: string; readonly at: number; readonly done: (() => void) | null; readonly traced?: Traced | null }>;
   /** The worker's store counters, as of its last report. */
   store: StoreCounters;
   /** Its store's health as of the last report; null before the first. */

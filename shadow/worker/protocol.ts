@@ -23,6 +23,9 @@ export interface CapturedShadowJob extends Omit<ShadowJob, 'served'> {
   readonly served: CapturedAnswer | LaterAnswer;
 }
 
+/** Told a traced job's outcome (null: nothing was compared), on the main thread: it ends the mirror's span. */
+export type Traced = (outcome: ShadowOutcome | null) => void;
+
 /** A served answer once posted: structured clone turns Buffers into plain Uint8Arrays. */
 export type WireServed = Omit<WireAnswer, 'body'> & { readonly body: Uint8Array };
 
@@ -30,6 +33,8 @@ export type WireServed = Omit<WireAnswer, 'body'> & { readonly body: Uint8Array 
 export interface WireJob extends Omit<CapturedShadowJob, 'body' | 'served'> {
   readonly body: Uint8Array | null;
   readonly served: WireServed | null;
+  /** Its outcome is reported by id (`traced` in the report): the main thread ends the mirror's span with it. */
+  readonly traced?: true;
 }
 
 export interface WorkerSetup {
@@ -87,7 +92,9 @@ export type FromWorker =
   | { readonly type: 'ready' }
   | { readonly type: 'failed'; readonly message: string }
   /** Since the last report: outcomes as [route, outcome, count], ids of finished jobs; store counters are totals. */
-  | { readonly type: 'report'; readonly outcomes: ReadonlyArray<readonly [string, ShadowOutcome, number]>; readonly done: readonly number[]; readonly store: StoreCounters; readonly health: StoreHealth }
+  | { readonly type: 'report'; readonly outcomes: ReadonlyArray<readonly [string, ShadowOutcome, number]>; readonly done: readonly number[]; readonly store: StoreCounters; readonly health: StoreHealth;
+    /** Traced jobs among `done`, with their outcome (null: not compared); absent when none. */
+    readonly traced?: ReadonlyArray<readonly [number, ShadowOutcome | null]> }
   | { readonly type: 'verdicts'; readonly verdicts: readonly LastVerdict[] }
   /** The counts asked for (none while the store cannot be read), and how long reading them took. */
   | { readonly type: 'conversions'; readonly windows: readonly GuardWindow[]; readonly tookMs: number }

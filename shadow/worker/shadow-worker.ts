@@ -8,11 +8,11 @@ import { NO_COUNTERS, spawnGeneration, type Generation } from './generation';
 import { workerScript } from './locate';
 import { replicaName } from '../store/location';
 import { LaterAnswer } from './later-answer';
-import type { CapturedAnswer, CapturedShadowJob, FromWorker, LastVerdict, StoreCounters, StoreHealth, ToWorker, WireJob, WireServed } from './protocol';
+import type { CapturedAnswer, CapturedShadowJob, FromWorker, LastVerdict, StoreCounters, StoreHealth, ToWorker, Traced, WireJob, WireServed } from './protocol';
 import { StatCounts } from './stat-counts';
 import { transferable } from './transfer';
 
-export type { CapturedAnswer, CapturedShadowJob, LastVerdict } from './protocol';
+export type { CapturedAnswer, CapturedShadowJob, LastVerdict, Traced } from './protocol';
 
 export interface ShadowWorkerOptions {
   /** A SQLite file or a PostgreSQL URL. */
@@ -99,16 +99,18 @@ export class ShadowWorker {
    * whose served answer is a LaterAnswer is posted at once, so the other side is asked while the
    * served side answers the shopper; the answer follows when the handler settles it.
    */
-  offer(job: CapturedShadowJob, done: (() => void) | null = null): boolean {
+  offer(job: CapturedShadowJob, done: (() => void) | null = null, traced: Traced | null = null): boolean {
     const gen = this.current;
-    if (this.stopping || !gen?.ready || Atomics.load(gen.inFlight, 0) >= this.options.maxInFlight) { done?.(); return this.drop(job); }
+    if (this.stopping || !gen?.ready || Atomics.load(gen.inFlight, 0) >= this.options.maxInFlight) { done?.(); this.told(traced, 'dropped'); return this.drop(job); }
     const id = this.nextId++;
     // Counted before posting: the worker may finish (and subtract) before postMessage returns.
     Atomics.add(gen.inFlight, 0, 1);
-    gen.pending.set(id, { route: job.route, at: job.at, done });
+    gen.pending.set(id, { route: job.route, at: job.at, done, traced });
     const body = job.body ? transferable(job.body, this.transfers) : null;
+    // Only a traced job has its outcome reported by id (most are counted per route only).
+    const mark = traced === null ? {} : { traced: true as const };
     if (job.served instanceof LaterAnswer) {
-      this.batch.push({ id, job: { ...job, body, served: null } });
+      this.batch.push({ id, job: { ...job, body, served: null, ...mark } });
       // Asked at the same moment as the served side, or the shopper's next request may have moved
       // the state the other side reads (DESIGN "Shadow traffic and diffs"): no batching delay, only
       // to the end of this turn of the event loop, so that the jobs a busy turn offers (and the
@@ -117,7 +119,7 @@ export class ShadowWorker {
       job.served.onSettled((answer) => this.answer(gen, id, answer));
       return true;
     }
-    this.batch.push({ id, job: { ...job, body, served: this.wireServed(job.served) } });
+    this.batch.push({ id, job: { ...job, body, served: this.wireServed(job.served), ...mark } });
     this.schedule();
     return true;
   }
@@ -165,6 +167,7 @@ export class ShadowWorker {
       for (const { id, job } of jobs) {
         Atomics.sub(gen.inFlight, 0, 1);
         gen.pending.get(id)?.done?.();
+        this.told(gen.pending.get(id)?.traced, 'dropped');
         gen.pending.delete(id);
         this.stats.add(job.route, job.at, 'dropped');
         this.count(job.route, 'dropped', 1);
@@ -268,6 +271,7 @@ export class ShadowWorker {
   private report(gen: Generation, message: Extract<FromWorker, { type: 'report' }>): void {
     gen.store = message.store;
     gen.health = message.health;
+    for (const [id, outcome] of message.traced ?? []) this.told(gen.pending.get(id)?.traced, outcome);
     for (const id of message.done) {
       gen.pending.get(id)?.done?.();
       gen.pending.delete(id);
@@ -285,7 +289,7 @@ export class ShadowWorker {
     this.past = { droppedRows: this.past.droppedRows + gen.store.droppedRows, failedFlushes: this.past.failedFlushes + gen.store.failedFlushes,
       writtenRows: this.past.writtenRows + gen.store.writtenRows };
     // Their rows (if any) were in the dead worker's buffer: counted as errors so none goes unaccounted.
-    for (const job of gen.pending.values()) { job.done?.(); this.stats.add(job.route, job.at, 'errors'); this.count(job.route, 'error', 1); }
+    for (const job of gen.pending.values()) { job.done?.(); this.told(job.traced, 'error'); this.stats.add(job.route, job.at, 'errors'); this.count(job.route, 'error', 1); }
     gen.pending.clear();
     if (this.stopping || !this.started) return;
     if (wasReady) this.hook(() => this.options.onError?.(error));
@@ -324,6 +328,11 @@ export class ShadowWorker {
     const key = `${route}\u0000${outcome}`;
     this.outcomes.set(key, (this.outcomes.get(key) ?? 0) + n);
     this.hook(() => this.options.onOutcome?.(route, outcome, n));
+  }
+
+  /** Tells a traced job's outcome (its mirror span ends), never a throw. */
+  private told(traced: Traced | null | undefined, outcome: ShadowOutcome | null): void {
+    if (traced) this.hook(() => traced(outcome));
   }
 
   /** The caller's hooks must not break offer's promise never to throw. */

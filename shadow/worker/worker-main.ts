@@ -59,6 +59,8 @@ async function main(): Promise<void> {
   const mirror = new Mirror(client, store, { outcome: countOutcome });
   let running = 0;
   let done: number[] = [];
+  /** Traced jobs' outcomes since the last report (their mirror spans end with them). */
+  let traced: Array<[number, ShadowOutcome | null]> = [];
   let last: StoreCounters & StoreHealth | null = null;
 
   const report = (): void => {
@@ -67,9 +69,10 @@ async function main(): Promise<void> {
     const now = { ...counters, ...health };
     const changed = last === null || (Object.keys(now) as Array<keyof typeof now>).some((key) => now[key] !== last![key]);
     if (outcomes.size === 0 && done.length === 0 && !changed) return;
-    post({ type: 'report', outcomes: [...outcomes.values()], done, store: counters, health });
+    post({ type: 'report', outcomes: [...outcomes.values()], done, store: counters, health, ...(traced.length > 0 ? { traced } : {}) });
     outcomes.clear();
     done = [];
+    traced = [];
     last = now;
   };
   const timer = setInterval(report, REPORT_EVERY_MS);
@@ -101,7 +104,8 @@ async function main(): Promise<void> {
       return decodeServed(answer, setup.captureBytes);
     });
     void mirror.runAtOnce(decodeJob(wire), decoded)
-      .catch(() => { countOutcome(wire.route, 'error'); })
+      .catch((): ShadowOutcome => { countOutcome(wire.route, 'error'); return 'error'; })
+      .then((outcome) => { if (wire.traced) traced.push([id, outcome]); })
       .finally(() => { running--; Atomics.sub(inFlight, 0, 1); done.push(id); });
   };
 
@@ -152,7 +156,7 @@ function decodeServed(served: WireServed, captureBytes: number): ShadowAnswer {
 }
 
 function decodeJob(wire: WireJob): Omit<ShadowJob, 'served'> {
-  const { served: _served, ...job } = wire;
+  const { served: _served, traced: _traced, ...job } = wire;
   return { ...job, body: wire.body ? buffer(wire.body) : null };
 }
 

@@ -1,6 +1,8 @@
 /**
  * One trace across processes: the proxy's client span is the parent of the shop service's own
- * server span (instrumentation-http and -express in `strangler legacy` / `strangler service`).
+ * server span (instrumentation-http and -express in `strangler legacy` / `strangler service`),
+ * whose database calls are spans under it; a mirror's trace holds the services' spans of the
+ * mirrored requests.
  */
 import path from 'node:path';
 import { openShopDb } from '../../../legacy-monolith/src/db/open';
@@ -30,7 +32,7 @@ beforeAll(async () => {
   db.close();
   shop = await Promise.all([startShopCommand(['legacy'], 'LEGACY_PORT', dbFile), startShopCommand(['service', 'catalog'], 'CATALOG_PORT', dbFile)]);
   const [legacyUrl, catalogUrl] = shop.map((p) => `http://127.0.0.1:${portOf(p.ready.url)}`);
-  proxy = await startTestProxy(oneRouteRules(legacyUrl, catalogUrl, 'match: { path: /api/products/:id }\npercent: 100'), {
+  proxy = await startTestProxy(oneRouteRules(legacyUrl, catalogUrl, 'match: { path: /api/products/:id }\npercent: 100\nshadow: { percent: 100 }'), {
     OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_BSP_SCHEDULE_DELAY: '50',
   });
 }, 60000);
@@ -58,4 +60,55 @@ test('proxy → catalog service and proxy → legacy: each service\'s server spa
   // Express's routing shows inside the service's span (instrumentation-express).
   expect(spans.some((s) => s.traceId === traces[0] && s.service === 'shop-catalog' && s.attributes['express.type'] !== undefined)).toBe(true);
   expect(JSON.stringify(spans)).not.toContain('cookie-secret-9');
+});
+
+/** The spans of one trace from `span` up to its root, `span` first. */
+function ancestry(spans: readonly ReceivedSpan[], span: ReceivedSpan): ReceivedSpan[] {
+  const chain = [span];
+  for (let at = span; at.parentSpanId !== '';) {
+    const parent = spans.find((s) => s.traceId === at.traceId && s.spanId === at.parentSpanId);
+    if (parent === undefined) break;
+    chain.push(parent);
+    at = parent;
+  }
+  return chain;
+}
+
+const isDbSpan = (s: ReceivedSpan): boolean => s.kind === SPAN_KIND.client && s.attributes['db.system'] === 'sqlite';
+
+test('proxy → service → its database: the service\'s database call is a span under its server span, with the operation and table, no values', async () => {
+  const traceId = 'f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1';
+  expect((await request({ port: proxy.port, path: '/api/products/2', headers: { 'x-user-id': 'u7', traceparent: `00-${traceId}-00f067aa0ba902b7-01` } })).status).toBe(200);
+  // Each process exports on its own schedule, and a parent ends after its children: wait for the whole chain.
+  const spans = await receiver.waitFor((all) => all.some((s) => s.traceId === traceId && s.service === 'shop-catalog' && isDbSpan(s)
+    && ancestry(all, s).at(-1)!.kind === SPAN_KIND.server && ancestry(all, s).at(-1)!.service === 'strangler-proxy'), 20_000);
+  const db = spans.find((s) => s.traceId === traceId && s.service === 'shop-catalog' && isDbSpan(s))!;
+  const chain = ancestry(spans, db);
+  // db → (express) → the catalog's server span → the proxy's client span → the proxy's server span.
+  const serviceServer = chain.find((s) => s.service === 'shop-catalog' && s.kind === SPAN_KIND.server);
+  expect(serviceServer).toBeDefined();
+  expect(chain.at(-1)).toMatchObject({ service: 'strangler-proxy', kind: SPAN_KIND.server });
+  expect(db.attributes).toMatchObject({ 'db.system.name': 'sqlite', 'db.operation.name': 'SELECT', 'db.collection.name': expect.any(String) });
+  expect(db.name).toBe(`SELECT ${String(db.attributes['db.collection.name'])}`);
+  expect(Object.keys(db.attributes).filter((k) => k.startsWith('db.query'))).toEqual([]);
+});
+
+test('a mirror\'s trace holds the services\' spans of the mirrored requests: legacy\'s server span nests under the mirror span', async () => {
+  const traceId = 'f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2';
+  expect((await request({ port: proxy.port, path: '/api/products/3', headers: { 'x-user-id': 'u8', traceparent: `00-${traceId}-00f067aa0ba902b7-01` } })).status).toBe(200);
+  const mirrorOf = (all: readonly ReceivedSpan[]): ReceivedSpan | undefined => all.find((s) => s.name === 'strangler.mirror' && s.links.some((l) => l.traceId === traceId));
+  const spans = await receiver.waitFor((all) => {
+    const mirror = mirrorOf(all);
+    // Served by catalog: legacy is asked once, its server span and a database span under it.
+    return mirror !== undefined && all.some((s) => s.traceId === mirror.traceId && s.service === 'shop-legacy' && isDbSpan(s) && ancestry(all, s).at(-1)!.spanId === mirror.spanId);
+  }, 20_000);
+  const mirror = mirrorOf(spans)!;
+  const server = spans.find((s) => s.traceId === traceId && s.service === 'strangler-proxy' && s.kind === SPAN_KIND.server)!;
+  expect(mirror.links).toEqual([{ traceId, spanId: server.spanId }]);
+  expect(['match', 'mismatch']).toContain(mirror.attributes['strangler.shadow.outcome']);
+  const legacyServers = spans.filter((s) => s.traceId === mirror.traceId && s.service === 'shop-legacy' && s.kind === SPAN_KIND.server);
+  expect(legacyServers.length).toBeGreaterThan(0);
+  for (const legacyServer of legacyServers) expect(legacyServer.parentSpanId).toBe(mirror.spanId);
+  const db = spans.find((s) => s.traceId === mirror.traceId && s.service === 'shop-legacy' && isDbSpan(s))!;
+  expect(ancestry(spans, db).at(-1)!.spanId).toBe(mirror.spanId);
 });

@@ -24,6 +24,7 @@ storeSuite({
   kind: 'postgres',
   fresh: async () => pg.createDatabase(`suite_${++databases}`),
   setSchemaVersion: async (url, version) => { pg.sql(`UPDATE schema_version SET version = ${version}`, dbName(url)); },
+  exec: async (url, sql) => { pg.sql(sql, dbName(url)); },
   tables: async (url) => pg.sql(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename`, dbName(url)).trim().split('\n'),
 });
 
