@@ -47,7 +47,14 @@ export function redactTarget(target: string): string {
     const name = eq === -1 ? pair : pair.slice(0, eq);
     let decoded = name;
     try { decoded = decodeURIComponent(name); } catch { /* keep as is */ }
-    return eq !== -1 && SECRET_QUERY.test(decoded) ? `${name}=[redacted]` : redactText(pair);
+    if (eq !== -1 && SECRET_QUERY.test(decoded)) return `${name}=[redacted]`;
+    // Scanned as sent and as decoded: `ann%40example.com` is an e-mail address too.
+    const plain = redactText(pair);
+    if (plain !== pair || eq === -1) return plain;
+    let value = pair.slice(eq + 1);
+    try { value = decodeURIComponent(value.replace(/\+/g, ' ')); } catch { return plain; }
+    const masked = redactText(value);
+    return masked === value ? pair : `${name}=${masked}`;
   });
   return `${redactText(target.slice(0, q))}?${params.join('&')}`;
 }

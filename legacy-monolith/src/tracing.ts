@@ -6,6 +6,7 @@ import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { defaultResource, detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+import { redactTarget } from '../../shadow/redact';
 import { traceShopDatabase } from './db-spans';
 import { shopTracingWanted } from './tracing-wanted';
 
@@ -28,8 +29,9 @@ export function startShopTracing(serviceName: string): boolean {
   registerInstrumentations({
     tracerProvider: provider,
     instrumentations: [
-      // Health probes are not shopper traffic; no request or response header is ever recorded.
-      new HttpInstrumentation({ ignoreIncomingRequestHook: (req) => req.url === '/healthz' }),
+      // Health probes are not shopper traffic; no request or response header is ever recorded; the
+      // path and query are redacted as the proxy's access log and diff store redact them.
+      new HttpInstrumentation({ ignoreIncomingRequestHook: (req) => req.url === '/healthz', startIncomingSpanHook: redactedUrl }),
       new ExpressInstrumentation(),
     ],
   });
@@ -37,4 +39,11 @@ export function startShopTracing(serviceName: string): boolean {
   const stop = (): void => { void provider.shutdown().catch(() => undefined); };
   process.once('beforeExit', stop);
   return true;
+}
+
+/** `url.path` and `url.query` without secrets (the instrumentation lets these override its own). */
+function redactedUrl(req: { url?: string }): Record<string, string> {
+  const target = redactTarget(req.url ?? '/');
+  const q = target.indexOf('?');
+  return q === -1 ? { 'url.path': target } : { 'url.path': target.slice(0, q), 'url.query': target.slice(q + 1) };
 }

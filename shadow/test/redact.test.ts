@@ -14,3 +14,10 @@ test('in a query string, OAuth\'s `code` is still blanked, with the other secret
   expect(redactTarget('/callback?code=abc123&state=xyz')).toBe('/callback?code=[redacted]&state=xyz');
   expect(redactTarget('/api/products?sort=price_asc&token=t')).toBe('/api/products?sort=price_asc&token=[redacted]');
 });
+
+test('a query value is scanned as decoded too: a percent-encoded e-mail address or a card number with encoded spaces is masked; other values keep their encoding', () => {
+  expect(redactTarget('/orders?contact=ann%40example.com&page=2')).toBe('/orders?contact=[email]&page=2');
+  expect(redactTarget('/pay?ref=4111%201111%201111%201111')).toBe('/pay?ref=[card]');
+  expect(redactTarget('/pay?ref=4111+1111+1111+1111')).toBe('/pay?ref=[card]');
+  expect(redactTarget('/search?q=red%20shoes&bad=%E0%A4%A')).toBe('/search?q=red%20shoes&bad=%E0%A4%A');
+});

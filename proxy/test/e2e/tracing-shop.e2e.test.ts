@@ -62,6 +62,19 @@ test('proxy → catalog service and proxy → legacy: each service\'s server spa
   expect(JSON.stringify(spans)).not.toContain('cookie-secret-9');
 });
 
+test('a service\'s server span keeps the query\'s shape but no secret in it: secret-named parameters blanked, e-mail addresses and card numbers masked', async () => {
+  const traceId = 'abababababababababababababababab';
+  const target = '/api/categories?token=tok-secret-5&contact=ann%40example.com&ref=4111111111111111&page=2';
+  const res = await request({ port: proxy.port, path: target, headers: { 'x-user-id': 'u-query', traceparent: `00-${traceId}-00f067aa0ba902b7-01` } });
+  expect(res.status).toBe(200);
+  const spans = await receiver.waitFor((all) => all.some((s) => s.traceId === traceId && s.service === 'shop-legacy' && s.kind === SPAN_KIND.server), 20_000);
+  const server = spans.find((s) => s.traceId === traceId && s.service === 'shop-legacy' && s.kind === SPAN_KIND.server)!;
+  expect(server.attributes['url.path']).toBe('/api/categories');
+  expect(server.attributes['url.query']).toBe('token=[redacted]&contact=[email]&ref=[card]&page=2');
+  const text = JSON.stringify(spans.filter((s) => s.traceId === traceId));
+  for (const secret of ['tok-secret-5', 'ann%40example.com', 'ann@example.com', '4111111111111111']) expect(text).not.toContain(secret);
+});
+
 /** The spans of one trace from `span` up to its root, `span` first. */
 function ancestry(spans: readonly ReceivedSpan[], span: ReceivedSpan): ReceivedSpan[] {
   const chain = [span];
