@@ -1,35 +1,53 @@
 import crypto from 'node:crypto';
 import { prng } from '../../legacy-monolith/src/db/prng';
-import { adminUrl } from './admin-client';
+import { adminUrl, fetchStatus, type StatusRoute } from './admin-client';
 import { checkAdminOption, noArguments, out, parse, usageError, type CommandCall } from './command-line';
+import { unknownRoute } from './rules-file';
+import { ConversionTally, formatConversion } from './shopper-conversion';
+import {
+  addsToCart, checksOut, conversionFactor, DEFAULT_RATES, paysWithDeclinedCard, parseDegrades, parseRate, productViews, sideOfBackend, visitsPerShopper,
+  type Degrade, type FunnelRates, type Side,
+} from './shopper-funnel';
 import { floodTarget, runFlood, type FloodTarget, type RouteOf } from './traffic-flood';
 import { CheckoutStats, classify, errorCodeOf, formatSummary, TrafficStats } from './traffic-stats';
 
 /**
  * `strangler traffic`: simulated shoppers browsing, adding to cart and checking out through the
- * proxy, each with its own cookies (so the proxy's strangler_id keeps them sticky). Bounded by
- * --duration; prints what was served by which side.
+ * proxy, each with its own cookies (so the proxy's strangler_id keeps them sticky), following the
+ * funnel of shopper-funnel.ts. Bounded by --duration; prints what was served by which side, and
+ * how often the shoppers of each side of the guarded routes bought.
  */
 export interface TrafficOptions {
   url: string; shoppers: number; durationMs: number; seed?: number; json?: boolean;
+  /** The proxy's admin port: /status says which routes have a guard (and --flood's route). */
+  admin: string;
   /** --flood ROUTE --rps N: one route flooded open-loop (traffic-flood.ts) while the shoppers go on. */
-  flood?: { route: string; rps: number; maxInFlight: number; admin: string };
+  flood?: { route: string; rps: number; maxInFlight: number };
+  rates?: FunnelRates;
+  degrades?: readonly Degrade[];
 }
 
 interface Tally { [key: string]: number }
 
 /** Where a shopper's requests are counted. */
-interface Recorder { tally: Tally; stats: TrafficStats; checkouts: CheckoutStats; routeOf: RouteOf }
+interface Recorder { tally: Tally; stats: TrafficStats; checkouts: CheckoutStats; routeOf: RouteOf; conversion: ConversionTally }
+
+/** What every shopper's funnel follows. */
+interface Funnel { rates: FunnelRates; degrades: readonly Degrade[] }
 
 class Shopper {
   private readonly cookies = new Map<string, string>();
+  /** The side of this shopper's latest request to each route the proxy routed. */
+  private readonly sides = new Map<string, Side>();
   private readonly region: string;
   readonly id: string;
 
-  constructor(private readonly base: string, private readonly recorder: Recorder, private readonly rand: () => number) {
+  constructor(private readonly base: string, private readonly recorder: Recorder, private readonly rand: () => number, private readonly funnel: Funnel) {
     this.region = ['us', 'us', 'eu', 'apac'][Math.floor(rand() * 4)];
     this.id = crypto.randomUUID();
   }
+
+  private readonly sideSeen = (route: string): Side | null => this.sides.get(route) ?? null;
 
   private pick<T>(items: readonly T[]): T {
     return items[Math.floor(this.rand() * items.length)];
@@ -54,7 +72,13 @@ class Shopper {
       const eq = pair.indexOf('=');
       this.cookies.set(pair.slice(0, eq).trim(), pair.slice(eq + 1).trim());
     }
-    const key = `${response.headers.get('x-strangler-route') ?? '?'}\t${response.headers.get('x-strangler-backend') ?? '?'}\t${response.status}`;
+    const routed = response.headers.get('x-strangler-route');
+    const side = sideOfBackend(response.headers.get('x-strangler-backend'));
+    if (routed !== null && side !== null) {
+      this.sides.set(routed, side);
+      this.recorder.conversion.exposed(routed, side, this.id);
+    }
+    const key = `${routed ?? '?'}\t${response.headers.get('x-strangler-backend') ?? '?'}\t${response.status}`;
     this.recorder.tally[key] = (this.recorder.tally[key] ?? 0) + 1;
     const text = await response.text();
     let json: Record<string, unknown> | null = null;
@@ -64,26 +88,30 @@ class Shopper {
     return { status: response.status, json };
   }
 
-  /** One visit: browse, maybe add to cart, sometimes check out. */
+  /** One visit (shopper-funnel.ts): browse a list and a few products, maybe add to cart, sometimes check out. */
   async visit(): Promise<void> {
+    const { rates, degrades } = this.funnel;
     const categories = (await this.call('GET', '/api/categories')).json?.categories as Array<{ slug: string }> | undefined;
     if (!categories) return;
     await this.call('GET', '/');
     const list = await this.call('GET', `/api/products?category=${this.pick(categories).slug}&page=${1 + Math.floor(this.rand() * 3)}&sort=${this.pick(['relevance', 'price_asc', 'newest'])}`);
     const items = (list.json?.items as Array<{ id: number; variants: Array<{ sku: string; stock: number }> }> | undefined) ?? [];
     if (items.length === 0) return;
-    const product = this.pick(items);
-    await this.call('GET', `/api/products/${product.id}`);
-    await this.call('GET', `/api/pricing/products/${product.id}`);
+    let product = this.pick(items);
+    for (let views = productViews(this.rand); views > 0; views--) {
+      product = this.pick(items);
+      await this.call('GET', `/api/products/${product.id}`);
+      await this.call('GET', `/api/pricing/products/${product.id}`);
+    }
     if (this.rand() < 0.3) await this.call('GET', '/api/promotions');
     const variant = product.variants.find((v) => v.stock > 2);
     if (!variant) return;
     await this.call('POST', '/api/pricing/quote', { lines: [{ sku: variant.sku, quantity: 1 + Math.floor(this.rand() * 2) }], ...(this.rand() < 0.3 ? { coupon: 'WELCOME10' } : {}) });
-    if (this.rand() < 0.5) return;
+    if (!addsToCart(this.rand, rates)) return;
     await this.call('POST', '/api/cart/items', { sku: variant.sku, quantity: 1 });
     await this.call('GET', '/api/cart');
     await this.call('POST', '/api/checkout/quote');
-    if (this.rand() < 0.5) return;
+    if (!checksOut(this.rand, rates, conversionFactor(degrades, this.sideSeen))) return;
     const started = performance.now();
     let order: Awaited<ReturnType<Shopper['call']>>;
     try {
@@ -91,13 +119,15 @@ class Shopper {
         email: `shopper-${this.id.slice(0, 8)}@example.com`,
         shipTo: { name: 'Sam Shopper', line1: '1 Test St', city: 'Testville', postalCode: '12345', country: this.region === 'us' ? 'US' : this.region === 'eu' ? 'DE' : 'JP' },
         // One card in ten is declined (a 402): counted as a failed checkout, as a shopper sees it.
-        card: { number: this.rand() < 0.9 ? '4242 4242 4242 4242' : '4000 0000 0000 0002', expMonth: 12, expYear: new Date().getUTCFullYear() + 2, cvc: '123' },
+        card: { number: paysWithDeclinedCard(this.rand) ? '4000 0000 0000 0002' : '4242 4242 4242 4242', expMonth: 12, expYear: new Date().getUTCFullYear() + 2, cvc: '123' },
       }, { 'idempotency-key': crypto.randomUUID() });
     } catch (error) {
       this.recorder.checkouts.record(false, performance.now() - started);
       throw error;
     }
-    this.recorder.checkouts.record(order.status >= 200 && order.status < 300, performance.now() - started);
+    const ordered = order.status >= 200 && order.status < 300;
+    this.recorder.checkouts.record(ordered, performance.now() - started);
+    if (ordered) this.recorder.conversion.converted(this.id, this.sideSeen);
     const id = (order.json?.order as { id?: number } | undefined)?.id;
     if (id !== undefined) await this.call('GET', `/api/orders/${id}`);
   }
@@ -113,6 +143,24 @@ async function unreachable(url: string): Promise<string | null> {
     const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name;
     return cause;
   }
+}
+
+/**
+ * The routes whose conversion per side the summary shows: those with a guard in the running
+ * proxy's /status, and every --degrade'd one. Without the admin port, the --degrade'd ones only;
+ * with it, a --degrade'd route the proxy does not have is refused.
+ */
+async function watchedRoutes(admin: string, degrades: readonly Degrade[]): Promise<string[]> {
+  let routes: StatusRoute[] | null;
+  try {
+    routes = (await fetchStatus(admin)).routes;
+  } catch {
+    routes = null;
+  }
+  const names = routes?.map((r) => r.name) ?? [];
+  for (const d of degrades) if (routes !== null && !names.includes(d.route)) throw unknownRoute(d.route, names, `the running proxy (${admin})`);
+  const guarded = routes?.filter((r) => r.settings?.guard !== undefined && r.settings.guard !== 'none').map((r) => r.name) ?? [];
+  return [...new Set([...guarded, ...degrades.map((d) => d.route)])];
 }
 
 const BACKOFF_MIN_MS = 100;
@@ -134,21 +182,23 @@ export async function runTraffic(options: TrafficOptions, out: (line: string) =>
   }
   let target: FloodTarget | null = null;
   let routeOf: RouteOf = () => null;
-  if (options.flood) ({ target, routeOf } = await floodTarget(options.flood.admin, base, options.flood.route));
-  const recorder: Recorder = { tally: {}, stats: new TrafficStats(), checkouts: new CheckoutStats(), routeOf };
+  if (options.flood) ({ target, routeOf } = await floodTarget(options.admin, base, options.flood.route));
+  const funnel: Funnel = { rates: options.rates ?? DEFAULT_RATES, degrades: options.degrades ?? [] };
+  const conversion = new ConversionTally(await watchedRoutes(options.admin, funnel.degrades));
+  const recorder: Recorder = { tally: {}, stats: new TrafficStats(), checkouts: new CheckoutStats(), routeOf, conversion };
   const rand = prng(options.seed ?? Date.now());
   const until = Date.now() + options.durationMs;
-  let visits = 0;
+  let visitsMade = 0;
   let failures = 0;
   let backoffMs = 0;
   const loop = async (): Promise<void> => {
     while (Date.now() < until) {
-      const shopper = new Shopper(base, recorder, rand);
-      const visitsPerShopper = 1 + Math.floor(rand() * 3);
-      for (let i = 0; i < visitsPerShopper && Date.now() < until; i++) {
+      const shopper = new Shopper(base, recorder, rand, funnel);
+      const visits = visitsPerShopper(rand);
+      for (let i = 0; i < visits && Date.now() < until; i++) {
         try {
           await shopper.visit();
-          visits++;
+          visitsMade++;
           backoffMs = 0;
         } catch {
           failures++;
@@ -173,11 +223,12 @@ export async function runTraffic(options: TrafficOptions, out: (line: string) =>
   } : null;
   if (options.json) {
     out(JSON.stringify({
-      url: base, shoppers: options.shoppers, durationS: options.durationMs / 1000, visits, failedVisits: failures,
+      url: base, shoppers: options.shoppers, durationS: options.durationMs / 1000, visits: visitsMade, failedVisits: failures,
       routes: routes.filter((r) => r.route !== floodLabel), flood, checkouts: recorder.checkouts.summary(),
+      funnel: { cartRate: funnel.rates.cart, checkoutRate: funnel.rates.checkout, degrades: funnel.degrades }, conversion: conversion.summary(funnel.degrades),
     }, null, 2));
   } else {
-    out(`${visits} visits by ${options.shoppers} concurrent shoppers in ${Math.round(options.durationMs / 1000)} s: ${total} requests, ${failures} failed visits`);
+    out(`${visitsMade} visits by ${options.shoppers} concurrent shoppers in ${Math.round(options.durationMs / 1000)} s: ${total} requests, ${failures} failed visits`);
     out(['route', 'backend', 'status', 'requests'].map((h, i) => h.padEnd(i === 0 ? 22 : 16)).join(''));
     for (const r of rows) out(r.map((c, i) => c.padEnd(i === 0 ? 22 : 16)).join(''));
     if (flood) {
@@ -187,16 +238,22 @@ export async function runTraffic(options: TrafficOptions, out: (line: string) =>
       const c = recorder.checkouts.summary();
       out(`checkouts by the shoppers: ${c.ok} ok, ${c.failed} failed, p50 ${c.p50Ms ?? '-'} ms, p99 ${c.p99Ms ?? '-'} ms`);
     }
+    if (conversion.routes.length > 0) {
+      out('');
+      out('conversion as the shoppers saw it (shoppers served each side of the route, and how many of them then bought):');
+      for (const line of formatConversion(conversion.summary(funnel.degrades))) out(line);
+    }
   }
-  return failures > 0 && visits === 0 ? 1 : 0;
+  return failures > 0 && visitsMade === 0 ? 1 : 0;
 }
 
-/** `strangler traffic [--shoppers N] [--duration S] [--url URL] [--flood ROUTE --rps N [--max-in-flight M] [--admin URL]] [--json]`. */
+/** `strangler traffic [--shoppers N] [--duration S] [--url URL] [--cart-rate P] [--checkout-rate P] [--degrade ROUTE:SIDE:FACTOR]… [--flood ROUTE --rps N [--max-in-flight M]] [--admin URL] [--json]`. */
 export async function trafficCommand(call: CommandCall): Promise<number> {
   const { command } = call;
   const { values, positionals } = parse(call, {
     shoppers: { type: 'string' }, duration: { type: 'string' }, url: { type: 'string' }, json: { type: 'boolean' },
     flood: { type: 'string' }, rps: { type: 'string' }, 'max-in-flight': { type: 'string' }, admin: { type: 'string' },
+    'cart-rate': { type: 'string' }, 'checkout-rate': { type: 'string' }, degrade: { type: 'string', multiple: true },
   });
   noArguments(positionals, command);
   const shoppers = Number(values.shoppers ?? 10);
@@ -209,7 +266,15 @@ export async function trafficCommand(call: CommandCall): Promise<number> {
   const maxInFlight = Number(values['max-in-flight'] ?? 256);
   if (!(Number.isInteger(maxInFlight) && maxInFlight >= 1 && maxInFlight <= 10000)) usageError(`--max-in-flight must be a whole number from 1 to 10000, got "${values['max-in-flight']}"`, command);
   checkAdminOption(values.admin, command);
+  let rates: FunnelRates;
+  let degrades: Degrade[];
+  try {
+    rates = { cart: parseRate('cart-rate', values['cart-rate'], DEFAULT_RATES.cart), checkout: parseRate('checkout-rate', values['checkout-rate'], DEFAULT_RATES.checkout) };
+    degrades = parseDegrades(values.degrade ?? []);
+  } catch (error) {
+    return usageError((error as Error).message, command);
+  }
   const url = values.url ?? `http://127.0.0.1:${process.env.PROXY_PORT ?? 8080}`;
-  const flood = values.flood === undefined ? undefined : { route: values.flood, rps, maxInFlight, admin: adminUrl(values.admin) };
-  return runTraffic({ url, shoppers, durationMs: duration * 1000, json: Boolean(values.json), flood }, out);
+  const flood = values.flood === undefined ? undefined : { route: values.flood, rps, maxInFlight };
+  return runTraffic({ url, shoppers, durationMs: duration * 1000, json: Boolean(values.json), admin: adminUrl(values.admin), flood, rates, degrades }, out);
 }

@@ -50,13 +50,19 @@ upstream URLs as the running proxy resolved them (--admin, else
 ADMIN_PORT); exit 1 when every request failed, naming why`,
   },
   {
-    names: ['traffic'], synopsis: 'traffic [--shoppers N] [--duration S] [--url URL] [--flood ROUTE --rps N [--max-in-flight M] [--admin URL]] [--json]',
+    names: ['traffic'], synopsis: 'traffic [--shoppers N] [--duration S] [--url URL] [--cart-rate P] [--checkout-rate P] [--degrade ROUTE:SIDE:FACTOR]… [--flood ROUTE --rps N [--max-in-flight M]] [--admin URL] [--json]',
     text: `simulated shoppers browsing, adding to cart and checking out
-(--url, else http://127.0.0.1:$PROXY_PORT). --flood sends N requests a
-second to one route (its path from the proxy's /status, --admin else
-ADMIN_PORT), open-loop, at most M in flight (default 256), while the
-shoppers go on; then per route 2xx, 503 shed, 429, other errors, no
-answer, p50/p99 ms, and the shoppers' checkouts`,
+(--url, else http://127.0.0.1:$PROXY_PORT): --cart-rate of visits add to
+cart (default 0.1), --checkout-rate of carts check out (default 0.4).
+--degrade product-detail:extracted:0.5: shoppers served that side of the
+route check out 0.5 times as often (repeatable; SIDE legacy or
+extracted, FACTOR 0 to 1). Prints per route and side the requests, and
+for the guarded routes (the proxy's /status, --admin else ADMIN_PORT)
+and the degraded ones the shoppers of each side and how many bought.
+--flood sends N requests a second to one route (its path from /status),
+open-loop, at most M in flight (default 256), while the shoppers go on;
+then per route 2xx, 503 shed, 429, other errors, no answer, p50/p99 ms,
+and the shoppers' checkouts`,
   },
 ];
 

@@ -26,10 +26,13 @@ let rules: CompiledRules;
 /** The shipped routes, plus a prefix route, pointed at test upstreams. */
 function rulesText(legacyUrl: string, svcUrl: string): string {
   const shipped = fs.readFileSync('routing-rules.yaml', 'utf8');
-  const routes = shipped.slice(shipped.indexOf('routes:') + 'routes:'.length);
+  const routes = shipped.slice(shipped.indexOf('\nroutes:') + '\nroutes:'.length);
+  // The shipped goals too: a route's rollout guard names one.
+  const goalsAt = shipped.indexOf('\ngoals:');
+  const goals = goalsAt === -1 ? '' : shipped.slice(goalsAt + 1, shipped.indexOf('\nroutes:') + 1);
   return `version: 1
 upstreams: { legacy: "${legacyUrl}", catalog: "${svcUrl}", pricing: "${svcUrl}", checkout: "${svcUrl}" }
-routes:
+${goals}routes:
   - { name: cart-prefix, match: { path: "/api/cart{/*rest}" }, extracted: catalog, percent: 100 }
 ${routes.replace(/\n {4}shadow:\n(?: {6}.*\n)+/g, '\n')}`;
 }
