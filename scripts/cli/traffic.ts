@@ -35,6 +35,9 @@ interface Recorder { tally: Tally; stats: TrafficStats; checkouts: CheckoutStats
 /** What every shopper's funnel follows. */
 interface Funnel { rates: FunnelRates; degrades: readonly Degrade[] }
 
+/** About how long a shopper takes over the payment form (±50 %). */
+const PAYMENT_FORM_MS = 500;
+
 class Shopper {
   private readonly cookies = new Map<string, string>();
   /** The side of this shopper's latest request to each route the proxy routed. */
@@ -112,6 +115,9 @@ class Shopper {
     await this.call('GET', '/api/cart');
     await this.call('POST', '/api/checkout/quote');
     if (!checksOut(this.rand, rates, conversionFactor(degrades, this.sideSeen))) return;
+    // A shopper fills in the payment form before paying. Without that pause a mirror of the
+    // checkout quote, still on its way on a busy machine, would quote a cart the order had emptied.
+    await new Promise((resolve) => setTimeout(resolve, PAYMENT_FORM_MS * (0.5 + this.rand())));
     const started = performance.now();
     let order: Awaited<ReturnType<Shopper['call']>>;
     try {
