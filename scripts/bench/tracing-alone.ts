@@ -32,8 +32,8 @@ function runChild(ratio: string, iterations: number, sinkUrl: string, core: numb
     execFile('taskset', ['-c', String(core), process.execPath, __filename, String(iterations)], {
       env: { ...process.env, OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: ratio, TRACES_URL: `${sinkUrl}/v1/traces` },
       timeout: 120_000,
-    }, (error, stdout) => {
-      if (error) { reject(new Error(`tracing-alone (ratio ${ratio}) failed: ${error.message}`)); return; }
+    }, (error, stdout, stderr) => {
+      if (error) { reject(new Error(`tracing-alone (ratio ${ratio}) failed: ${error.message}${stderr}`)); return; }
       resolve(Number(stdout.trim()));
     });
   });
