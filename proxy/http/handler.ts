@@ -99,7 +99,9 @@ export function createHandler(deps: HandlerDeps): (req: http.IncomingMessage, re
     }
     const query = req.url!.indexOf('?');
     const path = query === -1 ? req.url! : req.url!.slice(0, query);
-    const trace = tracer === null ? null : tracer.startRequest(req);
+    // Traced only when sampled; a request the sampler drops just sends its traceparent (flag 00) on.
+    const traced = tracer === null ? null : tracer.startRequest(req);
+    const trace = typeof traced === 'object' ? traced : null;
     const decision = decide(rules.table, { method: req.method!, path, headers: req.headers, remoteAddress: req.socket.remoteAddress }, deps.flags.current(), deps.decideInputs, breakerGates);
     if (decision.newIdentity) deps.metrics.anonymousIds.inc();
     if (decision.route !== null && decision.route.rateLimit !== null) {
@@ -115,7 +117,7 @@ export function createHandler(deps: HandlerDeps): (req: http.IncomingMessage, re
       req, res, started, requestId, rules, decision,
       setCookie: decision.newIdentity && decision.identity !== null ? anonCookie(decision.identity) : null,
       sampled: shadowPercent > 0 && deps.shadow !== null && deps.shadow.sample(shadowPercent),
-      headers: outgoingRequestHeaders(req.headers, { remoteAddress: req.socket.remoteAddress ?? '', requestId, traceparent: traceparentOf(req.headers) }),
+      headers: outgoingRequestHeaders(req.headers, { remoteAddress: req.socket.remoteAddress ?? '', requestId, traceparent: typeof traced === 'string' ? traced : traceparentOf(req.headers) }),
       extractedFailed: null, shadow: null, trace,
     };
     void serve(deps, exchange);

@@ -20,11 +20,14 @@ export const DEFAULT_SERVICE_NAME = 'strangler-proxy';
 const SHUTDOWN_FLUSH_MS = 2000;
 
 const propagator = new W3CTraceContextPropagator();
+/** No attributes at the start: the sampler decides on the ids, so a span it drops was not worth building. */
+const SERVER_SPAN = Object.freeze({ kind: SpanKind.SERVER });
 
 /**
  * The proxy's tracer over the official SDK (loaded only when an OTLP endpoint is set): a batch
  * processor exports off the request path; spans are started with explicit parent contexts, so no
- * context manager (async hooks) runs per request.
+ * context manager (async hooks) runs per request. The sampler decides first, on the server span:
+ * a request it drops (99 % of them at a 1 % ratio) costs that one decision and a traceparent.
  */
 export function createSdkTracer(config: TracingConfig, exportChanged: (failing: boolean, error: string | null) => void): ProxyTracer {
   const counts = new ExportCounts();
@@ -41,7 +44,14 @@ export function createSdkTracer(config: TracingConfig, exportChanged: (failing: 
   const tracer = provider.getTracer('strangler');
   const mirrors = mirrorTracer(resource, processor);
   return {
-    startRequest: (req) => new SdkRequestTrace(tracer, req, mirrors),
+    startRequest: (req) => {
+      // The caller's traceparent (and tracestate) when valid: its sampled flag decides (parent-based sampler).
+      const parent = propagator.extract(ROOT_CONTEXT, req.headers, defaultTextMapGetter);
+      const server = tracer.startSpan(req.method!, SERVER_SPAN, parent);
+      // Not sampled: a non-recording span carrying the ids; upstream gets its traceparent, flag 00.
+      if (!server.isRecording()) return traceparentOf(server);
+      return new SdkRequestTrace(tracer, req, server, trace.setSpan(parent, server), mirrors);
+    },
     status: (): TracingStatus => ({ enabled: true, endpoint: config.tracesUrl, sampler: config.sampler, exported: counts.exported, dropped: counts.dropped }),
     shutdown: async () => {
       let timer: NodeJS.Timeout | undefined;
@@ -52,8 +62,20 @@ export function createSdkTracer(config: TracingConfig, exportChanged: (failing: 
   };
 }
 
-/** `host:port` of an upstream, never its userinfo or path. */
+/** Each upstream's server.* attributes, parsed once per upstream object (rules reloads bring new ones). */
+const serverAttributesOf = new WeakMap<Upstream, Attributes>();
+
 function serverAttributes(upstream: Upstream): Attributes {
+  let attributes = serverAttributesOf.get(upstream);
+  if (attributes === undefined) {
+    attributes = parseServerAttributes(upstream);
+    serverAttributesOf.set(upstream, attributes);
+  }
+  return attributes;
+}
+
+/** `host:port` of an upstream, never its userinfo or path. */
+function parseServerAttributes(upstream: Upstream): Attributes {
   try {
     const url = new URL(upstream.url);
     return { 'server.address': url.hostname, 'server.port': Number(url.port) || (url.protocol === 'https:' ? 443 : 80) };
@@ -67,17 +89,13 @@ function traceparentOf(span: Span): string {
   return `00-${context.traceId}-${context.spanId}-0${(context.traceFlags & 1).toString(16)}`;
 }
 
+/** A sampled request's spans: its server span and the client span of the attempt under way. */
 class SdkRequestTrace implements RequestTrace {
-  private readonly server: Span;
-  private readonly context: Context;
   private attempt: Span | null = null;
   private shed = false;
 
-  constructor(private readonly tracer: Tracer, private readonly req: http.IncomingMessage, private readonly mirrors: Tracer) {
-    // The caller's traceparent (and tracestate) when valid: its sampled flag decides (parent-based sampler).
-    const parent = propagator.extract(ROOT_CONTEXT, req.headers, defaultTextMapGetter);
-    this.server = tracer.startSpan(req.method!, { kind: SpanKind.SERVER, attributes: { 'http.request.method': req.method! } }, parent);
-    this.context = trace.setSpan(parent, this.server);
+  constructor(private readonly tracer: Tracer, private readonly req: http.IncomingMessage, private readonly server: Span, private readonly context: Context, private readonly mirrors: Tracer) {
+    server.setAttribute('http.request.method', req.method!);
   }
 
   beginAttempt(upstream: Upstream, kind: AttemptKind): string {

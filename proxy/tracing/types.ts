@@ -8,8 +8,12 @@ import type { ShadowOutcome } from '../../shadow/outcomes';
  * dep is null) the handler runs no tracing code and the OpenTelemetry SDK is never loaded.
  */
 export interface ProxyTracer {
-  /** The server span of one shopper request, a child of the caller's traceparent when valid. */
-  startRequest(req: http.IncomingMessage): RequestTrace;
+  /**
+   * The sampler's decision for one shopper request, a child of the caller's traceparent when valid.
+   * Sampled: its server span. Not sampled: only the traceparent (flag 00) to send upstream; the
+   * request then runs the untraced path, with no span object and no further tracing code.
+   */
+  startRequest(req: http.IncomingMessage): RequestTrace | string;
   status(): TracingStatus;
   /** Exports what is batched, bounded in time (a collector that is away never holds up a stop). */
   shutdown(): Promise<void>;

@@ -1,5 +1,6 @@
 import { BIG_ANSWER_PATH, ITEMS_PATH } from './bench-paths';
 import { startOtlpSink } from './otlp-sink';
+import { tracedSplit, tracingCost, type SpanTally, type TracingCost } from './tracing-cost';
 import { benchRules, flagFromBackup, startBareProxy, startNginx, startStrangler, startUndiciForwarder, startUpstream, type Running } from './contenders';
 import { cpuSeconds, peakRssMb } from './procstat';
 import { identityScript, runWrk, type WrkResult } from './wrk';
@@ -89,27 +90,18 @@ async function startAll(starts: (() => Promise<Running>)[]): Promise<Running[]> 
   return running;
 }
 
-/** The split with tracing on at 1 % (parent-based trace-id ratio), exporting OTLP to a local sink. */
-export const TRACING_CONTENDER = 'strangler 25% split, tracing 1%';
-
-function tracedSplit(upstreamUrl: string, sinkUrl: string): ContenderStart {
-  return {
-    name: TRACING_CONTENDER,
-    start: () => startStrangler(PROXY_CORE, TRACING_CONTENDER, benchRules(upstreamUrl, upstreamUrl, { percent: 25 }), async () => ({
-      OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl, OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.01',
-    })),
-  };
-}
-
-/** `--only tracing`: the 25 % split and the same with tracing at 1 %, interleaved. */
-export async function runTracingBench(options: HttpBenchOptions, log: (line: string) => void): Promise<ContenderResult[]> {
+/** `--only tracing`: the 25 % split and the same with tracing at 1 % and at 100 %, interleaved. */
+export async function runTracingBench(options: HttpBenchOptions, log: (line: string) => void): Promise<{ contenders: ContenderResult[]; tracing: TracingCost | null }> {
   const upstream = await startUpstream(LOAD_CORE);
   const sink = await startOtlpSink();
+  const tally: SpanTally = { spans: 0, requests: 0 };
   try {
-    return await measureInterleaved([
+    const contenders = await measureInterleaved([
       { name: 'strangler 25% split', start: () => startStrangler(PROXY_CORE, 'strangler 25% split', benchRules(upstream.url, upstream.url, { percent: 25 })) },
-      tracedSplit(upstream.url, sink.url),
+      tracedSplit(PROXY_CORE, upstream.url, sink.url, '0.01'),
+      tracedSplit(PROXY_CORE, upstream.url, sink.url, '1', tally),
     ], options, log);
+    return { contenders, tracing: tracingCost(contenders, tally) };
   } finally {
     await sink.stop();
     await upstream.stop();
@@ -130,10 +122,11 @@ export async function runSplitBench(options: HttpBenchOptions, log: (line: strin
 }
 
 /** Every contender under the same load and pinning, runs interleaved. */
-export async function runHttpBench(options: HttpBenchOptions, log: (line: string) => void): Promise<{ contenders: ContenderResult[]; shadow: ContenderResult[]; shadowDropped: number }> {
+export async function runHttpBench(options: HttpBenchOptions, log: (line: string) => void): Promise<{ contenders: ContenderResult[]; shadow: ContenderResult[]; shadowDropped: number; tracing: TracingCost | null }> {
   const upstream = await startUpstream(LOAD_CORE);
   const upstreamPort = Number(new URL(upstream.url).port);
   const sink = await startOtlpSink();
+  const tally: SpanTally = { spans: 0, requests: 0 };
   try {
     const strangler = (name: string, rules: string): ContenderStart => ({ name, start: () => startStrangler(PROXY_CORE, name, rules) });
     const contenders = await measureInterleaved([
@@ -145,7 +138,9 @@ export async function runHttpBench(options: HttpBenchOptions, log: (line: string
       strangler('strangler 0%', benchRules(upstream.url, upstream.url, { percent: 0 })),
       strangler('strangler 25% split', benchRules(upstream.url, upstream.url, { percent: 25 })),
       // What tracing costs a shopper at a production-like sampling rate (DESIGN: >= 0.95x the split).
-      tracedSplit(upstream.url, sink.url),
+      tracedSplit(PROXY_CORE, upstream.url, sink.url, '0.01'),
+      // Every request traced: the cost of one span (printed and written as `tracing`).
+      tracedSplit(PROXY_CORE, upstream.url, sink.url, '1', tally),
       // Admission control's cost when nothing is overloaded: the same split with it turned off.
       strangler('strangler 25% split, overload: false', benchRules(upstream.url, upstream.url, { percent: 25, overload: false })),
       strangler('strangler 25% + shadow 10%', benchRules(upstream.url, upstream.url, { percent: 25, shadow: 10 })),
@@ -189,7 +184,7 @@ export async function runHttpBench(options: HttpBenchOptions, log: (line: string
           },
         },
       ], { ...options, connections: [50] }, log);
-      return { contenders, shadow, shadowDropped };
+      return { contenders, shadow, shadowDropped, tracing: tracingCost(contenders, tally) };
     } finally {
       await sleepy.stop();
     }

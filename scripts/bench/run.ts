@@ -12,6 +12,8 @@ import { BIG_ANSWER_CONTENDERS, LOAD_CORE, PROXY_CORE, runHttpBench, runSplitBen
 import { benchGate } from './gate-bench';
 import { overloadLines, runOverloadBench, type OverloadResult } from './overload-bench';
 import { runCapacity, runShadowBench, runWorkersBench, shadowLines } from './shadow-bench';
+import { benchTracingAlone, type TracingAloneResult } from './tracing-alone';
+import { tracingCostLines } from './tracing-cost';
 
 /**
  * `npm run bench [-- --quick]`: the proxy side by side with its peers on loopback, in one run and
@@ -90,6 +92,14 @@ function bigBodiesTable(rows: BigBodiesResult[]): string[] {
   ];
 }
 
+/** The tracer alone, in fresh processes on the load core: steadier than the HTTP rows on a busy machine. */
+async function runTracingAlone(quick: boolean, log: (line: string) => void): Promise<TracingAloneResult> {
+  const result = await benchTracingAlone(quick ? 20_000 : 100_000, LOAD_CORE);
+  log(`\nTracing alone (the tracer as the handler drives it for one answered request, spans exported in batches to a local sink): ` +
+    `${result.usPerRequest1Percent} µs CPU/request at 1 %, ${result.usPerRequest100Percent} at 100 %, so ${result.usPerSpan} µs per span`);
+  return result;
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { quick: { type: 'boolean' }, only: { type: 'string' } }, strict: true });
   const quick = Boolean(values.quick);
@@ -142,9 +152,11 @@ async function main(): Promise<void> {
     return;
   }
   if (values.only === 'tracing') {
-    const contenders = await runTracingBench(options, log);
+    const { contenders, tracing } = await runTracingBench(options, log);
     for (const line of table(contenders, options.connections)) log(line);
-    writeResults({ at: new Date().toISOString(), quick, machine, pinning: { proxy: PROXY_CORE, load: LOAD_CORE }, http: { contenders } }, machine, log);
+    for (const line of tracingCostLines(tracing)) log(line);
+    const tracingAlone = await runTracingAlone(quick, log);
+    writeResults({ at: new Date().toISOString(), quick, machine, pinning: { proxy: PROXY_CORE, load: LOAD_CORE }, http: { contenders, tracing }, tracingAlone }, machine, log);
     return;
   }
   const http = await runHttpBench(options, log);
@@ -152,6 +164,7 @@ async function main(): Promise<void> {
   for (const line of table(http.contenders, options.connections, (name) => !(BIG_ANSWER_CONTENDERS as readonly string[]).includes(name))) log(line);
   for (const line of bigAnswerLines(http.contenders)) log(line);
   for (const line of workerLines(http.contenders)) log(line);
+  for (const line of tracingCostLines(http.tracing)) log(line);
   log(`\nShadow: shopper-facing figures at 50 connections, shadow at 100% to a side that sleeps 500 ms, vs none (dropped copies: ${http.shadowDropped})`);
   for (const line of table(http.shadow, [50])) log(line);
 
@@ -168,6 +181,8 @@ async function main(): Promise<void> {
   const gate = benchGate(quick ? 200_000 : 2_000_000);
   log(`\nAdmission control alone, nothing overloaded (a slot taken and given back with a latency sample): ${gate.nsPerRequest} ns/request`);
 
+  const tracingAlone = await runTracingAlone(quick, log);
+
   // On the shadow worker thread, per sampled read; these run on this process's core, not the proxy's.
   const comparisons = benchComparisons(quick ? 5 : 40);
   log('\nShadow comparison alone (decode, parse, diff; legacy asked twice, its second answer the same bytes), ~200 KB answers');
@@ -177,7 +192,7 @@ async function main(): Promise<void> {
   const capacity = await runCapacity(options.seconds, log);
 
   const overload = await runOverload();
-  writeResults({ at: new Date().toISOString(), quick, machine, pinning: { proxy: PROXY_CORE, load: LOAD_CORE }, options, http, overload, bigBodies, decisions, gate, comparisons, capacity }, machine, log);
+  writeResults({ at: new Date().toISOString(), quick, machine, pinning: { proxy: PROXY_CORE, load: LOAD_CORE }, options, http, overload, bigBodies, decisions, gate, tracingAlone, comparisons, capacity }, machine, log);
 }
 
 function writeResults(results: Record<string, unknown>, machine: { cpus: number; model?: string; memoryGiB: number; node: string; nginx: string }, log: (line: string) => void): void {
