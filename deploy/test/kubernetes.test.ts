@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import vm from 'node:vm';
+import YAML from 'yaml';
 import { ADMIN_ENDPOINTS } from '../../proxy/admin/server';
 import { proxyConfigFromEnv } from '../../proxy/config';
 import { SHUTDOWN_DRAIN_MS } from '../../proxy/main';
@@ -150,6 +151,13 @@ describe(`deploy/kubernetes, rendered by ${rendered.by}`, () => {
     fs.writeFileSync(file, configMap.data['routing-rules.yaml']);
     const check = await runCli(['check', file]);
     expect({ code: check.code, out: check.stdout + check.stderr }).toEqual({ code: 0, out: expect.stringMatching(/ok: \d+ routes/) });
+  });
+
+  test('its routes, goals and defaults are the shop\'s shipped rules; only the upstreams differ (the Services in the namespace)', () => {
+    const shipped = YAML.parse(fs.readFileSync(path.join(REPO_ROOT, 'routing-rules.yaml'), 'utf8')) as Record<string, unknown>;
+    const cluster = YAML.parse(configMap.data['routing-rules.yaml']) as Record<string, unknown>;
+    expect(Object.keys(cluster.upstreams as object)).toEqual(Object.keys(shipped.upstreams as object));
+    expect({ ...cluster, upstreams: null }).toEqual({ ...shipped, upstreams: null });
   });
 
   test('resource requests and limits are set (the HPA scales on CPU against the request)', () => {
