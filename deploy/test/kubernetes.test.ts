@@ -154,6 +154,7 @@ describe(`deploy/kubernetes, rendered by ${rendered.by}`, () => {
   });
 
   test('its routes, goals and defaults are the shop\'s shipped rules; only the upstreams differ (the Services in the namespace)', () => {
+    const configMap = find(objects, 'ConfigMap', 'strangler-rules')[0] as K8sObject & { data: Record<string, string> };
     const shipped = YAML.parse(fs.readFileSync(path.join(REPO_ROOT, 'routing-rules.yaml'), 'utf8')) as Record<string, unknown>;
     const cluster = YAML.parse(configMap.data['routing-rules.yaml']) as Record<string, unknown>;
     expect(Object.keys(cluster.upstreams as object)).toEqual(Object.keys(shipped.upstreams as object));
