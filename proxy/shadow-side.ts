@@ -98,7 +98,11 @@ export class ShadowSide {
 
   private shipTraffic(): void {
     const deltas = this.traffic.take();
-    this.worker?.addTraffic(deltas, this.shoppers?.take() ?? []);
+    // Taken whether or not a worker runs: marks with nowhere to go are dropped and counted, never
+    // kept (a worker that failed to start would otherwise let them pile up minute after minute).
+    const marks = this.shoppers?.take() ?? [];
+    if (this.worker !== null) this.worker.addTraffic(deltas, marks);
+    else this.shoppers?.lost(marks.length);
   }
 
   /** Starts the worker once; resolves when it is ready (or has failed, which is logged, never thrown). */

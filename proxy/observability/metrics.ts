@@ -63,6 +63,7 @@ export class ProxyMetrics {
   readonly shadowOutcomes = new client.Counter({ name: 'strangler_shadow_requests_total', help: 'Sampled requests by shadow outcome (match, mismatch, truncated: past the capture cap so not compared, error, dropped, skipped)', labelNames: ['route', 'outcome'], registers: [this.registry] });
   readonly mismatches = new client.Counter({ name: 'strangler_mismatches_total', help: 'Shadow comparisons where extracted answered differently from legacy (noise and ignored fields excluded)', labelNames: ['route'], registers: [this.registry] });
   readonly shadowInFlight = new client.Gauge({ name: 'strangler_shadow_in_flight', help: 'Mirrored requests running now', registers: [this.registry] });
+  readonly conversionMarksDropped = new client.Gauge({ name: 'strangler_conversion_marks_dropped', help: 'Conversion-guard shopper marks dropped since start: past the most one minute keeps, or with no shadow worker to ship them to the store', registers: [this.registry] });
   readonly diffRowsDropped = new client.Gauge({ name: 'strangler_diff_store_dropped_rows', help: 'Diff rows dropped because the write buffer was full, since start', registers: [this.registry] });
   // 'min': with node:cluster workers summed into one /metrics, one worker whose store is down makes it 0.
   readonly diffStoreUp = new client.Gauge({ name: 'strangler_diff_store_up', help: '1 when the diff store takes rows (or no route needs it), 0 when it cannot be reached or refuses them (rows are buffered, then dropped)', registers: [this.registry], aggregator: 'min' });

@@ -52,7 +52,7 @@ export class ShopperMarks {
   private seen = new Map<string, Set<number>>();
   private size = 0;
   private pending: ShopperMark[] = [];
-  /** Marks dropped because a minute already held MAX_MARKS_PER_MINUTE. */
+  /** Marks dropped: a minute already held MAX_MARKS_PER_MINUTE, or no shadow worker could ship them. */
   dropped = 0;
 
   constructor(private readonly maxPerMinute = MAX_MARKS_PER_MINUTE) {}
@@ -83,6 +83,11 @@ export class ShopperMarks {
     const all = this.pending;
     this.pending = [];
     return all;
+  }
+
+  /** Marks taken that could not be shipped (no shadow worker): counted as dropped. */
+  lost(count: number): void {
+    this.dropped += count;
   }
 
   private mark(kind: ShopperKind, route: string, side: TrafficBackend, identity: string, now: number): void {
