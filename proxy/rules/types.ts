@@ -53,7 +53,7 @@ export interface ConversionGoal {
   readonly statusClass: number;
 }
 
-/** A route's conversion guard: judged by `strangler rollout` with a sequential test (scripts/cli/rollout/conversion-test.ts). */
+/** A route's conversion guard: judged by `strangler rollout` with a sequential test (shadow/stats/conversion-test.ts). */
 export interface ConversionGuard {
   readonly goal: string;
   /** Largest relative drop of extracted's rate against legacy's that is tolerated (0.05: 5 % fewer). */

@@ -1,7 +1,7 @@
 /**
  * The conversion guard's evidence (DESIGN "Conversion guard"): which shoppers were exposed on a
  * guarded route, on which side, and which of them reached its goal. Shoppers are 53-bit hashes of
- * the route's sticky identity (proxy/conversion/shopper-key.ts): no identity is stored.
+ * the route's sticky identity (proxy/decide/shopper-key.ts): no identity is stored.
  *
  * Stored one row per (route, day, shopper, side) and kind, holding the first and last minute the
  * shopper was seen that day: rows are keyed by the shopper, not by the replica, so every worker
