@@ -2,10 +2,13 @@
  * Tracing against a real OTLP/HTTP receiver (scripts/testing/otlp-receiver.ts): the proxy runs
  * the official SDK, exports OTLP JSON, and the test asserts what a collector would see.
  */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { request } from '../../../scripts/testing/http-client';
 import { SPAN_KIND, startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../../../scripts/testing/otlp-receiver';
 import { expectNoCrash } from '../../../scripts/testing/proxy-health';
 import { closedPort, oneRouteRules, startTestProxy, startUpstream, type TestProxy, type TestUpstream } from '../../../scripts/testing/upstreams';
+import { until } from '../../../scripts/testing/wait';
 
 const TOKEN = 'override-secret-7f3a';
 const CARD = '4111111111111111';
@@ -134,6 +137,33 @@ test('a collector that cannot be reached never fails a shopper: spans are droppe
     await away.process.waitForLine((line) => line.includes('trace export failed'));
   } finally {
     expect(await away.stop()).toBe(0);
+  }
+});
+
+test('a collector that takes the batch and never answers: at most OTEL_BSP_MAX_QUEUE_SIZE spans wait, the rest are dropped and counted at once, and every shopper is served', async () => {
+  // Accepts each export and never answers it: the first batch stays in flight for the whole test.
+  const held: http.ServerResponse[] = [];
+  const hanging = http.createServer((req, res) => { req.resume(); held.push(res); });
+  await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', () => resolve()));
+  const url = `http://127.0.0.1:${(hanging.address() as AddressInfo).port}`;
+  const stuck = await startTestProxy(oneRouteRules(legacy.url, svc.url, 'match: { path: /api/x }\npercent: 100'), {
+    ...tracingEnv(url), OTEL_BSP_MAX_QUEUE_SIZE: '4', OTEL_EXPORTER_OTLP_TIMEOUT: '60000',
+  });
+  try {
+    // Each request is two sampled spans (server and client): 20 spans against a bound of 4.
+    for (let i = 0; i < 10; i++) expect((await request({ port: stuck.port, path: '/api/x', headers: { 'x-user-id': `u${i}` } })).status).toBe(200);
+    // A span ends as its answer goes out: wait for the last one, without a deadline on the count.
+    const tracing = await until('16 of the 20 spans to be dropped', async () => {
+      const t = (await request({ port: stuck.adminPort, path: '/status' })).json<{ tracing: Record<string, number> }>().tracing;
+      return t.dropped >= 16 ? t : null;
+    });
+    expect(tracing).toMatchObject({ enabled: true, exported: 0, dropped: 16 });
+    expect((await request({ port: stuck.adminPort, path: '/metrics' })).body).toMatch(/^strangler_trace_spans_dropped_total 16$/m);
+  } finally {
+    expect(await stuck.stop()).toBe(0);
+    for (const res of held) res.destroy();
+    hanging.closeAllConnections();
+    await new Promise((resolve) => hanging.close(resolve));
   }
 });
 
