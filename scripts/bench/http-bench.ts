@@ -2,8 +2,11 @@ import { BIG_ANSWER_PATH, ITEMS_PATH } from './bench-paths';
 import { startOtlpSink } from './otlp-sink';
 import { tracedSplit, tracingCost, type SpanTally, type TracingCost } from './tracing-cost';
 import { benchRules, flagFromBackup, startBareProxy, startNginx, startStrangler, startUndiciForwarder, startUpstream, type Running } from './contenders';
+import type { ContenderResult, ContenderStart, HttpBenchOptions, LevelResult, RunStats } from './contender-types';
 import { cpuSeconds, peakRssMb } from './procstat';
-import { identityScript, runWrk, type WrkResult } from './wrk';
+import { identityScript, runWrk } from './wrk';
+
+export type { ContenderResult, ContenderStart, HttpBenchOptions, LevelResult, RunStats } from './contender-types';
 
 export const PROXY_CORE = 0;
 export const LOAD_CORE = 1;
@@ -11,11 +14,6 @@ export const LOAD_CORE = 1;
 /** The contenders that fetch the ~200 KB answer (BIG_ANSWER_PATH) instead of the ~2 KB one. */
 export const BIG_ANSWER_CONTENDERS = ['strangler 25%, 200 KB answer', 'strangler 25% + shadow 10%, 200 KB answer'] as const;
 
-export interface RunStats extends WrkResult { cpuUsPerRequest: number }
-export interface LevelResult { connections: number; runs: RunStats[]; median: RunStats; min: number; max: number }
-export interface ContenderResult { name: string; levels: LevelResult[]; peakRssMb: number }
-
-export interface HttpBenchOptions { connections: number[]; runs: number; seconds: number }
 
 function median(runs: RunStats[]): RunStats {
   return [...runs].sort((a, b) => a.rps - b.rps)[Math.floor(runs.length / 2)];
@@ -29,11 +27,6 @@ async function oneRun(contender: Running, path: string, connections: number, sec
   return { ...result, cpuUsPerRequest: result.requests > 0 ? Math.round((cpu / result.requests) * 1e6 * 10) / 10 : NaN };
 }
 
-/**
- * How to start a contender: a fresh process for each round of runs. `path` is what wrk asks for
- * (default ITEMS_PATH); `connections`, when set, limits the contender to those of the run's levels.
- */
-export interface ContenderStart { readonly name: string; readonly path?: string; readonly connections?: readonly number[]; start(): Promise<Running> }
 
 function measuredAt(contender: ContenderStart, connections: number): boolean {
   return contender.connections === undefined || contender.connections.includes(connections);

@@ -1,5 +1,5 @@
 import { benchRules, startStrangler } from './contenders';
-import type { ContenderResult, ContenderStart } from './http-bench';
+import type { ContenderResult, ContenderStart } from './contender-types';
 
 /** The split with tracing on at 1 % (parent-based trace-id ratio), exporting OTLP to a local sink. */
 export const TRACING_CONTENDER = 'strangler 25% split, tracing 1%';
