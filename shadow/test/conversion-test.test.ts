@@ -3,17 +3,8 @@
  * stats engines it follows document theirs), and its arithmetic on hand-made counts.
  */
 import { conversionTest, type SideConversions } from '../stats/conversion-test';
+import { seeded } from '../../scripts/testing/seeded';
 
-/** mulberry32: a small seeded generator, so every run simulates the same shoppers. */
-function seeded(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const MAX_DROP = 0.05;
 const CONFIDENCE = 0.95;

@@ -6,6 +6,7 @@
 import { diffJson } from '../compare/json-diff';
 import { parseJsonLossless } from '../compare/json-lossless';
 import { diffJsonText } from '../compare/json-text-diff';
+import { seeded as random } from '../../scripts/testing/seeded';
 
 type Keys = Record<string, string>;
 
@@ -57,15 +58,6 @@ test.each(pairs)('%s against %s', (a, b, keys = {}) => {
   expect(diffJsonText(b, a, { arrayKeys: keys })).toEqual(reference(b, a, keys));
 });
 
-/** A small deterministic generator (mulberry32), so a failure names a seed that reproduces it. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ATOMS = ['1', '1.0', '2', '-0', '1e2', '100', '"a"', '"b"', '"\\u0061"', 'true', 'false', 'null', '129.9', '129.90000000000001', '9007199254740993'];
 const KEYS = ['a', 'b', 'c', 'sku', '1', 'caf\\u00e9'];

@@ -7,21 +7,12 @@
 import { judge, type ShadowAnswer } from '../compare/compare';
 import type { StoredComparison } from '../compare/window-verdict';
 import { decodeAnswer } from '../decode-answer';
+import { seeded } from '../../scripts/testing/seeded';
 import { NoiseProbes } from '../noise-probes';
 
 const CONFIG = { ignore: [], arrayKeys: {}, normalisers: [] };
 
-/** A small deterministic generator (mulberry32): the same draws on every run. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seeded };
 
 function answer(body: unknown): ShadowAnswer {
   const bytes = Buffer.from(JSON.stringify(body));
