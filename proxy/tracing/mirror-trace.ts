@@ -34,7 +34,7 @@ export function mirrorTracer(resource: Resource, processor: SpanProcessor): Trac
  * outcome is known (`strangler.shadow.outcome`), which is after the shopper was served and the
  * worker compared: its duration is the mirror's whole life, not one request's.
  */
-export function startMirrorTrace(tracer: Tracer, shopper: Span, start: MirrorStart): MirrorTrace {
+export function startMirrorTrace(tracer: Tracer, shopper: Span, start: MirrorStart, open: OpenMirrors): MirrorTrace {
   const link = shopper.spanContext();
   if ((link.traceFlags & TraceFlags.SAMPLED) === 0) return new UnsampledMirror(link.traceId);
   const query = start.target.indexOf('?');
@@ -46,17 +46,35 @@ export function startMirrorTrace(tracer: Tracer, shopper: Span, start: MirrorSta
       ...(start.routePath !== null ? { 'http.route': start.routePath } : {}),
     },
   }, ROOT_CONTEXT);
-  return new SdkMirrorTrace(span, link.traceId);
+  return new SdkMirrorTrace(span, link.traceId, open);
+}
+
+/**
+ * The mirror spans still waiting for their comparison. When the proxy stops (after the shadow
+ * side has had its grace to finish), those left are ended with outcome `unknown`, so the last
+ * batch exports them instead of losing them.
+ */
+export class OpenMirrors {
+  readonly spans = new Set<{ abandon(): void }>();
+
+  endAll(): void {
+    for (const mirror of [...this.spans]) mirror.abandon();
+  }
 }
 
 class SdkMirrorTrace implements MirrorTrace {
   readonly traceparent: string;
   private timer: NodeJS.Timeout | null;
 
-  constructor(private readonly span: Span, readonly shopperTraceId: string) {
+  constructor(private readonly span: Span, readonly shopperTraceId: string, private readonly open: OpenMirrors) {
     const context = span.spanContext();
     this.traceparent = `00-${context.traceId}-${context.spanId}-01`;
     this.timer = setTimeout(() => this.end('unknown'), MIRROR_SPAN_MAX_MS).unref();
+    open.spans.add(this);
+  }
+
+  abandon(): void {
+    this.end('unknown');
   }
 
   ended(outcome: ShadowOutcome | null): void {
@@ -67,6 +85,7 @@ class SdkMirrorTrace implements MirrorTrace {
     if (this.timer === null) return;
     clearTimeout(this.timer);
     this.timer = null;
+    this.open.spans.delete(this);
     this.span.setAttribute('strangler.shadow.outcome', outcome);
     if (outcome === 'error') this.span.setStatus({ code: SpanStatusCode.ERROR });
     this.span.end();

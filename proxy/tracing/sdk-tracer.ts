@@ -11,7 +11,7 @@ import type { ForwardOutcome } from '../forward/upstream-response';
 import type { Upstream } from '../rules/types';
 import { BoundedProcessor, CountingExporter, ExportCounts } from './export-counts';
 import type { TracingConfig } from './otel-env';
-import { mirrorTracer, startMirrorTrace } from './mirror-trace';
+import { mirrorTracer, OpenMirrors, startMirrorTrace } from './mirror-trace';
 import type { AttemptKind, MirrorStart, MirrorTrace, ProxyTracer, RequestEnd, RequestTrace, TracingStatus } from './types';
 
 /** The proxy's name in a trace unless OTEL_SERVICE_NAME says otherwise. */
@@ -43,6 +43,7 @@ export function createSdkTracer(config: TracingConfig, exportChanged: (failing: 
   const provider = new BasicTracerProvider({ resource, spanProcessors: [processor] });
   const tracer = provider.getTracer('strangler');
   const mirrors = mirrorTracer(resource, processor);
+  const openMirrors = new OpenMirrors();
   return {
     startRequest: (req) => {
       // The caller's traceparent (and tracestate) when valid: its sampled flag decides (parent-based sampler).
@@ -50,10 +51,11 @@ export function createSdkTracer(config: TracingConfig, exportChanged: (failing: 
       const server = tracer.startSpan(req.method!, SERVER_SPAN, parent);
       // Not sampled: a non-recording span carrying the ids; upstream gets its traceparent, flag 00.
       if (!server.isRecording()) return traceparentOf(server);
-      return new SdkRequestTrace(tracer, req, server, trace.setSpan(parent, server), mirrors);
+      return new SdkRequestTrace(tracer, req, server, trace.setSpan(parent, server), mirrors, openMirrors);
     },
     status: (): TracingStatus => ({ enabled: true, endpoint: config.tracesUrl, sampler: config.sampler, exported: counts.exported, dropped: counts.dropped }),
     shutdown: async () => {
+      openMirrors.endAll();
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise<void>((resolve) => { timer = setTimeout(resolve, SHUTDOWN_FLUSH_MS).unref(); });
       await Promise.race([provider.shutdown().catch(() => undefined), late]);
@@ -94,7 +96,7 @@ class SdkRequestTrace implements RequestTrace {
   private attempt: Span | null = null;
   private shed = false;
 
-  constructor(private readonly tracer: Tracer, private readonly req: http.IncomingMessage, private readonly server: Span, private readonly context: Context, private readonly mirrors: Tracer) {
+  constructor(private readonly tracer: Tracer, private readonly req: http.IncomingMessage, private readonly server: Span, private readonly context: Context, private readonly mirrors: Tracer, private readonly openMirrors: OpenMirrors) {
     server.setAttribute('http.request.method', req.method!);
   }
 
@@ -135,7 +137,7 @@ class SdkRequestTrace implements RequestTrace {
   }
 
   startMirror(start: MirrorStart): MirrorTrace {
-    return startMirrorTrace(this.mirrors, this.server, start);
+    return startMirrorTrace(this.mirrors, this.server, start, this.openMirrors);
   }
 
   finish(end: RequestEnd): void {
