@@ -174,7 +174,7 @@ export async function startProxy(config: ProxyConfig = proxyConfigFromEnv(), log
     const shadow = shadowSide.sample();
     metrics.shadowInFlight.set(shadow.inFlight);
     metrics.diffRowsDropped.set(shadow.droppedRows);
-    metrics.conversionMarksDropped.set(shoppers.dropped);
+    metrics.conversionMarksDropped.set(shoppers.dropped + shadow.droppedShoppers);
     metrics.diffFlushFailures.set(shadow.failedFlushes);
     const diffStore = shadowSide.diffStore();
     metrics.diffStoreUp.set(diffStore.ok ? 1 : 0);

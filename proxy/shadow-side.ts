@@ -162,9 +162,9 @@ export class ShadowSide {
   }
 
   /** Figures /metrics reads at scrape time. */
-  sample(): { inFlight: number; droppedRows: number; failedFlushes: number } {
+  sample(): { inFlight: number; droppedRows: number; failedFlushes: number; droppedShoppers: number } {
     const w = this.worker;
-    return { inFlight: w ? w.busy() : 0, droppedRows: w ? w.droppedRows : 0, failedFlushes: w ? w.failedFlushes : 0 };
+    return { inFlight: w ? w.busy() : 0, droppedRows: w ? w.droppedRows : 0, failedFlushes: w ? w.failedFlushes : 0, droppedShoppers: w ? w.droppedShoppers : 0 };
   }
 
   /** Mirrors in flight get `graceMs` to finish so their rows are stored; then the store is closed. */

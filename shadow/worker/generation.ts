@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { FromWorker, StoreCounters, StoreHealth, Traced, WorkerSetup } from './protocol';
 
-export const NO_COUNTERS: StoreCounters = { droppedRows: 0, failedFlushes: 0, writtenRows: 0 };
+export const NO_COUNTERS: StoreCounters = { droppedRows: 0, failedFlushes: 0, writtenRows: 0, droppedShoppers: 0 };
 
 /** One worker thread, and what the main thread knows of it. */
 export interface Generation {

@@ -62,6 +62,8 @@ export interface StoreCounters {
   readonly droppedRows: number;
   readonly failedFlushes: number;
   readonly writtenRows: number;
+  /** Conversion-guard marks past the store's bound on shoppers kept between flushes. */
+  readonly droppedShoppers: number;
 }
 
 /** How the worker's store is doing now (DiffStoreStatus, without what the main thread already knows). */

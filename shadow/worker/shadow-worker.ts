@@ -226,6 +226,7 @@ export class ShadowWorker {
   get droppedRows(): number { return this.past.droppedRows + (this.current?.store.droppedRows ?? 0); }
   get failedFlushes(): number { return this.past.failedFlushes + (this.current?.store.failedFlushes ?? 0); }
   get writtenRows(): number { return this.past.writtenRows + (this.current?.store.writtenRows ?? 0); }
+  get droppedShoppers(): number { return this.past.droppedShoppers + (this.current?.store.droppedShoppers ?? 0); }
 
   /** In-flight mirrors get `graceMs` to finish; then the worker flushes and closes the store and is terminated. */
   stop(graceMs: number): Promise<void> {
@@ -287,7 +288,7 @@ export class ShadowWorker {
     this.answers = [];
     this.transfers = new Set();
     this.past = { droppedRows: this.past.droppedRows + gen.store.droppedRows, failedFlushes: this.past.failedFlushes + gen.store.failedFlushes,
-      writtenRows: this.past.writtenRows + gen.store.writtenRows };
+      writtenRows: this.past.writtenRows + gen.store.writtenRows, droppedShoppers: this.past.droppedShoppers + gen.store.droppedShoppers };
     // Their rows (if any) were in the dead worker's buffer: counted as errors so none goes unaccounted.
     for (const job of gen.pending.values()) { job.done?.(); this.told(job.traced, 'error'); this.stats.add(job.route, job.at, 'errors'); this.count(job.route, 'error', 1); }
     gen.pending.clear();

@@ -64,7 +64,7 @@ async function main(): Promise<void> {
   let last: StoreCounters & StoreHealth | null = null;
 
   const report = (): void => {
-    const counters = { droppedRows: store.droppedRows, failedFlushes: store.failedFlushes, writtenRows: store.writtenRows };
+    const counters = { droppedRows: store.droppedRows, failedFlushes: store.failedFlushes, writtenRows: store.writtenRows, droppedShoppers: store.droppedShoppers };
     const health = { ok: store.ok, lastError: store.lastError, lastErrorAt: store.lastErrorAt, buffered: store.buffered };
     const now = { ...counters, ...health };
     const changed = last === null || (Object.keys(now) as Array<keyof typeof now>).some((key) => now[key] !== last![key]);
