@@ -1,7 +1,4 @@
-import type { ShadowOutcome } from '../shadow/outcomes';
-
-const SLOT_MS = 10_000;
-const SLOTS = 6;
+import { SHADOW_OUTCOMES, type TrafficWindows } from './observability/traffic-windows';
 
 /** GET /status `routes[].shadow.lastMinute`: is the evidence being sampled down? */
 export interface SamplingView {
@@ -13,43 +10,20 @@ export interface SamplingView {
   readonly effectivePercent: number;
 }
 
+const DROPPED = SHADOW_OUTCOMES.indexOf('dropped');
+
 /**
- * Per route, the last minute's shadow outcomes in six 10-second slots: how many sampled requests
- * were dropped. Past the evidence pipeline's capacity, mirrors are dropped (shoppers never wait for
- * them), so the evidence is sampled down: this says by how much, where a deployment looks first.
+ * A route's last minute of shadow outcomes, read from the live windows (/stats counts the same
+ * outcomes there): how many sampled requests were dropped. Past the evidence pipeline's
+ * capacity, mirrors are dropped (shoppers never wait for them), so the evidence is sampled down:
+ * this says by how much, where a deployment looks first.
  */
-export class ShadowSampling {
-  private readonly routes = new Map<string, { slot: number[]; sampled: number[]; dropped: number[] }>();
-
-  constructor(private readonly now: () => number = Date.now) {}
-
-  count(route: string, outcome: ShadowOutcome, n: number): void {
-    let entry = this.routes.get(route);
-    if (entry === undefined) {
-      entry = { slot: new Array<number>(SLOTS).fill(-1), sampled: new Array<number>(SLOTS).fill(0), dropped: new Array<number>(SLOTS).fill(0) };
-      this.routes.set(route, entry);
-    }
-    const slot = Math.floor(this.now() / SLOT_MS);
-    const i = slot % SLOTS;
-    if (entry.slot[i] !== slot) { entry.slot[i] = slot; entry.sampled[i] = 0; entry.dropped[i] = 0; }
-    entry.sampled[i] += n;
-    if (outcome === 'dropped') entry.dropped[i] += n;
-  }
-
-  view(route: string, percent: number): SamplingView {
-    const entry = this.routes.get(route);
-    const oldest = Math.floor(this.now() / SLOT_MS) - SLOTS + 1;
-    let sampled = 0;
-    let dropped = 0;
-    if (entry !== undefined) {
-      for (let i = 0; i < SLOTS; i++) {
-        if (entry.slot[i] < oldest) continue;
-        sampled += entry.sampled[i];
-        dropped += entry.dropped[i];
-      }
-    }
-    return { sampled, dropped, effectivePercent: effectivePercent(percent, sampled, dropped) };
-  }
+export function lastMinuteSampling(windows: TrafficWindows | null, route: string, percent: number): SamplingView {
+  const outcomes = windows === null ? [] : windows.raw(route, '1m').shadow;
+  let sampled = 0;
+  for (const n of outcomes) sampled += n;
+  const dropped = outcomes[DROPPED] ?? 0;
+  return { sampled, dropped, effectivePercent: effectivePercent(percent, sampled, dropped) };
 }
 
 export function effectivePercent(percent: number, sampled: number, dropped: number): number {

@@ -9,7 +9,7 @@ import type { ProxyMetrics } from './observability/metrics';
 import type { ShopperMarks } from './observability/shopper-marks';
 import type { TrafficCounters } from './observability/traffic-counters';
 import type { TrafficWindows } from './observability/traffic-windows';
-import { ShadowSampling, type SamplingView } from './shadow-sampling';
+import { lastMinuteSampling, type SamplingView } from './shadow-sampling';
 
 const NO_WINDOWS: ReadonlyMap<string, GuardWindow> = new Map();
 
@@ -53,8 +53,6 @@ export class ShadowSide {
   /** Why the worker could not start (password redacted), until it does. */
   private startError: { message: string; at: number } | null = null;
   private loggedOk: boolean | null = null;
-  /** The last minute's sampled and dropped mirrors per route, for /status. */
-  private readonly sampling = new ShadowSampling();
 
   constructor(private readonly config: ProxyConfig, private readonly metrics: ProxyMetrics, private readonly log: Logger, private readonly traffic: TrafficCounters, private readonly windows: TrafficWindows | null = null,
     private readonly shoppers: ShopperMarks | null = null) {
@@ -153,7 +151,7 @@ export class ShadowSide {
 
   /** Whether the route's evidence is being sampled down (mirrors dropped) over the last minute. */
   lastMinute(route: string, percent: number): SamplingView {
-    return this.sampling.view(route, percent);
+    return lastMinuteSampling(this.windows, route, percent);
   }
 
   /** A route's noise probe picture (which fields are known noise, how they were learned); null: no read mirrored yet. */
@@ -179,7 +177,6 @@ export class ShadowSide {
 
   private counted(route: string, outcome: ShadowOutcome, count: number): void {
     this.metrics.shadowOutcomes.labels(route, outcome).inc(count);
-    this.sampling.count(route, outcome, count);
     this.metrics.route(route).shadow[outcome] += count;
     if (outcome === 'mismatch') this.metrics.mismatches.labels(route).inc(count);
     this.windows?.shadowOutcome(route, outcome, count);
