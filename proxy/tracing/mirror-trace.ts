@@ -1,5 +1,5 @@
-import { AlwaysOnSampler, BasicTracerProvider, RandomIdGenerator, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, type Span, type Tracer } from '@opentelemetry/api';
+import { AlwaysOnSampler, BasicTracerProvider, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, type Span, type Tracer } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import { redactTarget } from '../../shadow/redact';
 import type { ShadowOutcome } from '../../shadow/outcomes';
@@ -13,8 +13,6 @@ export const MIRROR_SPAN = 'strangler.mirror';
  * comparison is still counted and stored when it comes; only its span has gone.
  */
 export const MIRROR_SPAN_MAX_MS = 60_000;
-
-const ids = new RandomIdGenerator();
 
 /**
  * Mirrors are recorded exactly when their shopper's request is: a tracer of their own whose
@@ -35,8 +33,8 @@ export function mirrorTracer(resource: Resource, processor: SpanProcessor): Trac
  * worker compared: its duration is the mirror's whole life, not one request's.
  */
 export function startMirrorTrace(tracer: Tracer, shopper: Span, start: MirrorStart, open: OpenMirrors): MirrorTrace {
+  // Only a recorded shopper request has a RequestTrace (sdk-tracer.ts), so its mirror is always recorded.
   const link = shopper.spanContext();
-  if ((link.traceFlags & TraceFlags.SAMPLED) === 0) return new UnsampledMirror(link.traceId);
   const query = start.target.indexOf('?');
   const span = tracer.startSpan(MIRROR_SPAN, {
     kind: SpanKind.CLIENT, root: true, links: [{ context: link }],
@@ -90,15 +88,4 @@ class SdkMirrorTrace implements MirrorTrace {
     if (outcome === 'error') this.span.setStatus({ code: SpanStatusCode.ERROR });
     this.span.end();
   }
-}
-
-/** The shopper's request is not recorded, so neither is its mirror: the services are told so (flags 00). */
-class UnsampledMirror implements MirrorTrace {
-  readonly traceparent: string;
-
-  constructor(readonly shopperTraceId: string) {
-    this.traceparent = `00-${ids.generateTraceId()}-${ids.generateSpanId()}-00`;
-  }
-
-  ended(): void { /* nothing recorded */ }
 }

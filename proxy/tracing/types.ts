@@ -68,7 +68,7 @@ export type MirrorEnd = ShadowOutcome | 'not_compared' | 'unknown';
 export interface MirrorTrace {
   /** The shopper request's trace id (its server span's), kept with the diff row. */
   readonly shopperTraceId: string;
-  /** The traceparent the mirror's requests carry: it names the mirror's span (sampled only when the shopper's request is). */
+  /** The traceparent the mirror's requests carry: it names the mirror's span (recorded, as its shopper's request is). */
   readonly traceparent: string;
   /** Ends the span with the comparison's outcome (null: not compared); later calls are ignored. */
   ended(outcome: ShadowOutcome | null): void;
