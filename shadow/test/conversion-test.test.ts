@@ -3,7 +3,7 @@
  * stats engines it follows document theirs), and its arithmetic on hand-made counts.
  */
 import { conversionTest, type SideConversions } from '../stats/conversion-test';
-import { seeded } from '../../scripts/testing/seeded';
+import { prng as seeded } from '../../legacy-monolith/src/db/prng';
 
 
 const MAX_DROP = 0.05;

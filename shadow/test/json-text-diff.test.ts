@@ -6,7 +6,7 @@
 import { diffJson } from '../compare/json-diff';
 import { parseJsonLossless } from '../compare/json-lossless';
 import { diffJsonText } from '../compare/json-text-diff';
-import { seeded as random } from '../../scripts/testing/seeded';
+import { prng as random } from '../../legacy-monolith/src/db/prng';
 
 type Keys = Record<string, string>;
 

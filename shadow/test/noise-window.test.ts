@@ -6,7 +6,8 @@
  * so every run sees the same window.
  */
 import { judgeWindow, rejudgeRow, type StoredComparison } from '../compare/window-verdict';
-import { seeded, simulateWindow } from './window-simulation';
+import { prng as seeded } from '../../legacy-monolith/src/db/prng';
+import { simulateWindow } from './window-simulation';
 
 const PRODUCT = { sku: 'p-1', price: 1299, cache: 'HIT' };
 const CACHE_MISSES = (rate: number) => ({ field: 'cache', value: 'MISS', rate });

@@ -7,12 +7,11 @@
 import { judge, type ShadowAnswer } from '../compare/compare';
 import type { StoredComparison } from '../compare/window-verdict';
 import { decodeAnswer } from '../decode-answer';
-import { seeded } from '../../scripts/testing/seeded';
+import { prng as seeded } from '../../legacy-monolith/src/db/prng';
 import { NoiseProbes } from '../noise-probes';
 
 const CONFIG = { ignore: [], arrayKeys: {}, normalisers: [] };
 
-export { seeded };
 
 function answer(body: unknown): ShadowAnswer {
   const bytes = Buffer.from(JSON.stringify(body));
