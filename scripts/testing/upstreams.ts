@@ -43,6 +43,17 @@ export async function startUpstream(name: string): Promise<TestUpstream> {
 }
 
 /** A port with nothing listening on it (connections are refused). */
+/** Makes each upstream answer as a small shop does: a GET a product (200), a POST an order (201). */
+export function answerAsShop(...upstreams: TestUpstream[]): void {
+  for (const upstream of upstreams) {
+    upstream.handle((req, res) => {
+      const body = req.method === 'POST' ? '{"order":1}' : '{"id":1,"name":"Mug"}';
+      res.writeHead(req.method === 'POST' ? 201 : 200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+    });
+  }
+}
+
 export async function closedPort(): Promise<number> {
   const server = http.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));

@@ -1,6 +1,6 @@
 import { openLivePage, type LivePage } from '../../../scripts/testing/chromium';
 import { request } from '../../../scripts/testing/http-client';
-import { startTestProxy, startUpstream, type TestProxy, type TestUpstream } from '../../../scripts/testing/upstreams';
+import { answerAsShop, startTestProxy, startUpstream, type TestProxy, type TestUpstream } from '../../../scripts/testing/upstreams';
 import { until } from '../../../scripts/testing/wait';
 
 /**
@@ -18,12 +18,7 @@ let page: LivePage;
 beforeAll(async () => {
   legacy = await startUpstream('legacy');
   svc = await startUpstream('svc');
-  for (const upstream of [legacy, svc]) {
-    upstream.handle((req, res) => {
-      res.writeHead(req.method === 'POST' ? 201 : 200, { 'content-type': 'application/json' });
-      res.end('{}');
-    });
-  }
+  answerAsShop(legacy, svc);
   proxy = await startTestProxy(`version: 1
 upstreams: { legacy: "${legacy.url}", svc: "${svc.url}" }
 goals:

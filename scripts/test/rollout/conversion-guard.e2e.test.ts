@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import { request } from '../../testing/http-client';
 import { runCli } from '../../testing/processes';
-import { startTestProxy, startUpstream, type TestProxy, type TestUpstream } from '../../testing/upstreams';
+import { answerAsShop, startTestProxy, startUpstream, type TestProxy, type TestUpstream } from '../../testing/upstreams';
 import { until } from '../../testing/wait';
 
 let legacy: TestUpstream;
@@ -17,13 +17,7 @@ let proxy: TestProxy;
 beforeAll(async () => {
   legacy = await startUpstream('legacy');
   svc = await startUpstream('svc');
-  for (const upstream of [legacy, svc]) {
-    upstream.handle((req, res) => {
-      const body = req.method === 'POST' ? '{"order":1}' : '{"id":1,"name":"Mug"}';
-      res.writeHead(req.method === 'POST' ? 201 : 200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-      res.end(body);
-    });
-  }
+  answerAsShop(legacy, svc);
   const route = (name: string, minShoppers: number): string => `
   - name: ${name}
     match: { methods: [GET], path: /api/${name}/:id }

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { request } from '../../testing/http-client';
 import { runCli, tempDir } from '../../testing/processes';
-import { startTestProxy, startUpstream, type TestProxy, type TestUpstream } from '../../testing/upstreams';
+import { answerAsShop, startTestProxy, startUpstream, type TestProxy, type TestUpstream } from '../../testing/upstreams';
 import { until } from '../../testing/wait';
 
 let legacy: TestUpstream;
@@ -19,13 +19,7 @@ let proxy: TestProxy;
 beforeAll(async () => {
   legacy = await startUpstream('legacy');
   svc = await startUpstream('svc');
-  for (const upstream of [legacy, svc]) {
-    upstream.handle((req, res) => {
-      const body = req.method === 'POST' ? '{"order":1}' : '{"id":1,"name":"Mug"}';
-      res.writeHead(req.method === 'POST' ? 201 : 200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-      res.end(body);
-    });
-  }
+  answerAsShop(legacy, svc);
   proxy = await startTestProxy(`version: 1
 upstreams: { legacy: "${legacy.url}", svc: "${svc.url}" }
 goals:
